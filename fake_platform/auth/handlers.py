@@ -1,0 +1,15 @@
+"""HTTP side of auth: the OAuth token endpoint (cpaas-wire §1.5)."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from ..http import json_response, state_of
+from .models import grant
+
+
+async def token(request: web.Request) -> web.Response:
+    """``POST /cpaas/auth/v1/token`` (form-encoded): password or client_credentials grant."""
+    state = state_of(request)
+    form = {k: v for k, v in (await request.post()).items() if isinstance(v, str)}
+    return json_response(grant(state.users, state.projects, state.tokens, form))

@@ -1,0 +1,1 @@
+"""CPaaS notification channels and per-service subscriptions (cpaas-wire §2)."""

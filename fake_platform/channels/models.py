@@ -1,0 +1,113 @@
+"""CPaaS channels and service subscriptions: state and rules, no HTTP.
+
+A service subscription names the channel it feeds by ``callbackReference.notifyURL`` (the
+channel's ``callbackURL``). ``notify(user, service, frame)`` is how every other service reaches a
+user: it gives the frame its unique ``id`` and publishes it on each channel the user subscribed
+that service to. Channels and subscriptions outlive websocket drops (the SDK never re-subscribes).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..core.errors import Forbidden, InvalidInput, NotFound
+from ..core.hub import ChannelEndpoint, NotificationHub
+
+SERVICES = ("call", "chat", "smsinbound", "presence")
+
+
+@dataclass
+class ServiceSubscription:
+    id: str
+    user: str
+    service: str
+    notify_url: str
+    client_correlator: str | None
+    created_at: float
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "user": self.user, "service": self.service, "notifyURL": self.notify_url,
+                **self.extra}
+
+
+class CpaasChannels:
+    def __init__(self, hub: NotificationHub, ids: Any, clock: Any) -> None:
+        self._hub = hub
+        self._ids = ids
+        self._clock = clock
+        self.subscriptions: dict[str, ServiceSubscription] = {}
+
+    # -- channels ------------------------------------------------------------------------------
+    def create_channel(self, user: str, *, lifetime: int | None, role: str | None) -> ChannelEndpoint:
+        if role not in (None, "client", "server"):
+            raise InvalidInput("Invalid input value for message part %1", "x-connCheckRole")
+        if lifetime is not None and (not isinstance(lifetime, int) or isinstance(lifetime, bool) or lifetime <= 0):
+            raise InvalidInput("Invalid input value for message part %1", "channelLifetime")
+        channel_id = f"ws-{self._ids.uuid()}"
+        return self._hub.open_channel(user, "cpaas", channel_id=channel_id, conn_check_role=role or "client",
+                                      lifetime=lifetime or 3600, callback_url=channel_id)
+
+    def channel(self, user: str, channel_id: str) -> ChannelEndpoint:
+        endpoint = self._hub.channels.get(channel_id)
+        if endpoint is None or endpoint.product != "cpaas":
+            raise NotFound("Notification channel %1 not found", channel_id)
+        if endpoint.user != user:
+            raise Forbidden("Channel %1 belongs to another user", channel_id)
+        return endpoint
+
+    async def delete_channel(self, user: str, channel_id: str) -> None:
+        endpoint = self.channel(user, channel_id)
+        for sub_id in [s.id for s in self.subscriptions.values() if s.notify_url == endpoint.callback_url]:
+            self.subscriptions.pop(sub_id, None)
+        await self._hub.close_channel(channel_id)
+
+    def channels(self, user: str) -> list[ChannelEndpoint]:
+        return self._hub.channels_of(user, "cpaas")
+
+    # -- subscriptions -------------------------------------------------------------------------
+    def subscribe(self, user: str, service: str, notify_url: Any, correlator: Any = None,
+                  **extra: Any) -> ServiceSubscription:
+        if service not in SERVICES:
+            raise InvalidInput("Unknown service %1", service)
+        if not isinstance(notify_url, str) or not notify_url:
+            raise InvalidInput("Invalid input value for message part %1", "callbackReference.notifyURL")
+        if not any(c.callback_url == notify_url for c in self.channels(user)):
+            raise InvalidInput("No notification channel %1 for user %2", notify_url, user)
+        subscription = ServiceSubscription(id=self._ids.id("sub"), user=user, service=service,
+                                           notify_url=notify_url,
+                                           client_correlator=correlator if isinstance(correlator, str) else None,
+                                           created_at=self._clock.wall(), extra=extra)
+        self.subscriptions[subscription.id] = subscription
+        return subscription
+
+    def unsubscribe(self, user: str, service: str, sub_id: str) -> ServiceSubscription:
+        subscription = self.subscriptions.get(sub_id)
+        if subscription is None or subscription.service != service:
+            raise NotFound("Subscription %1 not found", sub_id)
+        if subscription.user != user:
+            raise Forbidden("Subscription %1 belongs to another user", sub_id)
+        return self.subscriptions.pop(sub_id)
+
+    def subscriptions_of(self, user: str, service: str | None = None) -> list[ServiceSubscription]:
+        return [s for s in self.subscriptions.values()
+                if s.user == user and (service is None or s.service == service)]
+
+    def is_subscribed(self, user: str, service: str) -> bool:
+        return bool(self.subscriptions_of(user, service))
+
+    # -- delivery ------------------------------------------------------------------------------
+    def notify(self, user: str, service: str, frame: dict[str, Any]) -> int:
+        """Publish ``{"<type>": {...}}`` to every channel ``user`` subscribed ``service`` to."""
+        notify_urls = {s.notify_url for s in self.subscriptions_of(user, service)}
+        delivered = 0
+        for endpoint in self.channels(user):
+            if endpoint.callback_url in notify_urls:
+                if self._hub.publish(endpoint.id, self._with_id(frame)):
+                    delivered += 1
+        return delivered
+
+    def _with_id(self, frame: dict[str, Any]) -> dict[str, Any]:
+        ((key, value),) = frame.items()
+        return {key: {**value, "id": self._ids.id("ntf")}}

@@ -1,0 +1,52 @@
+"""``python -m fake_platform serve --port 8080 [--tls]``: the platform as a standalone server."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import signal
+import sys
+
+from .platform import Platform
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="fake_platform", description="The emulated Kandy platform")
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="serve the platform until interrupted")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8080, help="0 picks a free port")
+    serve.add_argument("--tls", action="store_true", help="https/wss with a throw-away CA (its file is printed)")
+    serve.add_argument("--seed", type=int, default=None, help="seed every id, token and Faker user")
+    serve.add_argument("--domain", default="example.com")
+    serve.add_argument("--users", type=int, default=0, help="create N users at start and print them")
+    serve.add_argument("--server-ping-interval", type=float, default=30.0)
+    args = parser.parse_args(argv)
+    return asyncio.run(_serve(args))
+
+
+async def _serve(args: argparse.Namespace) -> int:
+    platform = Platform(host=args.host, port=args.port, tls=args.tls, seed=args.seed, domain=args.domain,
+                        server_ping_interval=args.server_ping_interval)
+    await platform.start()
+    users = [await platform.users.create() for _ in range(args.users)]
+    print(json.dumps({
+        "url": platform.url, "ws": platform.ws_url, "caFile": platform.ca_file,
+        "controlPlane": f"{platform.url}/_platform/",
+        "clientId": platform.state.config.client_id,
+        "users": [{"userId": u.user_id, "password": u.password} for u in users],
+    }, indent=2), flush=True)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+    await platform.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""The control plane under ``/_platform/``: how tests, Locust and people steer the platform."""

@@ -1,0 +1,204 @@
+"""Control-plane handlers: health, reset, seed, users, tokens, realms, state, journal, faults,
+sockets and raw notifications. Every operation here is also a method on ``Platform``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from ..core.errors import InvalidInput
+from ..http import json_response, no_content, read_json, state_of
+from ..link.tokens import make_token
+
+MAX_USERS_PER_REQUEST = 1000
+
+
+async def health(request: web.Request) -> web.Response:
+    state = state_of(request)
+    return json_response({"status": "ok", "users": len(state.users.users), "channels": len(state.hub.channels)})
+
+
+async def reset(request: web.Request) -> web.Response:
+    body = await read_json(request, required=False)
+    seed = body.get("seed")
+    if seed is not None and not isinstance(seed, int):
+        raise InvalidInput("seed must be an integer")
+    await state_of(request).reset(seed)
+    return no_content()
+
+
+def _int_field(body: dict[str, Any], name: str, default: int, maximum: int) -> int:
+    value = body.get(name, default)
+    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= maximum:
+        raise InvalidInput("%1 must be an integer between 1 and %2", name, maximum)
+    return value
+
+
+async def create_users(request: web.Request) -> web.Response:
+    state = state_of(request)
+    body = await read_json(request, required=False)
+    count = _int_field(body, "count", 1, MAX_USERS_PER_REQUEST)
+    fields = {
+        "first_name": body.get("firstName"), "last_name": body.get("lastName"), "password": body.get("password"),
+        "user_id": body.get("userId"), "phone_number": body.get("phoneNumber"), "email": body.get("email"),
+    }
+    for name, value in fields.items():
+        if value is not None and not isinstance(value, str):
+            raise InvalidInput("%1 must be a string", name)
+    if count > 1 and (fields["user_id"] or fields["phone_number"]):
+        raise InvalidInput("userId and phoneNumber can only be given when count is 1")
+    users = [state.users.create(**fields) for _ in range(count)]
+    return json_response({"users": [u.with_secret() for u in users]}, status=201)
+
+
+async def list_users(request: web.Request) -> web.Response:
+    return json_response({"users": [u.with_secret() for u in state_of(request).users.all()]})
+
+
+async def get_user(request: web.Request) -> web.Response:
+    return json_response(state_of(request).users.get(request.match_info["user"]).with_secret())
+
+
+async def tokens(request: web.Request) -> web.Response:
+    state = state_of(request)
+    body = await read_json(request)
+    user_id = body.get("userId")
+    if not isinstance(user_id, str):
+        raise InvalidInput("userId is required")
+    lifetime = body.get("lifetime")
+    if lifetime is not None and (not isinstance(lifetime, int) or lifetime <= 0):
+        raise InvalidInput("lifetime must be a positive integer")
+    return json_response(state.tokens.issue(state.users.get(user_id), state.config.client_id, lifetime=lifetime))
+
+
+async def projects(request: web.Request) -> web.Response:
+    state = state_of(request)
+    return json_response({"projects": [{"clientId": p.client_id, "clientSecret": p.client_secret,
+                                        "userId": p.user_id} for p in state.projects.projects.values()]})
+
+
+async def realms(request: web.Request) -> web.Response:
+    return json_response({"realms": [r.to_dict() for r in state_of(request).link.realms.realms.values()]})
+
+
+async def add_realm(request: web.Request) -> web.Response:
+    state = state_of(request)
+    body = await read_json(request)
+    name, key = body.get("name"), body.get("key") or state.ids.hex(32)
+    if not isinstance(name, str) or not name:
+        raise InvalidInput("name is required")
+    ttl = body.get("tokenTtl", 3600)
+    if not isinstance(ttl, int | float) or ttl <= 0:
+        raise InvalidInput("tokenTtl must be a positive number of seconds")
+    realm = state.link.realms.add(name, key, ttl)
+    return json_response(realm.to_dict(), status=201)
+
+
+async def realm_tokens(request: web.Request) -> web.Response:
+    """CallMe credentials for a token-mode call: ``{account, from, to[, issuedAt]}``."""
+    state = state_of(request)
+    realm = state.link.realms.get(request.match_info["realm"])
+    body = await read_json(request)
+    issued = body.get("issuedAt", state.clock.wall_ms())
+    if not isinstance(issued, int):
+        raise InvalidInput("issuedAt must be epoch milliseconds")
+    values = {}
+    for key in ("account", "from", "to"):
+        value = body.get(key)
+        if not isinstance(value, str) or not value:
+            raise InvalidInput("%1 is required", key)
+        values[key] = value
+    return json_response({
+        "realm": realm.name,
+        "accountToken": make_token(values["account"], realm.key, issued),
+        "fromToken": make_token(values["from"], realm.key, issued),
+        "toToken": make_token(values["to"], realm.key, issued),
+    })
+
+
+async def dump(request: web.Request) -> web.Response:
+    return json_response(state_of(request).dump())
+
+
+async def journal(request: web.Request) -> web.Response:
+    q = request.query
+    try:
+        since = int(q.get("since", 0))
+        limit = int(q["limit"]) if "limit" in q else None
+    except ValueError:
+        raise InvalidInput("since and limit must be integers") from None
+    kinds = q.get("kind")
+    entries = state_of(request).journal.query(
+        kind=kinds.split(",") if kinds else None, user=q.get("user"), path=q.get("path"),
+        method=q.get("method"), channel=q.get("channel"), since=since, limit=limit)
+    return json_response({"entries": [e.to_dict() for e in entries], "lastSeq": state_of(request).journal.last_seq})
+
+
+async def clear_journal(request: web.Request) -> web.Response:
+    state_of(request).journal.clear()
+    return no_content()
+
+
+async def list_faults(request: web.Request) -> web.Response:
+    return json_response({"faults": state_of(request).faults.list()})
+
+
+async def add_fault(request: web.Request) -> web.Response:
+    state = state_of(request)
+    body = await read_json(request)
+    kind = body.pop("kind", None)
+    duration, count, match = body.pop("duration", None), body.pop("count", None), body.pop("match", None)
+    if duration is not None and not isinstance(duration, int | float):
+        raise InvalidInput("duration must be a number of seconds")
+    if count is not None and not isinstance(count, int):
+        raise InvalidInput("count must be an integer")
+    if match is not None and not isinstance(match, dict):
+        raise InvalidInput("match must be an object")
+    fault = state.faults.add(kind, duration=duration, count=count, match=match, **body)
+    state.journal.record("fault", detail={"action": "add", "fault": fault.to_dict(state.clock.monotonic())})
+    return json_response(fault.to_dict(state.clock.monotonic()), status=201)
+
+
+async def clear_faults(request: web.Request) -> web.Response:
+    state_of(request).faults.clear()
+    return no_content()
+
+
+async def remove_fault(request: web.Request) -> web.Response:
+    if not state_of(request).faults.remove(request.match_info["fault"]):
+        from ..core.errors import NotFound
+
+        raise NotFound("Fault %1 not found", request.match_info["fault"])
+    return no_content()
+
+
+async def sockets(request: web.Request) -> web.Response:
+    return json_response({"channels": [c.to_dict() for c in state_of(request).hub.channels.values()]})
+
+
+async def drop_sockets(request: web.Request) -> web.Response:
+    body = await read_json(request, required=False)
+    code = body.get("code", 1006)
+    if not isinstance(code, int) or not (code == 1006 or 1000 <= code <= 4999):
+        raise InvalidInput("code must be 1006 (abort) or a close code 1000-4999")
+    dropped = await state_of(request).hub.drop_sockets(code=code, user=body.get("user"),
+                                                       channel=body.get("channel"), product=body.get("product"))
+    return json_response({"dropped": dropped})
+
+
+async def notify(request: web.Request) -> web.Response:
+    """Push a raw notification to a user (WireMock's 'HTTP request as trigger')."""
+    state = state_of(request)
+    body = await read_json(request)
+    user, frame = body.get("user"), body.get("frame")
+    if not isinstance(user, str) or not isinstance(frame, dict) or len(frame) != 1:
+        raise InvalidInput("user and a one-key frame object are required")
+    user_id = state.users.get(user).user_id
+    if body.get("product", "cpaas") == "cpaas":
+        service = body.get("service", "call")
+        delivered = state.cpaas_channels.notify(user_id, service, frame)
+    else:
+        (message,) = frame.values()
+        delivered = state.link.notify_owner(user_id, message)
+    return json_response({"delivered": delivered})

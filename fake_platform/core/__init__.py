@@ -1,0 +1,1 @@
+"""Cross-service machinery of the emulated platform: ids, clock, errors, journal, faults, hub."""

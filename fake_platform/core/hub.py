@@ -1,0 +1,162 @@
+"""The notification hub: every notification channel and the socket attached to it.
+
+Services publish a notification to a channel id; the hub hands it to the attached websocket's
+writer or, while no socket is attached (between a drop and the client's reconnect), keeps it in
+the channel's buffer and flushes it on re-attach, so nothing is lost while a user is offline. The
+SDKs drop repeats by id, so a replayed frame is harmless.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from .errors import NotFound
+
+BUFFER_LIMIT = 5000
+
+
+class SocketSink(Protocol):
+    """What the hub needs from an attached websocket."""
+
+    channel_id: str
+
+    def send(self, frame: dict[str, Any]) -> None: ...
+
+    async def close(self, code: int) -> None: ...
+
+
+@dataclass
+class ChannelEndpoint:
+    id: str
+    user: str
+    product: str  # "cpaas" | "link"
+    created_at: float
+    conn_check_role: str = "client"
+    lifetime: int = 3600
+    callback_url: str = ""
+    buffer: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=BUFFER_LIMIT))
+    socket: SocketSink | None = None
+    delivered: int = 0
+    buffered_total: int = 0
+    attachments: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "user": self.user, "product": self.product, "connected": self.socket is not None,
+                "buffered": len(self.buffer), "delivered": self.delivered, "attachments": self.attachments,
+                "connCheckRole": self.conn_check_role}
+
+
+class NotificationHub:
+    def __init__(self, *, clock: Any, ids: Any, faults: Any, journal: Any) -> None:
+        self._clock = clock
+        self._ids = ids
+        self._faults = faults
+        self._journal = journal
+        self.channels: dict[str, ChannelEndpoint] = {}
+        self._delayed: set[asyncio.TimerHandle] = set()
+        self.observers: list[Callable[[str, ChannelEndpoint], None]] = []
+
+    # -- channels ------------------------------------------------------------------------------
+    def open_channel(self, user: str, product: str, *, channel_id: str | None = None, **attrs: Any) -> ChannelEndpoint:
+        endpoint = ChannelEndpoint(id=channel_id or self._ids.id("ch"), user=user, product=product,
+                                   created_at=self._clock.wall(), **attrs)
+        self.channels[endpoint.id] = endpoint
+        return endpoint
+
+    def get(self, channel_id: str) -> ChannelEndpoint:
+        endpoint = self.channels.get(channel_id)
+        if endpoint is None:
+            raise NotFound("Notification channel %1 not found", channel_id)
+        return endpoint
+
+    async def close_channel(self, channel_id: str, code: int = 1000) -> None:
+        endpoint = self.channels.pop(channel_id, None)
+        if endpoint is not None and endpoint.socket is not None:
+            await endpoint.socket.close(code)
+
+    def channels_of(self, user: str, product: str | None = None) -> list[ChannelEndpoint]:
+        return [c for c in self.channels.values() if c.user == user and (product is None or c.product == product)]
+
+    # -- sockets -------------------------------------------------------------------------------
+    def attach(self, channel_id: str, sink: SocketSink) -> SocketSink | None:
+        """Attach a socket (replacing any previous one) and flush the buffer into it."""
+        endpoint = self.get(channel_id)
+        previous, endpoint.socket = endpoint.socket, sink
+        endpoint.attachments += 1
+        while endpoint.buffer:
+            self._send(endpoint, endpoint.buffer.popleft())
+        for observer in list(self.observers):
+            observer("attached", endpoint)
+        return previous
+
+    def detach(self, channel_id: str, sink: SocketSink) -> None:
+        endpoint = self.channels.get(channel_id)
+        if endpoint is not None and endpoint.socket is sink:
+            endpoint.socket = None
+            for observer in list(self.observers):
+                observer("detached", endpoint)
+
+    def sockets(self, *, user: str | None = None, channel: str | None = None,
+                product: str | None = None) -> list[tuple[ChannelEndpoint, SocketSink]]:
+        return [
+            (c, c.socket) for c in self.channels.values()
+            if c.socket is not None
+            and (user is None or c.user == user)
+            and (channel is None or c.id == channel)
+            and (product is None or c.product == product)
+        ]
+
+    async def drop_sockets(self, *, code: int = 1006, user: str | None = None, channel: str | None = None,
+                           product: str | None = None) -> int:
+        """Close matching sockets (1006 = abort the transport without a close frame)."""
+        targets = self.sockets(user=user, channel=channel, product=product)
+        for endpoint, sink in targets:
+            self._journal.record("fault", user=endpoint.user, channel=endpoint.id,
+                                 detail={"action": "drop_socket", "code": code})
+        await asyncio.gather(*(sink.close(code) for _e, sink in targets), return_exceptions=True)
+        return len(targets)
+
+    # -- publishing ----------------------------------------------------------------------------
+    def publish(self, channel_id: str, frame: dict[str, Any]) -> bool:
+        """Queue ``frame`` for the channel; False when the channel does not exist or a fault dropped it."""
+        endpoint = self.channels.get(channel_id)
+        if endpoint is None:
+            return False
+        ctx = {"user": endpoint.user, "channel": endpoint.id, "product": endpoint.product}
+        if self._faults.check("drop_notifications", **ctx) is not None:
+            self._journal.record("fault", user=endpoint.user, channel=endpoint.id, body=frame,
+                                 detail={"action": "drop_notification"})
+            return False
+        delay = self._faults.check("delay_notifications", **ctx)
+        if delay is not None:
+            seconds = float(delay.params.get("ms", 1000)) / 1000.0
+            handle = asyncio.get_running_loop().call_later(seconds, self._deliver_later, channel_id, frame)
+            self._delayed.add(handle)
+            return True
+        self._send(endpoint, frame)
+        return True
+
+    def _deliver_later(self, channel_id: str, frame: dict[str, Any]) -> None:
+        self._delayed = {h for h in self._delayed if not h.cancelled() and h.when() > self._clock.monotonic()}
+        endpoint = self.channels.get(channel_id)
+        if endpoint is not None:
+            self._send(endpoint, frame)
+
+    def _send(self, endpoint: ChannelEndpoint, frame: dict[str, Any]) -> None:
+        if endpoint.socket is None:
+            endpoint.buffer.append(frame)
+            endpoint.buffered_total += 1
+            return
+        endpoint.delivered += 1
+        endpoint.socket.send(frame)
+
+    async def close_all(self, code: int = 1001) -> None:
+        for handle in self._delayed:
+            handle.cancel()
+        self._delayed.clear()
+        sinks = [c.socket for c in self.channels.values() if c.socket is not None]
+        await asyncio.gather(*(s.close(code) for s in sinks), return_exceptions=True)

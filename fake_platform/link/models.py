@@ -1,0 +1,176 @@
+"""Link / CallMe subscriptions: state and rules, no HTTP.
+
+An anonymous subscription is made for one CallMe call: its account is the callee as typed
+(token-less mode) or an AES account token (token mode, with ``tokenrealm``). A user subscription
+belongs to an authenticated Link user. Each subscription owns one notification channel
+(``/websocket/<id>``); notifications for a user go to every channel of that user's subscriptions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..core.errors import Forbidden, InvalidInput, NotFound
+from ..core.hub import ChannelEndpoint, NotificationHub
+from .tokens import Realms, read_token
+
+USER_SERVICES = ("call", "IM", "Presence", "MWI", "SMS", "callMe", "conversation", "push")
+CALLME = "callMe"
+MIN_EXPIRES, MAX_EXPIRES, DEFAULT_EXPIRES = 60, 86400, 3600
+
+
+@dataclass
+class LinkSubscription:
+    id: str
+    mode: str  # "anonymous" | "user"
+    account: str  # as in the path
+    owner: str  # user id (user mode) or the resolved account address (anonymous)
+    services: list[str]
+    expires: int
+    channel_id: str
+    created_at: float
+    refreshed_at: float
+    realm: str | None = None
+    refreshes: int = 0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def path(self) -> str:
+        return f"/rest/version/1/{self.mode}/{self.account}/subscription/{self.id}"
+
+    @property
+    def channel_path(self) -> str:
+        return f"/rest/version/1/{self.mode}/{self.account}/websocket/{self.channel_id}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "mode": self.mode, "account": self.account, "owner": self.owner,
+                "services": self.services, "expires": self.expires, "channel": self.channel_id,
+                "realm": self.realm, "refreshes": self.refreshes}
+
+
+def _subscribe_request(body: dict[str, Any]) -> dict[str, Any]:
+    request = body.get("subscribeRequest")
+    if not isinstance(request, dict):
+        raise InvalidInput("Invalid input value for message part %1", "subscribeRequest")
+    return request
+
+
+def _expires(request: dict[str, Any]) -> int:
+    expires = request.get("expires", DEFAULT_EXPIRES)
+    if isinstance(expires, str) and expires.isdigit():
+        expires = int(expires)
+    if not isinstance(expires, int) or isinstance(expires, bool):
+        raise InvalidInput("Invalid input value for message part %1", "expires")
+    return max(MIN_EXPIRES, min(MAX_EXPIRES, expires))
+
+
+class LinkSubscriptions:
+    def __init__(self, hub: NotificationHub, users: Any, turn: Any, ids: Any, clock: Any) -> None:
+        self._hub = hub
+        self._users = users
+        self._turn = turn
+        self._ids = ids
+        self._clock = clock
+        self.realms = Realms()
+        self.subscriptions: dict[str, LinkSubscription] = {}
+        # Addresses that can be called anonymously besides users (scripted endpoints register here).
+        self.callable_addresses: set[str] = set()
+
+    # -- resolution ----------------------------------------------------------------------------
+    def resolve_anonymous_account(self, account: str, realm: str | None) -> str:
+        if realm is not None:
+            address = read_token(account, self.realms.get(realm), self._clock.wall_ms())
+        else:
+            address = account
+        user = self._users.find(address)
+        if user is not None:
+            return user.user_id
+        key = address.lower().removeprefix("sip:")
+        if key in self.callable_addresses:
+            return key
+        raise NotFound("Account %1 is not known to the platform", address)
+
+    # -- lifecycle -----------------------------------------------------------------------------
+    def subscribe(self, mode: str, account: str, body: dict[str, Any], *, owner: str,
+                  realm: str | None = None) -> LinkSubscription:
+        request = _subscribe_request(body)
+        services = request.get("service")
+        if not isinstance(services, list) or not services or not all(isinstance(s, str) for s in services):
+            raise InvalidInput("Invalid input value for message part %1", "service")
+        if mode == "anonymous":
+            granted = [CALLME] if CALLME in services else []
+        else:
+            granted = [s for s in services if s in USER_SERVICES]
+        if not granted:
+            raise Forbidden("None of the requested services %1 can be granted", services)
+        if request.get("notificationType", "WebSocket") != "WebSocket":
+            raise InvalidInput("Invalid input value for message part %1", "notificationType")
+        endpoint = self._hub.open_channel(owner, "link")
+        now = self._clock.wall()
+        subscription = LinkSubscription(
+            id=self._ids.id("sub"), mode=mode, account=account, owner=owner, services=granted,
+            expires=_expires(request), channel_id=endpoint.id, created_at=now, refreshed_at=now, realm=realm)
+        self.subscriptions[subscription.id] = subscription
+        return subscription
+
+    def get(self, mode: str, account: str, sub_id: str) -> LinkSubscription:
+        subscription = self.subscriptions.get(sub_id)
+        if subscription is None or subscription.mode != mode:
+            raise NotFound("Subscription %1 not found", sub_id)
+        if subscription.account.lower() != account.lower():
+            raise Forbidden("Subscription %1 belongs to another account", sub_id)
+        return subscription
+
+    def refresh(self, mode: str, account: str, sub_id: str, body: dict[str, Any]) -> LinkSubscription:
+        subscription = self.get(mode, account, sub_id)
+        subscription.expires = _expires(_subscribe_request(body))
+        subscription.refreshed_at = self._clock.wall()
+        subscription.refreshes += 1
+        return subscription
+
+    async def unsubscribe(self, mode: str, account: str, sub_id: str) -> LinkSubscription:
+        subscription = self.get(mode, account, sub_id)
+        del self.subscriptions[sub_id]
+        await self._hub.close_channel(subscription.channel_id)
+        return subscription
+
+    def response(self, subscription: LinkSubscription) -> dict[str, Any]:
+        creds = self._turn.credentials(subscription.owner)
+        return {"subscribeResponse": {
+            "statusCode": 0,
+            "subscription": subscription.path,
+            "subscriptionParams": {
+                "service": list(subscription.services),
+                "notificationChannel": subscription.channel_path,
+                "expires": subscription.expires,
+                "turnCredentials": {"username": creds["username"], "password": creds["password"]},
+                "sessionId": subscription.id,
+            },
+        }}
+
+    # -- channels and delivery -----------------------------------------------------------------
+    def channel(self, mode: str, account: str, channel_id: str) -> tuple[LinkSubscription, ChannelEndpoint]:
+        for subscription in self.subscriptions.values():
+            if subscription.channel_id == channel_id and subscription.mode == mode:
+                if subscription.account.lower() != account.lower():
+                    raise Forbidden("Channel %1 belongs to another account", channel_id)
+                return subscription, self._hub.get(channel_id)
+        raise NotFound("Notification channel %1 not found", channel_id)
+
+    def of_owner(self, owner: str) -> list[LinkSubscription]:
+        return [s for s in self.subscriptions.values() if s.owner == owner]
+
+    def notify(self, subscription: LinkSubscription, message: dict[str, Any]) -> bool:
+        """Publish ``{"notificationMessage": {...}}`` with a fresh ``eventId`` on its channel."""
+        return self._hub.publish(subscription.channel_id, self.envelope(message))
+
+    def notify_owner(self, owner: str, message: dict[str, Any], *, service: str | None = None) -> int:
+        delivered = 0
+        for subscription in self.of_owner(owner):
+            if service is None or service in subscription.services:
+                delivered += bool(self.notify(subscription, message))
+        return delivered
+
+    def envelope(self, message: dict[str, Any]) -> dict[str, Any]:
+        return {"notificationMessage": {**message, "eventId": self._ids.id("evt")}}

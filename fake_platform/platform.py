@@ -1,0 +1,265 @@
+"""``Platform``: the emulated Kandy platform served on 127.0.0.1, in-process or in a thread.
+
+    async with Platform() as platform:                 # ephemeral port, http/ws
+        alice = await platform.users.create()
+        client = sdk.cpaas.create(platform.sdk_config(alice, product="cpaas"))
+        client.setTokens(await platform.tokens_for(alice, sdk_form=True))
+
+``Platform(tls=True)`` serves https/wss with a certificate from a throw-away CA (trustme); the
+CA file is ``platform.ca_file`` and ``sdk_config`` tells the SDK to trust it. ``ThreadedPlatform``
+runs the same thing on its own loop thread for synchronous code.
+"""
+
+from __future__ import annotations
+
+import itertools
+import ssl
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+
+from .app import build_app
+from .auth.models import User
+from .core.faults import Fault
+from .state import PlatformConfig, PlatformState
+
+SHUTDOWN_TIMEOUT = 2.0
+_correlators = itertools.count(1)
+
+
+class Users:
+    """``platform.users``: make and find users (Faker-made unless told otherwise)."""
+
+    def __init__(self, state: PlatformState) -> None:
+        self._state = state
+
+    async def create(self, **fields: Any) -> User:
+        return self._state.users.create(**fields)
+
+    async def create_many(self, count: int, **fields: Any) -> list[User]:
+        return [self._state.users.create(**fields) for _ in range(count)]
+
+    def get(self, user_id: str) -> User:
+        return self._state.users.get(user_id)
+
+    def all(self) -> list[User]:
+        return self._state.users.all()
+
+
+class Faults:
+    """``platform.faults``: add, list and clear fault rules (see core/faults.py for kinds)."""
+
+    def __init__(self, state: PlatformState) -> None:
+        self._state = state
+
+    def add(self, kind: str, *, duration: float | None = None, count: int | None = None,
+            match: dict[str, Any] | None = None, **params: Any) -> Fault:
+        fault = self._state.faults.add(kind, duration=duration, count=count, match=match, **params)
+        self._state.journal.record("fault", detail={"action": "add", "kind": kind, "id": fault.id})
+        return fault
+
+    def clear(self) -> None:
+        self._state.faults.clear()
+
+    def list(self) -> list[dict[str, Any]]:
+        return self._state.faults.list()
+
+
+class Platform:
+    def __init__(self, *, host: str = "127.0.0.1", port: int = 0, tls: bool = False,
+                 config: PlatformConfig | None = None, **config_fields: Any) -> None:
+        self.host = host
+        self.port = port
+        self.tls = tls
+        self.state = PlatformState(config or PlatformConfig(**config_fields))
+        self.users = Users(self.state)
+        self.faults = Faults(self.state)
+        self._runner: web.AppRunner | None = None
+        self._tmp: tempfile.TemporaryDirectory[str] | None = None
+        self.ca_file: str | None = None
+        self._ssl_context: ssl.SSLContext | None = None
+
+    # -- lifecycle -----------------------------------------------------------------------------
+    async def start(self) -> Platform:
+        if self.tls:
+            self._ssl_context = self._make_tls()
+        app = build_app(self.state)
+        self._runner = web.AppRunner(app, shutdown_timeout=SHUTDOWN_TIMEOUT, access_log=None,
+                                     handle_signals=False)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.host, self.port, ssl_context=self._ssl_context,
+                           shutdown_timeout=SHUTDOWN_TIMEOUT, reuse_address=True)
+        await site.start()
+        sockets = site._server.sockets if site._server is not None else []  # noqa: SLF001 - ephemeral port
+        if sockets:
+            self.port = sockets[0].getsockname()[1]
+        self.state.base_url = self.url
+        return self
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+        if self._tmp is not None:
+            self._tmp.cleanup()
+            self._tmp = None
+
+    async def __aenter__(self) -> Platform:
+        return await self.start()
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    def _make_tls(self) -> ssl.SSLContext:
+        import trustme
+
+        ca = trustme.CA()
+        cert = ca.issue_cert("127.0.0.1", "localhost", self.host)
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        cert.configure_cert(context)
+        self._tmp = tempfile.TemporaryDirectory(prefix="fake-platform-")
+        self.ca_file = str(Path(self._tmp.name) / "ca.pem")
+        ca.cert_pem.write_to_path(self.ca_file)
+        return context
+
+    # -- addresses -----------------------------------------------------------------------------
+    @property
+    def url(self) -> str:
+        return f"{'https' if self.tls else 'http'}://{self.host}:{self.port}"
+
+    @property
+    def ws_url(self) -> str:
+        return f"{'wss' if self.tls else 'ws'}://{self.host}:{self.port}"
+
+    # -- helpers for tests and scripts ---------------------------------------------------------
+    def sdk_config(self, user: User | None = None, *, product: str = "cpaas", **overrides: Any) -> dict[str, Any]:
+        """A documented SDK config pointing at this platform (loopback ICE, trusted TLS)."""
+        runtime: dict[str, Any] = {"hostAddresses": ["127.0.0.1"]}
+        if self.tls:
+            runtime["ssl"] = self.ca_file
+        protocol = "https" if self.tls else "http"
+        if product == "cpaas":
+            config: dict[str, Any] = {
+                "authentication": {
+                    "server": {"base": self.host, "protocol": protocol, "port": self.port},
+                    "clientCorrelator": f"corr-{next(_correlators)}",
+                },
+                "call": {"iceServers": []},
+                "subscription": {"timeout": 10},
+                "logs": {"logLevel": "info"},
+                "runtime": runtime,
+            }
+        elif product == "link":
+            config = {
+                "authentication": {
+                    "subscription": {"server": self.host, "protocol": protocol, "port": self.port},
+                    "websocket": {"server": self.host, "protocol": "wss" if self.tls else "ws", "port": self.port},
+                },
+                "call": {"iceServers": []},
+                "logs": {"logLevel": "info"},
+                "runtime": runtime,
+            }
+        else:
+            raise ValueError(f"unknown product {product!r}; expected 'cpaas' or 'link'")
+        return _deep_merge(config, overrides)
+
+    async def tokens_for(self, user: User | str, *, sdk_form: bool = False) -> dict[str, Any]:
+        """Tokens from the real token endpoint (password grant); ``sdk_form`` gives setTokens input."""
+        user_obj = self.state.users.get(user if isinstance(user, str) else user.user_id)
+        form = {"grant_type": "password", "client_id": self.state.config.client_id, "scope": "openid",
+                "username": user_obj.user_id, "password": user_obj.password}
+        connector = aiohttp.TCPConnector(ssl=ssl.create_default_context(cafile=self.ca_file) if self.tls else False)
+        async with aiohttp.ClientSession(connector=connector) as session:
+            async with session.post(f"{self.url}/cpaas/auth/v1/token", data=form) as resp:
+                body = await resp.json()
+                if resp.status != 200:
+                    raise RuntimeError(f"token request failed: {resp.status} {body}")
+        if sdk_form:
+            return {"accessToken": body["access_token"], "idToken": body["id_token"]}
+        return body
+
+    async def reset(self, seed: int | None = None) -> None:
+        await self.state.reset(seed)
+
+    def journal(self, **filters: Any) -> list[dict[str, Any]]:
+        return [e.to_dict() for e in self.state.journal.query(**filters)]
+
+    async def drop_sockets(self, *, code: int = 1006, user: str | None = None, channel: str | None = None,
+                           product: str | None = None) -> int:
+        return await self.state.hub.drop_sockets(code=code, user=user, channel=channel, product=product)
+
+    def callme_credentials(self, account: str, caller: str, callee: str, *, realm: str | None = None,
+                           issued_at: int | None = None) -> dict[str, str]:
+        """Token-mode CallMe credentials minted with a realm's key (what an app server does)."""
+        from .link.tokens import make_token
+
+        realm_obj = self.state.link.realms.get(realm or self.state.config.realm)
+        stamp = issued_at if issued_at is not None else self.state.clock.wall_ms()
+        return {
+            "realm": realm_obj.name,
+            "accountToken": make_token(account, realm_obj.key, stamp),
+            "fromToken": make_token(caller, realm_obj.key, stamp),
+            "toToken": make_token(callee, realm_obj.key, stamp),
+        }
+
+
+def _deep_merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+    result = dict(base)
+    for key, value in extra.items():
+        if isinstance(value, dict) and isinstance(result.get(key), dict):
+            result[key] = _deep_merge(result[key], value)
+        else:
+            result[key] = value
+    return result
+
+
+class ThreadedPlatform:
+    """The platform on its own loop thread, for synchronous code (scripts, sync test suites)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        from sdk.bridge import SyncBridge
+
+        self._bridge = SyncBridge("fake-platform")
+        self.platform = Platform(**kwargs)
+
+    def start(self) -> ThreadedPlatform:
+        self._bridge.run(self.platform.start())
+        return self
+
+    def stop(self) -> None:
+        self._bridge.run(self.platform.stop())
+        self._bridge.stop()
+
+    def __enter__(self) -> ThreadedPlatform:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def url(self) -> str:
+        return self.platform.url
+
+    def create_user(self, **fields: Any) -> User:
+        return self._bridge.run(self.platform.users.create(**fields))
+
+    def tokens_for(self, user: User | str, *, sdk_form: bool = False) -> dict[str, Any]:
+        return self._bridge.run(self.platform.tokens_for(user, sdk_form=sdk_form))
+
+    def sdk_config(self, user: User | None = None, *, product: str = "cpaas", **overrides: Any) -> dict[str, Any]:
+        return self.platform.sdk_config(user, product=product, **overrides)
+
+    def reset(self, seed: int | None = None) -> None:
+        self._bridge.run(self.platform.reset(seed))
+
+    def journal(self, **filters: Any) -> list[dict[str, Any]]:
+        return self._bridge.call(self.platform.journal, **filters)
+
+    def add_fault(self, kind: str, **kwargs: Any) -> Fault:
+        return self._bridge.call(self.platform.faults.add, kind, **kwargs)
+
+    def drop_sockets(self, **kwargs: Any) -> int:
+        return self._bridge.run(self.platform.drop_sockets(**kwargs))

@@ -1,0 +1,1 @@
+"""CPaaS presence: presence lists and their subscriptions (cpaas-wire §2.4, §4.6)."""

@@ -1,0 +1,1 @@
+"""TURN credentials (the TURN REST API form: ``<expiry>:<user>`` + HMAC-SHA1 password)."""

@@ -1,0 +1,213 @@
+"""The sync bridge: one asyncio loop in a background thread, used from synchronous code.
+
+pytest-bdd steps, Locust users and scripts call the async SDK through it::
+
+    bridge = get_bridge()
+    client = bridge.call(create, config)         # built on the loop thread
+    sync_client = bridge.wrap(client)            # every call runs on the loop thread
+    call_id = sync_client.call.make(bob, {"audio": True})
+    bridge.run(client.wait_for("call:stateChange", timeout=5))
+
+It is gevent-aware: inside a gevent-patched process (Locust) the loop thread is a real OS thread
+started with gevent's saved originals, on an un-patched selector, and a greenlet waiting for a
+result yields to the hub instead of blocking it (a hub ``async_`` watcher wakes it).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import functools
+import inspect
+import sys
+import threading
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+DEFAULT_TIMEOUT = 60.0
+
+
+def _gevent_patched() -> bool:
+    monkey = sys.modules.get("gevent.monkey")
+    return bool(monkey and monkey.is_module_patched("threading"))
+
+
+class SyncBridge:
+    """Runs coroutines and SDK calls on a private event loop thread."""
+
+    def __init__(self, name: str = "sdk-bridge") -> None:
+        self.name = name
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread_ident: int | None = None
+        self._start_lock = threading.Lock()
+
+    # -- lifecycle -----------------------------------------------------------------------------
+    @property
+    def loop(self) -> asyncio.AbstractEventLoop:
+        if self._loop is None or self._loop.is_closed():
+            self.start()
+        assert self._loop is not None
+        return self._loop
+
+    def start(self) -> None:
+        with self._start_lock:
+            if self._loop is not None and not self._loop.is_closed():
+                return
+            if _gevent_patched():
+                from gevent import monkey
+
+                selector_cls = monkey.get_original("selectors", "EpollSelector")
+                loop: asyncio.AbstractEventLoop = asyncio.SelectorEventLoop(selector_cls())
+                start_thread = monkey.get_original("_thread", "start_new_thread")
+                allocate = monkey.get_original("_thread", "allocate_lock")
+            else:
+                loop = asyncio.new_event_loop()
+                import _thread
+
+                start_thread, allocate = _thread.start_new_thread, _thread.allocate_lock
+            ready = allocate()
+            ready.acquire()
+
+            def run() -> None:
+                asyncio.set_event_loop(loop)
+                self._thread_ident = threading.get_ident()
+                loop.call_soon(ready.release)
+                loop.run_forever()
+
+            start_thread(run, ())
+            ready.acquire()  # released by the loop thread once it runs
+            self._loop = loop
+
+    def stop(self, timeout: float = 10.0) -> None:
+        loop = self._loop
+        if loop is None or loop.is_closed():
+            return
+
+        async def shutdown() -> None:
+            tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+            for task in tasks:
+                task.cancel()
+            if tasks:
+                await asyncio.wait(tasks, timeout=timeout)
+            await loop.shutdown_asyncgens()
+
+        try:
+            self.run(shutdown(), timeout=timeout + 1)
+        finally:
+            loop.call_soon_threadsafe(loop.stop)
+            self._loop = None
+
+    @property
+    def in_loop_thread(self) -> bool:
+        return threading.get_ident() == self._thread_ident
+
+    # -- running -------------------------------------------------------------------------------
+    def run(self, awaitable: Awaitable[T], timeout: float | None = DEFAULT_TIMEOUT) -> T:
+        """Run an awaitable on the loop thread and return its result (or raise its error)."""
+        if self.in_loop_thread:
+            raise RuntimeError("SyncBridge.run() called from the loop thread; await it instead")
+        coro = awaitable if inspect.iscoroutine(awaitable) else _await(awaitable)
+        future = asyncio.run_coroutine_threadsafe(coro, self.loop)  # type: ignore[arg-type]
+        return self._wait(future, timeout)
+
+    def call(self, fn: Callable[..., Any], *args: Any, timeout: float | None = DEFAULT_TIMEOUT,
+             **kwargs: Any) -> Any:
+        """Call ``fn`` on the loop thread; await its result if it is awaitable."""
+
+        async def invoke() -> Any:
+            result = fn(*args, **kwargs)
+            if inspect.isawaitable(result):
+                result = await result
+            return result
+
+        return self.run(invoke(), timeout=timeout)
+
+    def wrap(self, obj: Any) -> SyncProxy:
+        return SyncProxy(self, obj)
+
+    def _wait(self, future: concurrent.futures.Future[T], timeout: float | None) -> T:
+        if _gevent_patched():
+            return _wait_in_greenlet(future, timeout)
+        try:
+            return future.result(timeout)
+        except concurrent.futures.TimeoutError:
+            future.cancel()
+            raise TimeoutError(f"bridge call did not finish within {timeout} s") from None
+
+
+async def _await(awaitable: Awaitable[T]) -> T:
+    return await awaitable
+
+
+def _wait_in_greenlet(future: concurrent.futures.Future[T], timeout: float | None) -> T:
+    """Block only the calling greenlet until the loop thread completes ``future``."""
+    import gevent.event
+    from gevent.hub import get_hub
+
+    done = gevent.event.Event()
+    watcher = get_hub().loop.async_()
+    watcher.start(done.set)
+    future.add_done_callback(lambda _f: watcher.send())  # thread-safe wake-up of the hub
+    try:
+        if not future.done():
+            done.wait(timeout)
+    finally:
+        watcher.close()
+    if not future.done():
+        future.cancel()
+        raise TimeoutError(f"bridge call did not finish within {timeout} s")
+    return future.result()
+
+
+class SyncProxy:
+    """Synchronous view of an SDK object: attribute calls run on the bridge's loop thread.
+
+    Coroutines and tasks returned by a call are awaited, so ``sync.services.subscribe([...])``
+    returns once the subscription flow has finished.
+    """
+
+    __slots__ = ("_bridge", "_target")
+
+    def __init__(self, bridge: SyncBridge, target: Any) -> None:
+        object.__setattr__(self, "_bridge", bridge)
+        object.__setattr__(self, "_target", target)
+
+    def __getattr__(self, name: str) -> Any:
+        value = getattr(self._target, name)
+        if inspect.isclass(value):
+            return value
+        if callable(value):
+            return functools.partial(self._bridge.call, value)
+        if _is_sdk_object(value):
+            return SyncProxy(self._bridge, value)
+        return value
+
+    def __repr__(self) -> str:
+        return f"SyncProxy({self._target!r})"
+
+    @property
+    def target(self) -> Any:
+        return self._target
+
+
+def _is_sdk_object(value: Any) -> bool:
+    module = type(value).__module__ or ""
+    return module.startswith("sdk.") and not isinstance(value, str | int | float | bool | dict | list)
+
+
+_default: SyncBridge | None = None
+_default_lock = threading.Lock()
+
+
+def get_bridge() -> SyncBridge:
+    """The process-wide shared bridge (started on first use)."""
+    global _default
+    with _default_lock:
+        if _default is None:
+            _default = SyncBridge()
+        return _default
+
+
+def run_sync(coro: Coroutine[Any, Any, T], timeout: float | None = DEFAULT_TIMEOUT) -> T:
+    return get_bridge().run(coro, timeout)

@@ -1,0 +1,65 @@
+"""Base class of the documented namespaces, and the ``api`` decorator every public call wears.
+
+``api`` is the one place that refuses calls on a destroyed client and writes the debug line
+naming the call. :class:`Namespace` is the one place snake_case aliases are made:
+``client.call.get_by_id`` resolves to the documented ``client.call.getById``.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    from .client import Client
+
+F = TypeVar("F", bound=Callable[..., Any])
+_SNAKE = re.compile(r"_([a-z0-9])")
+
+
+def camel_case(name: str) -> str:
+    return _SNAKE.sub(lambda m: m.group(1).upper(), name)
+
+
+def api(fn: F) -> F:
+    """Mark a documented API: refuse it after ``destroy()``, log the call at debug."""
+
+    @functools.wraps(fn)
+    def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+        client: Client = getattr(self, "_client", self)
+        client._ensure_alive(fn.__qualname__)
+        return fn(self, *args, **kwargs)
+
+    wrapper.__kandy_api__ = True  # type: ignore[attr-defined]
+    return wrapper  # type: ignore[return-value]
+
+
+class SnakeCaseAliases:
+    """Resolve ``snake_case`` attribute names to their documented camelCase spelling."""
+
+    def __getattr__(self, name: str) -> Any:
+        if "_" in name.strip("_") and not name.startswith("_"):
+            documented = camel_case(name)
+            if documented != name:
+                return getattr(self, documented)
+        raise AttributeError(f"{type(self).__name__!s} has no attribute {name!r}")
+
+
+class Namespace(SnakeCaseAliases):
+    """A documented namespace (``client.call``, ``client.media``, ...)."""
+
+    def __init__(self, client: Client) -> None:
+        self._client = client
+
+    @property
+    def _log(self) -> Any:
+        return self._client.log_for(type(self).__name__)
+
+    def snapshot(self) -> Any:
+        """This namespace's part of the client state (action logs, state dumps)."""
+        return None
+
+    async def aclose(self) -> None:
+        """Release what this namespace holds (called by ``destroy``)."""
