@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 STATE_KEY: web.AppKey[PlatformState] = web.AppKey("platform_state")
+USER_KEY: web.RequestKey[str] = web.RequestKey("user_id", str)
 
 _CPAAS_USER = re.compile(r"^/cpaas/(?:nms/v\d+/chat|[^/]+/[^/]+)/([^/]+)")
 _LINK_USER = re.compile(r"^/rest/version/[^/]+/(?:user|anonymous)/([^/]+)")
@@ -119,7 +120,7 @@ async def journal_middleware(request: web.Request, handler: Handler) -> web.Stre
     finally:
         state.journal.record(
             "http", method=request.method, path=request.path, status=status,
-            user=request.get("user_id") or path_user(request.path),
+            user=request.get(USER_KEY) or path_user(request.path),
             body=_maybe_json(body_text), duration_ms=round((time.perf_counter() - started) * 1000, 3),
             detail={"query": dict(request.query)} if request.query else {},
         )
@@ -215,7 +216,7 @@ def cpaas_user(request: web.Request) -> str:
         raise Forbidden("User %1 may not act on resources of %2", user_id, path_user_id)
     if state.users.find(user_id) is None:
         raise Unauthorized("Unknown user %1", user_id)
-    request["user_id"] = user_id
+    request[USER_KEY] = user_id
     return user_id
 
 

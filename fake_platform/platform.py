@@ -91,9 +91,9 @@ class Platform:
                                      handle_signals=False)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port, ssl_context=self._ssl_context,
-                           shutdown_timeout=SHUTDOWN_TIMEOUT, reuse_address=True)
+                           reuse_address=True)
         await site.start()
-        sockets = site._server.sockets if site._server is not None else []  # noqa: SLF001 - ephemeral port
+        sockets = site._server.sockets if site._server is not None else []
         if sockets:
             self.port = sockets[0].getsockname()[1]
         self.state.base_url = self.url

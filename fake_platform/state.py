@@ -46,7 +46,7 @@ class PlatformState:
 
     def _build(self, seed: int | None) -> None:
         self.ids = SeededRandom(seed)
-        self.journal = Journal(self.clock.wall_ms, self.config.journal_capacity)
+        self.journal = Journal(self.clock.wall_ms, self.clock.monotonic, self.config.journal_capacity)
         self.faults = FaultRegistry(self.clock, self.ids)
         self.hub = NotificationHub(clock=self.clock, ids=self.ids, faults=self.faults, journal=self.journal)
         self.users = UserDirectory(self.ids, self.config.domain)

@@ -36,8 +36,15 @@ def _gevent_patched() -> bool:
 class SyncBridge:
     """Runs coroutines and SDK calls on a private event loop thread."""
 
-    def __init__(self, name: str = "sdk-bridge") -> None:
+    def __init__(self, name: str = "sdk-bridge",
+                 loop_factory: Callable[[], asyncio.AbstractEventLoop] | None = None,
+                 *, stepped: bool = False) -> None:
         self.name = name
+        self._loop_factory = loop_factory
+        # Stepped mode: the loop runs only while a run() is in progress and is held still in
+        # between, so that virtual time (looptime) cannot race ahead between two test steps.
+        self.stepped = stepped
+        self._gate = threading.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread_ident: int | None = None
         self._start_lock = threading.Lock()
@@ -62,7 +69,7 @@ class SyncBridge:
                 start_thread = monkey.get_original("_thread", "start_new_thread")
                 allocate = monkey.get_original("_thread", "allocate_lock")
             else:
-                loop = asyncio.new_event_loop()
+                loop = (self._loop_factory or asyncio.new_event_loop)()
                 import _thread
 
                 start_thread, allocate = _thread.start_new_thread, _thread.allocate_lock
@@ -83,6 +90,8 @@ class SyncBridge:
         loop = self._loop
         if loop is None or loop.is_closed():
             return
+        self.stepped = False
+        self._gate.set()
 
         async def shutdown() -> None:
             tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
@@ -107,9 +116,23 @@ class SyncBridge:
         """Run an awaitable on the loop thread and return its result (or raise its error)."""
         if self.in_loop_thread:
             raise RuntimeError("SyncBridge.run() called from the loop thread; await it instead")
-        coro = awaitable if inspect.iscoroutine(awaitable) else _await(awaitable)
-        future = asyncio.run_coroutine_threadsafe(coro, self.loop)  # type: ignore[arg-type]
+        loop = self.loop
+        coro = self._held_after(awaitable, loop) if self.stepped else _await(awaitable)
+        future = asyncio.run_coroutine_threadsafe(coro, loop)
+        self._gate.set()
         return self._wait(future, timeout)
+
+    async def _held_after(self, awaitable: Awaitable[T], loop: asyncio.AbstractEventLoop) -> T:
+        try:
+            return await awaitable
+        finally:
+            self._gate.clear()
+            # Two hops: the hold must run after the callback that hands the result to run().
+            loop.call_soon(loop.call_soon, self._hold)
+
+    def _hold(self) -> None:
+        if self.stepped:
+            self._gate.wait()
 
     def call(self, fn: Callable[..., Any], *args: Any, timeout: float | None = DEFAULT_TIMEOUT,
              **kwargs: Any) -> Any:

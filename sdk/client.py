@@ -19,7 +19,7 @@ from . import config as config_module
 from .clock import SYSTEM_CLOCK, Clock
 from .errors import BasicError, Codes
 from .events import EventEmitter, Listener, Predicate
-from .logger import LogManager, LoggerNamespace
+from .logger import LoggerNamespace, LogManager
 from .namespace import Namespace, SnakeCaseAliases, api
 from .notifications import NotificationRouter
 from .transport.http import RestClient
@@ -49,7 +49,7 @@ class Client(SnakeCaseAliases):
         self._config = config_module.merge(self.CONFIG_SCHEMA, config_module.defaults(self.CONFIG_SCHEMA),
                                            given, self._log)
         self._log_manager.configure(self._config["logs"])
-        self._emitter = EventEmitter(self.EVENT_TYPES, self._log_manager.get("Events"))
+        self._emitter = EventEmitter(self.EVENT_TYPES, self._log_manager.get("Events"), product=self.product)
         runtime = self._config.get("runtime", {})
         self.http = RestClient(self._log_manager.get("Request"), ssl=runtime.get("ssl"),
                                timeout=runtime.get("requestTimeout", 30))
@@ -108,12 +108,12 @@ class Client(SnakeCaseAliases):
         self._action("CONFIG_UPDATE", dict(newConfigValues))
 
     @api
-    def on(self, type: str, listener: Listener) -> None:  # noqa: A002 - documented name
+    def on(self, type: str, listener: Listener) -> None:
         """Add an event listener for the specified event type."""
         self._emitter.on(self.EVENT_ALIASES.get(type, type), listener)
 
     @api
-    def off(self, type: str, listener: Listener) -> None:  # noqa: A002
+    def off(self, type: str, listener: Listener) -> None:
         """Removes an event listener for the specified event type."""
         self._emitter.off(self.EVENT_ALIASES.get(type, type), listener)
 
@@ -156,10 +156,10 @@ class Client(SnakeCaseAliases):
         except RuntimeError:
             return  # nothing was ever started: no loop, no sockets, no tasks
         self._closed = loop.create_future()
-        loop.create_task(self._teardown(), name="sdk-destroy")
+        self._teardown_task = loop.create_task(self._teardown(), name="sdk-destroy")
 
     # -- Pythonic additions --------------------------------------------------------------------
-    async def wait_for(self, type: str, predicate: Predicate | None = None,  # noqa: A002
+    async def wait_for(self, type: str, predicate: Predicate | None = None,
                        timeout: float = 10.0) -> dict[str, Any]:
         """Wait for the next ``type`` event matching ``predicate`` and return its params."""
         self._ensure_alive("wait_for")
@@ -206,7 +206,7 @@ class Client(SnakeCaseAliases):
             except Exception as exc:
                 self._log.error(f"connection observer raised {type(exc).__name__}: {exc}")
 
-    def emit(self, type: str, params: dict[str, Any] | None = None) -> None:  # noqa: A002
+    def emit(self, type: str, params: dict[str, Any] | None = None) -> None:
         self._emitter.emit(type, params)
 
     def spawn(self, coro: Coroutine[Any, Any, Any] | Awaitable[Any], name: str = "sdk-task") -> asyncio.Task[Any]:

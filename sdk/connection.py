@@ -10,6 +10,8 @@ from .namespace import Namespace, api
 class Connection(Namespace):
     """The documented ``connection`` namespace."""
 
+    api_path = "connection"
+
     @api
     def getSocketState(self, platform: str | None = None) -> dict[str, Any]:
         """Get the state of the websocket.

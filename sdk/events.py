@@ -15,6 +15,7 @@ from collections import deque
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from . import trace
 from .errors import BasicError, Codes
 from .logger import Logger
 
@@ -23,8 +24,9 @@ Predicate = Callable[[dict[str, Any]], bool]
 
 
 class EventEmitter:
-    def __init__(self, event_types: Iterable[str], log: Logger, history: int = 500) -> None:
+    def __init__(self, event_types: Iterable[str], log: Logger, history: int = 500, product: str = "") -> None:
         self.event_types = frozenset(event_types)
+        self.product = product
         self._log = log
         self._listeners: dict[str, list[Listener]] = {}
         self._global: list[Listener] = []
@@ -33,12 +35,12 @@ class EventEmitter:
         self._closed = False
 
     # -- documented API ------------------------------------------------------------------------
-    def on(self, type: str, listener: Listener) -> None:  # noqa: A002 - documented parameter name
+    def on(self, type: str, listener: Listener) -> None:
         self._check_type(type)
         self._check_listener(listener)
         self._listeners.setdefault(type, []).append(listener)
 
-    def off(self, type: str, listener: Listener) -> None:  # noqa: A002
+    def off(self, type: str, listener: Listener) -> None:
         self._check_type(type)
         listeners = self._listeners.get(type, [])
         if listener in listeners:
@@ -54,13 +56,15 @@ class EventEmitter:
             self._global.remove(listener)
 
     # -- emitting ------------------------------------------------------------------------------
-    def emit(self, type: str, payload: dict[str, Any] | None = None) -> None:  # noqa: A002
+    def emit(self, type: str, payload: dict[str, Any] | None = None) -> None:
         if self._closed:
             return
         if type not in self.event_types:  # an SDK bug, not a user error: make it loud
             raise BasicError(Codes.INVALID_EVENT, f"SDK tried to emit undeclared event type: {type}")
         payload = {} if payload is None else payload
         self.history.append((type, payload))
+        if trace.enabled:
+            trace.record(self.product, "event", type)
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:
@@ -68,7 +72,7 @@ class EventEmitter:
         else:
             loop.call_soon(self._deliver, type, payload)
 
-    def _deliver(self, type: str, payload: dict[str, Any]) -> None:  # noqa: A002
+    def _deliver(self, type: str, payload: dict[str, Any]) -> None:
         if self._closed:
             return
         for listener in list(self._listeners.get(type, ())):
@@ -76,7 +80,7 @@ class EventEmitter:
         for listener in list(self._global):
             self._invoke(listener, (type, payload), type)
 
-    def _invoke(self, listener: Listener, args: tuple[Any, ...], type: str) -> None:  # noqa: A002
+    def _invoke(self, listener: Listener, args: tuple[Any, ...], type: str) -> None:
         try:
             result = listener(*args)
         except Exception as exc:
@@ -87,7 +91,7 @@ class EventEmitter:
             self._tasks.add(task)
             task.add_done_callback(lambda t: self._task_done(t, type))
 
-    def _task_done(self, task: asyncio.Task[Any], type: str) -> None:  # noqa: A002
+    def _task_done(self, task: asyncio.Task[Any], type: str) -> None:
         self._tasks.discard(task)
         if not task.cancelled() and task.exception() is not None:
             exc = task.exception()
@@ -96,7 +100,7 @@ class EventEmitter:
     # -- Pythonic helper -----------------------------------------------------------------------
     async def wait_for(
         self,
-        type: str,  # noqa: A002
+        type: str,
         predicate: Predicate | None = None,
         timeout: float = 10.0,
     ) -> dict[str, Any]:
@@ -117,7 +121,8 @@ class EventEmitter:
 
         self.on(type, listener)
         try:
-            return await asyncio.wait_for(future, timeout)
+            async with asyncio.timeout(timeout):
+                return await future
         except TimeoutError:
             seen = [p for t, p in self.history if t == type][-5:]
             raise TimeoutError(
@@ -138,7 +143,7 @@ class EventEmitter:
             await asyncio.wait(tasks, timeout=2)
 
     # -- checks --------------------------------------------------------------------------------
-    def _check_type(self, type: Any) -> None:  # noqa: A002
+    def _check_type(self, type: Any) -> None:
         if type not in self.event_types:
             raise BasicError(Codes.INVALID_EVENT, f"Invalid event type: {type}")
 

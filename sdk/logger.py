@@ -20,7 +20,7 @@ from typing import Any
 from .clock import SYSTEM_CLOCK, Clock
 
 
-class levels:  # noqa: N801 - documented constant set `logger.levels`
+class levels:
     """Possible levels for the SDK logger (documented ``logger.levels``)."""
 
     SILENT = "silent"

@@ -12,6 +12,8 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from . import trace
+
 if TYPE_CHECKING:
     from .client import Client
 
@@ -29,11 +31,20 @@ def api(fn: F) -> F:
     @functools.wraps(fn)
     def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
         client: Client = getattr(self, "_client", self)
-        client._ensure_alive(fn.__qualname__)
+        path = api_path(self, fn.__name__)
+        client._ensure_alive(path)
+        if trace.enabled:
+            trace.record(client.product, "api", path)
         return fn(self, *args, **kwargs)
 
     wrapper.__kandy_api__ = True  # type: ignore[attr-defined]
     return wrapper  # type: ignore[return-value]
+
+
+def api_path(owner: Any, name: str) -> str:
+    """The documented path of a method: ``call.make``, ``Conversation.send``, ``getConfig``."""
+    prefix = getattr(owner, "api_path", "")
+    return f"{prefix}.{name}" if prefix else name
 
 
 class SnakeCaseAliases:
@@ -48,7 +59,12 @@ class SnakeCaseAliases:
 
 
 class Namespace(SnakeCaseAliases):
-    """A documented namespace (``client.call``, ``client.media``, ...)."""
+    """A documented namespace (``client.call``, ``client.media``, ...).
+
+    ``api_path`` is the namespace as the documents call it (``call``, ``services``).
+    """
+
+    api_path = ""
 
     def __init__(self, client: Client) -> None:
         self._client = client

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from aiohttp import web
 
 from ..core.errors import Forbidden, InvalidInput
+from ..core.hub import ChannelEndpoint
 from ..core.websocket import serve_channel
 from ..http import cpaas_user, json_response, no_content, read_json, state_of, wrapped
 
 
-def _channel_body(request: web.Request, endpoint) -> dict:  # type: ignore[no-untyped-def]
+def _channel_body(request: web.Request, endpoint: ChannelEndpoint, correlator: str | None = None) -> dict[str, Any]:
     ver, user = request.match_info["ver"], endpoint.user
     base = f"/cpaas/notificationchannel/{ver}/{user}/channels/{endpoint.id}"
     return {"notificationChannel": {
@@ -17,7 +20,7 @@ def _channel_body(request: web.Request, endpoint) -> dict:  # type: ignore[no-un
         "channelData": {"channelURL": f"{base}/websocket"},
         "channelLifetime": endpoint.lifetime,
         "channelType": "websockets",
-        "clientCorrelator": request.get("client_correlator"),
+        "clientCorrelator": correlator,
         "x-connCheckRole": endpoint.conn_check_role,
         "resourceURL": base,
     }}
@@ -31,8 +34,8 @@ async def create_channel(request: web.Request) -> web.Response:
         raise InvalidInput("Invalid input value for message part %1", "channelType")
     endpoint = state_of(request).cpaas_channels.create_channel(
         user, lifetime=body.get("channelLifetime"), role=body.get("x-connCheckRole"))
-    request["client_correlator"] = body.get("clientCorrelator")
-    return json_response(_channel_body(request, endpoint), status=201)
+    correlator = body.get("clientCorrelator") if isinstance(body.get("clientCorrelator"), str) else None
+    return json_response(_channel_body(request, endpoint, correlator), status=201)
 
 
 async def list_channels(request: web.Request) -> web.Response:

@@ -100,6 +100,17 @@ class NotificationHub:
             for observer in list(self.observers):
                 observer("detached", endpoint)
 
+    def requeue(self, channel_id: str, frames: list[dict[str, Any]]) -> None:
+        """Put frames a dying socket could not send back in front of the buffer, in order."""
+        endpoint = self.channels.get(channel_id)
+        if endpoint is None:
+            return
+        if endpoint.socket is not None:
+            for frame in frames:
+                endpoint.socket.send(frame)
+            return
+        endpoint.buffer.extendleft(reversed(frames))
+
     def sockets(self, *, user: str | None = None, channel: str | None = None,
                 product: str | None = None) -> list[tuple[ChannelEndpoint, SocketSink]]:
         return [
@@ -115,6 +126,8 @@ class NotificationHub:
         """Close matching sockets (1006 = abort the transport without a close frame)."""
         targets = self.sockets(user=user, channel=channel, product=product)
         for endpoint, sink in targets:
+            # Detach first: whatever is published from now on waits in the buffer for the reconnect.
+            self.detach(endpoint.id, sink)
             self._journal.record("fault", user=endpoint.user, channel=endpoint.id,
                                  detail={"action": "drop_socket", "code": code})
         await asyncio.gather(*(sink.close(code) for _e, sink in targets), return_exceptions=True)

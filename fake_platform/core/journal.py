@@ -20,6 +20,7 @@ MAX_BODY = 4096
 class JournalEntry:
     seq: int
     at: int  # wall-clock milliseconds
+    mono: float  # platform loop clock (seconds): follows virtual time in tests
     kind: str  # http | ws-open | ws-in | ws-out | ws-close | ws-refused | fault | push
     user: str | None = None
     method: str | None = None
@@ -43,8 +44,9 @@ def _trim(body: Any) -> Any:
 
 
 class Journal:
-    def __init__(self, wall_ms: Any, capacity: int = 20000) -> None:
+    def __init__(self, wall_ms: Any, monotonic: Any, capacity: int = 20000) -> None:
         self._wall_ms = wall_ms
+        self._monotonic = monotonic
         self.capacity = capacity
         self._entries: deque[JournalEntry] = deque(maxlen=capacity)
         self._seq = itertools.count(1)
@@ -55,7 +57,8 @@ class Journal:
             return None
         if "body" in fields:
             fields["body"] = _trim(fields["body"])
-        entry = JournalEntry(seq=next(self._seq), at=self._wall_ms(), kind=kind, **fields)
+        entry = JournalEntry(seq=next(self._seq), at=self._wall_ms(), mono=round(self._monotonic(), 6), kind=kind,
+                             **fields)
         self._entries.append(entry)
         return entry
 

@@ -38,6 +38,7 @@ class WebSocketSink:
         self._queue: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue(WRITE_QUEUE_LIMIT)
         self._writer = asyncio.create_task(self._write(), name=f"ws-writer-{endpoint.id}")
         self.closed = asyncio.Event()
+        self._closer: asyncio.Task[None] | None = None
 
     def send(self, frame: dict[str, Any]) -> None:
         try:
@@ -45,19 +46,32 @@ class WebSocketSink:
         except asyncio.QueueFull:  # a client that reads nothing: cut it off, it will reconnect
             self._state.journal.record("fault", user=self._user, channel=self.channel_id,
                                        detail={"action": "write_queue_full"})
-            asyncio.create_task(self.close(1011))
+            self._closer = asyncio.create_task(self.close(1011))
 
     async def _write(self) -> None:
-        while True:
-            frame = await self._queue.get()
-            if frame is None or self.ws.closed:
-                return
-            text = json.dumps(frame)
-            try:
-                await self.ws.send_str(text)
-            except (ConnectionError, RuntimeError):
-                return
-            self._state.journal.record("ws-out", user=self._user, channel=self.channel_id, body=frame)
+        frame: dict[str, Any] | None = None
+        try:
+            while True:
+                frame = await self._queue.get()
+                if frame is None or self.ws.closed:
+                    break
+                await self.ws.send_str(json.dumps(frame))
+                self._state.journal.record("ws-out", user=self._user, channel=self.channel_id, body=frame)
+                frame = None
+        except (ConnectionError, RuntimeError):
+            pass
+        finally:
+            self._give_back(frame)
+
+    def _give_back(self, frame: dict[str, Any] | None) -> None:
+        """Return what this socket could not send to the hub, so the next socket delivers it."""
+        unsent = [frame] if frame is not None else []
+        while not self._queue.empty():
+            item = self._queue.get_nowait()
+            if item is not None:
+                unsent.append(item)
+        if unsent:
+            self._state.hub.requeue(self.channel_id, unsent)
 
     async def close(self, code: int) -> None:
         if code == 1006:  # abnormal closure: no close frame, just drop the transport
@@ -88,7 +102,8 @@ async def serve_channel(request: web.Request, endpoint: ChannelEndpoint, state: 
     await ws.prepare(request)
     sink = WebSocketSink(request, ws, endpoint, state)
     state.hub.attach(endpoint.id, sink)
-    state.journal.record("ws-open", user=endpoint.user, channel=endpoint.id, path=request.path)
+    state.journal.record("ws-open", user=endpoint.user, channel=endpoint.id, path=request.path,
+                         detail={"queryKeys": sorted(request.query)})
     server_pinger = None
     if endpoint.product == "cpaas" and endpoint.conn_check_role == "server":
         server_pinger = asyncio.create_task(_server_pings(sink, state, ctx))

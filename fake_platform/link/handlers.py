@@ -8,7 +8,7 @@ from aiohttp import web
 
 from ..core.errors import Forbidden, Unauthorized
 from ..core.websocket import serve_channel
-from ..http import bearer_token, json_response, read_json, state_of
+from ..http import USER_KEY, bearer_token, json_response, read_json, state_of
 
 
 def link_user(request: web.Request) -> str:
@@ -29,7 +29,7 @@ def link_user(request: web.Request) -> str:
     path_user = request.match_info.get("account")
     if path_user is not None and state.users.find(path_user) is not state.users.find(user_id):
         raise Forbidden("User %1 may not act on behalf of %2", user_id, path_user)
-    request["user_id"] = user_id
+    request[USER_KEY] = user_id
     return user_id
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
+from .. import trace
 from ..client import Client
 from ..clock import Clock
 from ..connection import Connection
@@ -77,6 +78,7 @@ class CpaasClient(Client):
 
 def create(config: Mapping[str, Any] | None = None, *, clock: Clock | None = None) -> CpaasClient:
     """The SDK creation factory: returns a CPaaS SDK instance."""
+    trace.record("cpaas", "api", "create")
     return CpaasClient(config, clock=clock)
 
 

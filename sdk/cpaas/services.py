@@ -34,6 +34,7 @@ LOST_CONNECTION = "LOST_CONNECTION"
 class Services(Namespace):
     """The documented ``services`` namespace."""
 
+    api_path = "services"
     _client: CpaasClient
 
     def __init__(self, client: CpaasClient) -> None:
@@ -46,12 +47,12 @@ class Services(Namespace):
 
     # -- documented API ------------------------------------------------------------------------
     @api
-    def subscribe(self, services: list[str], type: str = "websocket") -> asyncio.Task[None]:  # noqa: A002
+    def subscribe(self, services: list[str], type: str = "websocket") -> asyncio.Task[None]:
         """Subscribes to platform notifications for SDK services (returns the flow's task)."""
         return self._client.spawn(self._subscribe(services, type), "services-subscribe")
 
     @api
-    def unsubscribe(self, services: list[str], type: str = "websocket") -> asyncio.Task[None]:  # noqa: A002
+    def unsubscribe(self, services: list[str], type: str = "websocket") -> asyncio.Task[None]:
         """Cancels existing subscriptions (returns the flow's task)."""
         return self._client.spawn(self._unsubscribe(services, type), "services-unsubscribe")
 
@@ -134,7 +135,7 @@ class Services(Namespace):
         tasks = {name: asyncio.ensure_future(coro) for name, coro in jobs.items()}
         if not tasks:
             return {}
-        done, pending = await asyncio.wait(tasks.values(), timeout=timeout)
+        _done, pending = await asyncio.wait(tasks.values(), timeout=timeout)
         for task in pending:
             task.cancel()
         results: dict[str, Any] = {}

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
+from .. import trace
 from ..client import Client
 from ..clock import Clock
 from ..connection import Connection
@@ -105,6 +106,7 @@ class LinkClient(Client):
 
 def create(config: Mapping[str, Any] | None = None, *, clock: Clock | None = None) -> LinkClient:
     """The SDK creation factory: returns a Link / CallMe SDK instance."""
+    trace.record("link", "api", "create")
     return LinkClient(config, clock=clock)
 
 

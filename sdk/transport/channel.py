@@ -217,7 +217,8 @@ class NotificationChannel:
                 return False
             url = self._url_factory(reconnect)
             try:
-                ws = await asyncio.wait_for(self._connect(url), self.settings.connect_timeout)
+                async with asyncio.timeout(self.settings.connect_timeout):
+                    ws = await self._connect(url)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
@@ -358,7 +359,10 @@ class NotificationChannel:
                 self._lost(generation, f"keepalive could not be sent: {type(exc).__name__}")
                 return
             try:
-                await asyncio.wait_for(self._ack.wait(), interval)
+                # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation that
+                # arrives together with the answer, leaving a pinger that can no longer be stopped.
+                async with asyncio.timeout(interval):
+                    await self._ack.wait()
             except TimeoutError:
                 now = self._clock.monotonic()
                 self._report("keepalive", ok=False, sent_at=sent_at)
@@ -367,7 +371,9 @@ class NotificationChannel:
                     return
                 continue  # ping again at once
             now = self._clock.monotonic()
-            last_ack = now
+            # The answered ping proves the link was alive when it was sent: count from there, so
+            # that the loss is declared exactly pingInterval x maxMissedPings after it.
+            last_ack = sent_at
             self._report("keepalive", ok=True, rtt=now - sent_at, sent_at=sent_at)
             await self._clock.sleep(interval - (now - sent_at))
 
@@ -376,7 +382,8 @@ class NotificationChannel:
             self._server_ping.clear()
             limit = self.server_interval * self.settings.max_missed_pings
             try:
-                await asyncio.wait_for(self._server_ping.wait(), limit)
+                async with asyncio.timeout(limit):
+                    await self._server_ping.wait()
             except TimeoutError:
                 self._lost(generation, f"no server connCheck for {limit:.1f} s")
                 return

@@ -8,7 +8,6 @@ carry JSON when a JSON body is expected. Mapping an :class:`HttpError` to a docu
 
 from __future__ import annotations
 
-import asyncio
 import json
 import ssl as ssl_module
 from collections.abc import Mapping
@@ -113,7 +112,7 @@ class RestClient:
                 return HttpResponse(resp.status, body, dict(resp.headers))
         except HttpError:
             raise
-        except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
+        except (TimeoutError, aiohttp.ClientError, OSError) as exc:
             raise HttpError(method, url, None, None, f"{type(exc).__name__}: {exc}") from exc
 
     async def close(self) -> None:

@@ -1,0 +1,53 @@
+# Everything installs itself: `make run` and `make test` work on a fresh machine with python3.
+PY      ?= python3
+VENV    := .venv
+BIN     := $(VENV)/bin
+STAMP   := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+WORKERS ?= 2
+PYTEST_FLAGS := -p no:allure_pytest -p no:allure_pytest_bdd -p no:cacheprovider
+
+.PHONY: all venv run test lint unit features coverage load bench report serve inventory clean
+
+all: test
+
+$(STAMP):
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[test,load,report]'
+	rm -f $(VENV)/.installed-*
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+## The main job: the in-process platform, one client of each product, keepalive, a forced drop.
+run: $(STAMP)
+	$(BIN)/python -m kandy_testing.demo
+
+## Every test that is not a load test: lint, unit and integration tests, Gherkin scenarios,
+## then the conformance coverage report.
+test: $(STAMP)
+	$(BIN)/ruff check .
+	rm -rf reports/coverage && mkdir -p reports/coverage
+	KANDY_API_TRACE=$(CURDIR)/reports/coverage/trace $(BIN)/pytest -n $(WORKERS) $(PYTEST_FLAGS) tests features
+	$(BIN)/python -m kandy_testing.coverage --traces reports/coverage --out reports/coverage/coverage.json
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+unit: $(STAMP)
+	$(BIN)/pytest -n $(WORKERS) $(PYTEST_FLAGS) tests
+
+features: $(STAMP)
+	$(BIN)/pytest -n $(WORKERS) $(PYTEST_FLAGS) features
+
+## The platform as a standalone server (Ctrl-C to stop).
+serve: $(STAMP)
+	$(BIN)/python -m fake_platform serve --port 8080 --users 3
+
+## Regenerate kandy_testing/data/inventory.json from the team's spec.
+inventory: $(STAMP)
+	$(BIN)/python tools/build_inventory.py ../shared/spec/api-inventory.json
+
+clean:
+	rm -rf $(VENV) reports/* .pytest_cache
+	touch reports/.gitkeep

@@ -1,0 +1,60 @@
+Feature: Events API
+  Listeners are added with on/subscribe and removed with off/unsubscribe. Unknown event types
+  and non-function listeners throw, as documented.
+
+  Background:
+    Given the platform is running
+
+  Scenario Outline: Listening to an event type the product does not have throws
+    Given Alice has a <product> client
+    When Alice calls on with the event type "<type>"
+    Then the call fails with a BasicError whose message is "Invalid event type: <type>"
+
+    Examples:
+      | product | type               |
+      | cpaas   | dummy:event        |
+      | cpaas   | call:accepted      |
+      | cpaas   | devices:error      |
+      | link    | presence:change    |
+      | link    | dummy:event        |
+
+  Scenario Outline: off with an unknown event type throws too
+    Given Alice has a <product> client
+    When Alice calls off with the event type "nothing:here"
+    Then the call fails with a BasicError whose message is "Invalid event type: nothing:here"
+
+    Examples:
+      | product |
+      | cpaas   |
+      | link    |
+
+  Scenario Outline: subscribe and unsubscribe refuse a listener that is not a function
+    Given Alice has a <product> client
+    When Alice calls <method> with a listener that is not a function
+    Then the call fails with a BasicError whose message is "Listener not a function"
+
+    Examples:
+      | product | method      |
+      | cpaas   | subscribe   |
+      | cpaas   | unsubscribe |
+      | link    | subscribe   |
+      | link    | unsubscribe |
+
+  Scenario: Sync, async and global listeners all receive an event; a failing one does not stop the others
+    Given Alice has a cpaas client
+    And Alice listens to "subscription:change" with a listener that raises
+    And Alice listens to "subscription:change" with a sync listener
+    And Alice listens to "subscription:change" with an async listener
+    And Alice adds a global listener
+    When Alice signs in
+    And Alice subscribes to the services "chat"
+    Then the sync, async and global listeners each received "subscription:change"
+    And an ERROR log mentions "Listener for 'subscription:change' raised"
+
+  Scenario: A listener removed with off receives nothing more
+    Given Alice has a cpaas client
+    And Alice listens to "subscription:change" with a sync listener
+    When Alice removes that listener with off
+    And Alice signs in
+    And Alice subscribes to the services "chat"
+    Then the sync listener received nothing

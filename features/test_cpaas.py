@@ -1,0 +1,5 @@
+"""CPaaS scenarios."""
+
+from pytest_bdd import scenarios
+
+scenarios("cpaas")

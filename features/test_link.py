@@ -1,0 +1,5 @@
+"""Link / CallMe scenarios."""
+
+from pytest_bdd import scenarios
+
+scenarios("link")

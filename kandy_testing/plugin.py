@@ -1,0 +1,159 @@
+"""The ``kandy_emulator`` pytest plugin: fixtures for apps tested against the emulated platform.
+
+Async tests (pytest-asyncio):
+
+* ``platform``: a fresh in-process :class:`~fake_platform.Platform` per test on 127.0.0.1;
+  ``@pytest.mark.platform(tls=True, seed=7)`` passes options;
+* ``make_cpaas`` / ``make_link``: factories of SDK clients bound to that platform (signed in,
+  optionally subscribed), destroyed after the test.
+
+Gherkin scenarios (pytest-bdd, synchronous steps):
+
+* ``bridge``: a loop thread per scenario (virtual loop time with ``@virtual_time``);
+* ``world``: the scenario world the step library acts on (see :mod:`kandy_testing.world`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from typing import Any
+
+import pytest
+
+import sdk.cpaas
+import sdk.link
+from fake_platform import Platform
+from fake_platform.auth.models import User
+from sdk.bridge import SyncBridge
+
+from .recorder import EventRecorder
+from .world import World
+
+STEP_MODULES = [
+    "kandy_testing.steps.common",
+    "kandy_testing.steps.sdk_core",
+    "kandy_testing.steps.connectivity",
+    "kandy_testing.steps.platform",
+]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "platform(**options): options for the in-process Platform")
+    config.addinivalue_line("markers", "virtual_time: run the scenario's loop on virtual time (looptime)")
+    for module in STEP_MODULES:
+        if not config.pluginmanager.has_plugin(module):
+            config.pluginmanager.import_plugin(module)
+
+
+# -- async fixtures ----------------------------------------------------------------------------
+@pytest.fixture
+async def platform(request: pytest.FixtureRequest) -> AsyncIterator[Platform]:
+    marker = request.node.get_closest_marker("platform")
+    options = dict(marker.kwargs) if marker else {}
+    async with Platform(**options) as running:
+        yield running
+
+
+ClientFactory = Callable[..., Awaitable[Any]]
+
+
+@pytest.fixture
+async def make_cpaas(platform: Platform) -> AsyncIterator[ClientFactory]:
+    """``await make_cpaas(user=None, services=None, **config)`` -> a signed-in CPaaS client.
+
+    Each client carries ``.user`` (its platform user) and ``.recorder`` (an EventRecorder attached
+    at creation, so waits never miss an event that already happened).
+    """
+    clients: list[Any] = []
+
+    async def factory(user: User | None = None, *, services: list[str] | None = None,
+                      **config: Any) -> sdk.cpaas.CpaasClient:
+        user = user or await platform.users.create()
+        client = sdk.cpaas.create(platform.sdk_config(user, product="cpaas", **config))
+        client.recorder = EventRecorder(client, user.user_id)  # type: ignore[attr-defined]
+        clients.append(client)
+        client.setTokens(await platform.tokens_for(user, sdk_form=True))
+        if services:
+            await client.services.subscribe(services)
+            missing = set(services) - set(client.services.getSubscriptions()["subscribed"])
+            if missing:
+                raise AssertionError(f"could not subscribe {user.user_id} to {sorted(missing)}")
+        client.user = user  # type: ignore[attr-defined]
+        return client
+
+    yield factory
+    await asyncio.gather(*(asyncio.wait_for(c.aclose(), 10) for c in clients), return_exceptions=True)
+
+
+@pytest.fixture
+async def make_link(platform: Platform) -> AsyncIterator[ClientFactory]:
+    """``await make_link(user=None, connect=False, **config)`` -> a Link client (connected if asked)."""
+    clients: list[Any] = []
+
+    async def factory(user: User | None = None, *, connect: bool = False, **config: Any) -> sdk.link.LinkClient:
+        client = sdk.link.create(platform.sdk_config(user, product="link", **config))
+        client.recorder = EventRecorder(client, user.user_id if user else "link")  # type: ignore[attr-defined]
+        clients.append(client)
+        if connect:
+            user = user or await platform.users.create()
+            await client.connect({"username": user.user_id, "password": user.password})
+        client.user = user  # type: ignore[attr-defined]
+        return client
+
+    yield factory
+    await asyncio.gather(*(asyncio.wait_for(c.aclose(), 10) for c in clients), return_exceptions=True)
+
+
+# -- Gherkin fixtures --------------------------------------------------------------------------
+@pytest.fixture
+def bridge(request: pytest.FixtureRequest) -> Iterator[SyncBridge]:
+    factory = None
+    if request.node.get_closest_marker("virtual_time") is not None:
+        import looptime
+
+        factory = looptime.new_event_loop
+    running = SyncBridge("scenario", loop_factory=factory, stepped=factory is not None)
+    running.start()
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def world(bridge: SyncBridge, request: pytest.FixtureRequest) -> Iterator[World]:
+    scenario_world = World(bridge)
+    request.node.kandy_world = scenario_world
+    yield scenario_world
+    scenario_world.close()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> Iterator[None]:
+    outcome = yield
+    report = outcome.get_result()
+    scenario_world: World | None = getattr(item, "kandy_world", None)
+    if report.when == "call" and report.failed and scenario_world is not None:
+        try:
+            diagnostics = scenario_world.bridge.call(scenario_world.diagnostics, timeout=5)
+        except Exception as exc:  # diagnostics must never hide the real failure
+            diagnostics = {"error": f"could not collect diagnostics: {exc}"}
+        text = json.dumps(diagnostics, indent=1, default=repr)
+        report.sections.append(("kandy platform journal and SDK logs", text[-20000:]))
+        _attach_to_allure(diagnostics)
+
+
+def _attach_to_allure(diagnostics: dict[str, Any]) -> None:
+    try:
+        import allure
+    except ImportError:
+        return
+    try:
+        allure.attach(json.dumps(diagnostics.get("journal", []), indent=1, default=repr),
+                      name="platform journal", attachment_type=allure.attachment_type.JSON)
+        allure.attach(json.dumps(diagnostics.get("logs", {}), indent=1, default=repr),
+                      name="SDK logs", attachment_type=allure.attachment_type.JSON)
+        allure.attach(json.dumps(diagnostics.get("events", {}), indent=1, default=repr),
+                      name="SDK events", attachment_type=allure.attachment_type.JSON)
+    except Exception:
+        return

@@ -1,0 +1,304 @@
+"""Steps about the SDK skeleton: configuration, events API, logger, versions and destroy."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from pytest_bdd import given, parsers, then, when
+
+from sdk.config import lookup
+from sdk.errors import BasicError
+from sdk.logger import LogEntry
+from sdk.version import __version__
+
+from ..inventory import documented_defaults
+from ..world import World
+from .common import names, parse_value
+
+ME = "I"
+
+
+def _dotted(key: str, value: Any) -> dict[str, Any]:
+    result: Any = value
+    for part in reversed(key.split(".")):
+        result = {part: result}
+    return result
+
+
+def _current(world: World) -> str:
+    return world.values.get("current", ME)
+
+
+# -- configuration -----------------------------------------------------------------------------
+@when(parsers.parse("I create a {product} client with an empty configuration"))
+def create_empty(world: World, product: str) -> None:
+    world.create_client(ME, product, with_user=False, raw_config={})
+    world.values["current"] = ME
+
+
+@when(parsers.parse('I create a {product} client with "{key}" set to {value}'))
+def create_with_value(world: World, product: str, key: str, value: str) -> None:
+    world.create_client(ME, product, config=_dotted(key, parse_value(value)), with_user=False)
+    world.values["current"] = ME
+
+
+@then(parsers.parse("every documented configuration key of {product} has its documented default"))
+def documented_defaults_hold(world: World, product: str) -> None:
+    config = world.call(world.actor(_current(world)).client.getConfig)
+    mismatches = []
+    for key, default in documented_defaults(product).items():
+        parent = key.rsplit(".", 1)[0]
+        if parent != key and lookup(config, parent) is False:
+            continue  # a section documented as `false` by default (Link logs.logActions): no children
+        actual = lookup(config, key, "<missing>")
+        if actual != default:
+            mismatches.append((key, default, actual))
+    assert not mismatches, f"keys whose value is not the documented default: {mismatches}"
+
+
+@then(parsers.parse('the configuration value "{key}" is {value}'))
+def config_value(world: World, key: str, value: str) -> None:
+    config = world.call(world.actor(_current(world)).client.getConfig)
+    assert lookup(config, key, "<missing>") == parse_value(value), f"{key} = {lookup(config, key, '<missing>')!r}"
+
+
+@when(parsers.parse("{name} updates the configuration with {values}"))
+def update_config(world: World, name: str, values: str) -> None:
+    world.call(world.actor(name).client.updateConfig, parse_value(values))
+    world.values["current"] = name
+
+
+@then(parsers.parse("{name}'s getVersion returns the package version"))
+def get_version(world: World, name: str) -> None:
+    assert world.call(world.actor(name).client.getVersion) == __version__
+
+
+@then(parsers.parse('{name}\'s getBrowserDetails names the browser "{browser}" with a version'))
+def browser_details(world: World, name: str, browser: str) -> None:
+    details = world.call(world.actor(name).client.getBrowserDetails)
+    assert details["browser"] == browser and details["version"], details
+
+
+@then(parsers.parse("{name}'s user info has her user name and her access token"))
+def user_info_tokens(world: World, name: str) -> None:
+    actor = world.actor(name)
+    info = world.call(actor.client.getUserInfo)
+    assert actor.user is not None and info["username"] == actor.user.user_id, info
+    assert info["token"] and info["token"].count(".") == 2, info
+
+
+@when(parsers.parse('{name} calls setTokens with an idToken "{token}"'))
+def set_bad_tokens(world: World, name: str, token: str) -> None:
+    world.attempt(world.actor(name).client.setTokens, {"accessToken": "abc", "idToken": token})
+
+
+@then(parsers.parse('calling getConfig on {name}\'s client raises a BasicError whose message mentions "{text}"'))
+def destroyed_get_config(world: World, name: str, text: str) -> None:
+    world.attempt(world.actor(name).client.getConfig)
+    assert isinstance(world.last_error, BasicError) and text in world.last_error.message, world.last_error
+
+
+# -- events ------------------------------------------------------------------------------------
+@when(parsers.parse('{name} calls on with the event type "{event}"'))
+def call_on(world: World, name: str, event: str) -> None:
+    world.attempt(world.actor(name).client.on, event, lambda params: None)
+
+
+@when(parsers.parse('{name} calls off with the event type "{event}"'))
+def call_off(world: World, name: str, event: str) -> None:
+    world.attempt(world.actor(name).client.off, event, lambda params: None)
+
+
+@when(parsers.parse("{name} calls {method} with a listener that is not a function"))
+def call_with_non_function(world: World, name: str, method: str) -> None:
+    world.attempt(getattr(world.actor(name).client, method), "not a function")
+
+
+def _received(world: World) -> dict[str, list[Any]]:
+    return world.values.setdefault("received", {"sync": [], "async": [], "global": []})
+
+
+@given(parsers.parse('{name} listens to "{event}" with a listener that raises'))
+def raising_listener(world: World, name: str, event: str) -> None:
+    def listener(params: dict[str, Any]) -> None:
+        raise RuntimeError("listener failure on purpose")
+
+    world.call(world.actor(name).client.on, event, listener)
+
+
+@given(parsers.parse('{name} listens to "{event}" with a sync listener'))
+def sync_listener(world: World, name: str, event: str) -> None:
+    received = _received(world)
+
+    def listener(params: dict[str, Any]) -> None:
+        received["sync"].append((event, params))
+
+    world.values["sync_listener"] = (event, listener)
+    world.call(world.actor(name).client.on, event, listener)
+
+
+@given(parsers.parse('{name} listens to "{event}" with an async listener'))
+def async_listener(world: World, name: str, event: str) -> None:
+    received = _received(world)
+
+    async def listener(params: dict[str, Any]) -> None:
+        await asyncio.sleep(0)
+        received["async"].append((event, params))
+
+    world.call(world.actor(name).client.on, event, listener)
+
+
+@given(parsers.parse("{name} adds a global listener"))
+def global_listener(world: World, name: str) -> None:
+    received = _received(world)
+    world.call(world.actor(name).client.subscribe, lambda event, params: received["global"].append((event, params)))
+
+
+@when(parsers.parse("{name} removes that listener with off"))
+def remove_listener(world: World, name: str) -> None:
+    event, listener = world.values["sync_listener"]
+    world.call(world.actor(name).client.off, event, listener)
+
+
+@then(parsers.parse('the sync, async and global listeners each received "{event}"'))
+def all_received(world: World, event: str) -> None:
+    received = _received(world)
+    name = next(iter(world.actors))
+
+    async def settle() -> None:  # delivery order: wait until the recorder saw the event's final state
+        await world.actor(name).recorder.wait(event, lambda p: p.get("isPending") is False)
+        for _ in range(100):  # async listeners run as tasks: give them their turns
+            if received["async"]:
+                return
+            await asyncio.sleep(0)
+
+    world.run(settle())
+    for kind in ("sync", "async", "global"):
+        assert any(e == event for e, _ in received[kind]), f"{kind} listener got {received[kind]}"
+
+
+@then("the sync listener received nothing")
+def nothing_received(world: World) -> None:
+    name = next(iter(world.actors))
+    world.run(world.actor(name).recorder.wait("subscription:change", lambda p: p.get("isPending") is False))
+    assert _received(world)["sync"] == []
+
+
+# -- logger ------------------------------------------------------------------------------------
+@when(parsers.parse('I create a {product} client with log level "{level}" and a recording log handler'))
+def create_with_level(world: World, product: str, level: str) -> None:
+    world.create_client(ME, product, config={"logs": {"logLevel": level}}, with_user=False)
+    world.values["current"] = ME
+
+
+@when("the client logs one entry at each level")
+def log_each_level(world: World) -> None:
+    log = world.actor(_current(world)).client.log_for("Probe", "p1")
+    for method in ("debug", "info", "warn", "error"):
+        world.call(getattr(log, method), f"probe {method}")
+
+
+def _probe_entries(world: World) -> list[LogEntry]:
+    return [e for e in world.actor(_current(world)).logs if e.target.get("type") == "Probe"]
+
+
+@then(parsers.parse("the handler received entries at the levels {levels}"))
+def levels_received(world: World, levels: str) -> None:
+    expected = [] if levels.strip() == "none" else names(levels)
+    assert [e.level for e in _probe_entries(world)] == expected
+
+
+@then("every recorded entry has a timestamp, a method, a level, a target with type, id and name, and messages")
+def entry_fields(world: World) -> None:
+    entries = _probe_entries(world)
+    assert entries
+    for entry in entries:
+        assert isinstance(entry.timestamp, int) and entry.timestamp > 1_600_000_000_000
+        assert entry.method in ("debug", "info", "warn", "error") and entry.level == entry.method
+        assert entry.target == {"type": "Probe", "id": "p1", "name": "Probe/p1"}
+        assert entry.messages == [f"probe {entry.method}"]
+
+
+@when("the client times an operation")
+def time_operation(world: World) -> None:
+    log = world.actor(_current(world)).client.log_for("Probe", "p1")
+    world.call(log.time, "op")
+    world.call(log.timeEnd, "op")
+
+
+@then(parsers.parse('the last recorded entry has method "{method}" and a timer with a duration'))
+def timer_entry(world: World, method: str) -> None:
+    entry = _probe_entries(world)[-1]
+    assert entry.method == method and entry.timer is not None and entry.timer["duration"] >= 0
+
+
+@when(parsers.parse("I create a link client with action logs {options} and a recording action handler"))
+def create_with_actions(world: World, options: str) -> None:
+    actions: list[LogEntry] = []
+    world.values["actions"] = actions
+    config = {"logs": {"logLevel": "debug", "logActions": {**parse_value(options), "handler": actions.append}}}
+    world.create_client(ME, "link", config=config, with_user=False)
+    world.values["current"] = ME
+
+
+@when("the client updates its configuration")
+def client_updates_config(world: World) -> None:
+    world.call(world.actor(_current(world)).client.updateConfig, {"call": {"earlyMedia": True}})
+
+
+@then(parsers.parse('the action handler received an action "{action}" {details}'))
+def action_logged(world: World, action: str, details: str) -> None:
+    entries = [e for e in world.values["actions"] if e.messages and e.messages[0] == f"action {action}"]
+    assert entries, [e.messages for e in world.values["actions"]]
+    entry = entries[-1]
+    if details == "collapsed into one summary line":
+        assert entry.messages == [f"action {action}"]
+        return
+    body = entry.messages[1]
+    if "without payload" in details:
+        assert "payload" not in body["action"]
+    if "with payload" in details:
+        assert body["action"]["payload"] == {"call": {"earlyMedia": True}}
+    if "without state" in details:
+        assert "nextState" not in body
+    if "with state" in details:
+        assert "nextState" in body and "prevState" in body
+    if "with a diff" in details:
+        assert isinstance(body["diff"], list)
+
+
+class _Capture(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(record.getMessage())
+
+
+@when(parsers.parse('I create a cpaas client with log level "{level}", flatten on and the default handler'))
+def create_flatten(world: World, level: str) -> None:
+    capture = _Capture()
+    sdk_logger = logging.getLogger("sdk")
+    sdk_logger.addHandler(capture)
+    sdk_logger.setLevel(logging.DEBUG)
+    world.values["capture"] = capture
+    actor = world.create_client(ME, "cpaas", config={"logs": {"logLevel": level, "flatten": True}},
+                                with_user=False)
+    world.call(actor.client.updateConfig, {"logs": {"handler": None}})
+    world.values["current"] = ME
+
+
+@when("the client logs an object")
+def log_object(world: World) -> None:
+    log = world.actor(_current(world)).client.log_for("Probe")
+    world.call(log.info, "payload", {"a": 1})
+
+
+@then("the Python log line shows the object as JSON text")
+def python_line(world: World) -> None:
+    capture: _Capture = world.values["capture"]
+    logging.getLogger("sdk").removeHandler(capture)
+    assert any('payload {"a": 1}' in line for line in capture.lines), capture.lines[-5:]

@@ -1,0 +1,141 @@
+"""The scenario world of the Gherkin step library: a platform, named users and their clients.
+
+Steps are synchronous (pytest-bdd has no async steps); the world runs everything on one asyncio
+loop thread through the shared :class:`~sdk.bridge.SyncBridge` pattern. Names in steps ("Alice")
+map to platform users created with that first name and to one SDK client each.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import sdk.cpaas
+import sdk.link
+from fake_platform import Platform
+from fake_platform.auth.models import User
+from sdk.bridge import SyncBridge
+from sdk.client import Client
+from sdk.logger import LogEntry
+
+from .recorder import EventRecorder
+
+T = TypeVar("T")
+DEFAULT_TIMEOUT = 10.0
+
+
+@dataclass
+class Actor:
+    name: str
+    user: User | None
+    client: Client
+    recorder: EventRecorder
+    logs: list[LogEntry] = field(default_factory=list)
+    errors: list[BaseException] = field(default_factory=list)
+
+    @property
+    def product(self) -> str:
+        return self.client.product
+
+
+class World:
+    def __init__(self, bridge: SyncBridge) -> None:
+        self.bridge = bridge
+        self.platform: Platform | None = None
+        self.users: dict[str, User] = {}
+        self.actors: dict[str, Actor] = {}
+        self.values: dict[str, Any] = {}
+        self.last_error: BaseException | None = None
+        self.last_response: Any = None
+
+    # -- running on the loop -------------------------------------------------------------------
+    def run(self, awaitable: Awaitable[T], timeout: float = DEFAULT_TIMEOUT * 3) -> T:
+        return self.bridge.run(awaitable, timeout)
+
+    def call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        return self.bridge.call(fn, *args, **kwargs)
+
+    def attempt(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """Call ``fn`` on the loop; keep what it raised in ``last_error`` instead of failing."""
+        self.last_error = None
+        try:
+            return self.bridge.call(fn, *args, **kwargs)
+        except Exception as exc:
+            self.last_error = exc
+            return None
+
+    # -- platform and actors -------------------------------------------------------------------
+    def start_platform(self, **kwargs: Any) -> Platform:
+        self.platform = Platform(**kwargs)
+        self.run(self.platform.start())
+        return self.platform
+
+    def user(self, name: str) -> User:
+        if name not in self.users:
+            assert self.platform is not None, "no platform: use 'Given the platform is running'"
+            self.users[name] = self.run(self.platform.users.create(first_name=name))
+        return self.users[name]
+
+    def actor(self, name: str) -> Actor:
+        try:
+            return self.actors[name]
+        except KeyError:
+            raise AssertionError(f"{name} has no SDK client yet; known: {sorted(self.actors)}") from None
+
+    def create_client(self, name: str, product: str, config: dict[str, Any] | None = None, *,
+                      with_user: bool = True, raw_config: dict[str, Any] | None = None) -> Actor:
+        """Create ``name``'s client of ``product`` on the loop thread, recording events and logs."""
+        assert self.platform is not None
+        user = self.user(name) if with_user else None
+        logs: list[LogEntry] = []
+        if raw_config is not None:
+            full = dict(raw_config)
+        else:
+            full = self.platform.sdk_config(user, product=product, **(config or {}))
+        full.setdefault("logs", {})
+        full["logs"] = {**full["logs"], "handler": full["logs"].get("handler") or logs.append}
+        module = sdk.cpaas if product == "cpaas" else sdk.link
+
+        async def build() -> Actor:
+            client = module.create(full)
+            return Actor(name, user, client, EventRecorder(client, name), logs)
+
+        actor = self.run(build())
+        self.actors[name] = actor
+        self.values["current"] = name
+        return actor
+
+    def sign_in(self, name: str) -> None:
+        """CPaaS: tokens from the real token endpoint, given to setTokens."""
+        actor = self.actor(name)
+        assert self.platform is not None and actor.user is not None
+        tokens = self.run(self.platform.tokens_for(actor.user, sdk_form=True))
+        self.call(actor.client.setTokens, tokens)
+
+    def wait_event(self, name: str, event: str, predicate: Callable[[dict[str, Any]], bool] | None = None,
+                   *, timeout: float = DEFAULT_TIMEOUT, since: int = 0) -> dict[str, Any]:
+        actor = self.actor(name)
+        return self.run(actor.recorder.wait(event, predicate, timeout=timeout, since=since), timeout + 5)
+
+    def close(self) -> None:
+        async def shutdown() -> None:
+            for actor in self.actors.values():
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(actor.client.aclose(), 10)
+            if self.platform is not None:
+                await self.platform.stop()
+
+        self.run(shutdown(), timeout=30)
+
+    # -- diagnostics for reports ---------------------------------------------------------------
+    def diagnostics(self) -> dict[str, Any]:
+        journal = self.platform.journal()[-200:] if self.platform is not None else []
+        return {
+            "journal": journal,
+            "events": {n: a.recorder.summary()[-100:] for n, a in self.actors.items()},
+            "logs": {n: [f"{e.level} {e.target.get('name')} {e.messages}" for e in a.logs[-200:]]
+                     for n, a in self.actors.items()},
+        }
