@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from .auth import routes as auth_routes
+from .calls import routes as call_routes
 from .channels import routes as channel_routes
 from .control import routes as control_routes
 from .http import MIDDLEWARES, STATE_KEY
@@ -20,6 +21,7 @@ SERVICES = [
     ("presence", presence_routes.ROUTES),
     ("turn", turn_routes.ROUTES),
     ("link", link_routes.ROUTES),
+    ("calls", call_routes.ROUTES),
     ("control", control_routes.ROUTES),
 ]
 
@@ -34,6 +36,7 @@ def build_app(state: PlatformState) -> web.Application:
 
     async def close_sockets(_app: web.Application) -> None:
         await state.hub.close_all(1001)
+        await state.calls.close()
 
     app.on_shutdown.append(close_sockets)
     return app

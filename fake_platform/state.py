@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .auth.models import Projects, TokenIssuer, UserDirectory
+from .calls.service import CallService
 from .channels.models import CpaasChannels
 from .core.clock import PlatformClock
 from .core.faults import FaultRegistry
@@ -58,10 +59,12 @@ class PlatformState:
         self.presence = PresenceService(self.cpaas_channels, self.ids)
         self.link = LinkSubscriptions(self.hub, self.users, self.turn, self.ids, self.clock)
         self.default_realm = self.link.realms.add(self.config.realm, self.ids.hex(32))
+        self.calls = CallService(self)
 
     async def reset(self, seed: int | None = None) -> None:
         """Drop every socket and rebuild all services (same config, same address)."""
         await self.hub.close_all(1012)
+        await self.calls.close()
         self.config.seed = seed if seed is not None else self.config.seed
         self._build(self.config.seed)
 
@@ -75,6 +78,8 @@ class PlatformState:
             "linkSubscriptions": [s.to_dict() for s in self.link.subscriptions.values()],
             "presenceLists": [{"id": p.id, "owner": p.owner, "contacts": p.contacts}
                               for p in self.presence.lists.values()],
+            "calls": self.calls.dump(),
+            "endpoints": self.calls.endpoints.describe(),
             "faults": self.faults.list(),
             "realms": [r.to_dict() for r in self.link.realms.realms.values()],
         }

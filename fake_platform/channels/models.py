@@ -108,6 +108,15 @@ class CpaasChannels:
                     delivered += 1
         return delivered
 
+    def notify_channel(self, channel_id: str, frame: dict[str, Any]) -> bool:
+        """Publish on one channel (call legs are per subscription, hence per channel)."""
+        return self._hub.publish(channel_id, self._with_id(frame))
+
+    def call_channels(self, user: str) -> list[ChannelEndpoint]:
+        """The channels ``user`` subscribed the ``call`` service to (one callee leg each)."""
+        notify_urls = {s.notify_url for s in self.subscriptions_of(user, "call")}
+        return [c for c in self.channels(user) if c.callback_url in notify_urls]
+
     def _with_id(self, frame: dict[str, Any]) -> dict[str, Any]:
         ((key, value),) = frame.items()
         return {key: {**value, "id": self._ids.id("ntf")}}

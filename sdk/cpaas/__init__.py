@@ -15,8 +15,11 @@ from .. import trace
 from ..client import Client
 from ..clock import Clock
 from ..connection import Connection
+from ..media.handlers import SdpHandlers
+from ..media.namespace import Media
 from ..namespace import api
 from .auth import CpaasAuth
+from .calls import CpaasCall
 from .config import SCHEMA
 from .protocol.rest import CpaasRest
 from .services import Services
@@ -58,6 +61,8 @@ class CpaasClient(Client):
         self.turn_credentials: dict[str, Any] | None = None
         self.services: Services = self._attach("services", Services(self))  # type: ignore[assignment]
         self.connection: Connection = self._attach("connection", Connection(self))  # type: ignore[assignment]
+        self.media: Media = self._attach("media", Media(self))  # type: ignore[assignment]
+        self.call: CpaasCall = self._attach("call", CpaasCall(self, self.media))  # type: ignore[assignment]
 
     @api
     def setTokens(self, params: Mapping[str, Any]) -> None:
@@ -82,4 +87,7 @@ def create(config: Mapping[str, Any] | None = None, *, clock: Clock | None = Non
     return CpaasClient(config, clock=clock)
 
 
-__all__ = ["CpaasClient", "create"]
+#: The module export ``sdpHandlers`` (``createCodecRemover``).
+sdpHandlers = SdpHandlers("cpaas")
+
+__all__ = ["CpaasClient", "create", "sdpHandlers"]

@@ -19,9 +19,12 @@ from ..client import Client
 from ..clock import Clock
 from ..connection import Connection
 from ..errors import BasicError
+from ..media.handlers import SdpHandlers
+from ..media.namespace import LinkMedia
 from ..namespace import api
 from ..transport.channel import ChannelEvent
 from ..version import __version__
+from .calls import LinkCall
 from .config import SCHEMA
 from .protocol.rest import LinkRest
 from .session import LinkSession
@@ -54,6 +57,8 @@ class LinkClient(Client):
         self.session = LinkSession(self)
         self.turn_credentials: dict[str, Any] | None = None
         self.connection: Connection = self._attach("connection", Connection(self))  # type: ignore[assignment]
+        self.media: LinkMedia = self._attach("media", LinkMedia(self))  # type: ignore[assignment]
+        self.call: LinkCall = self._attach("call", LinkCall(self, self.media))  # type: ignore[assignment]
 
     @api
     def getVersion(self) -> str:
@@ -110,4 +115,7 @@ def create(config: Mapping[str, Any] | None = None, *, clock: Clock | None = Non
     return LinkClient(config, clock=clock)
 
 
-__all__ = ["LinkClient", "create"]
+#: The module export ``sdpHandlers`` (``createCodecRemover``).
+sdpHandlers = SdpHandlers("link")
+
+__all__ = ["LinkClient", "create", "sdpHandlers"]

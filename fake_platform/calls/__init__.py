@@ -1,0 +1,2 @@
+"""Calls: routing between parties of both products and scripted endpoints (cpaas-wire §4.2/§5,
+link-callme-wire §5)."""

@@ -1,0 +1,228 @@
+"""Scripted endpoints: magic identities that answer calls in a known way (Twilio-style test numbers).
+
+| address                 | behaviour                                                                  |
+|-------------------------|----------------------------------------------------------------------------|
+| ``echo@<domain>``       | rings, answers at once and sends your own media back to you                |
+| ``busy@<domain>``       | refuses at once: busy (486 Busy Here)                                      |
+| ``noanswer@<domain>``   | rings until the caller gives up (the platform ends it after 120 s: 480)    |
+| ``reject@<domain>``     | rings, then declines (603 Decline)                                         |
+| ``ivr@<domain>``        | plays a 450 Hz tone as early media, answers after 2 s, keeps the tone      |
+| ``+1555010FFFF``        | a PSTN number: rings, answers, and plays a tone of FFFF Hz (100-4000)      |
+
+Endpoints with media run a real aiortc peer inside the platform (loopback ICE only). Timers run
+on the loop clock, so virtual-time tests do not wait for them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import re
+from collections.abc import Coroutine
+from dataclasses import dataclass, field
+from typing import Any
+
+from sdk.media.peer import Peer
+from sdk.media.sources import ToneSource
+
+from .models import BUSY, DECLINED, ENDED, NO_ANSWER, CallRouter, CallSession, Leg, plain_address
+
+IVR_TONE = 450.0
+PSTN = re.compile(r"^\+?1555010(\d{4})$")
+
+
+@dataclass
+class EndpointSettings:
+    no_answer_timeout: float = 120.0
+    reject_delay: float = 0.2
+    ivr_answer_delay: float = 2.0
+    host_addresses: list[str] = field(default_factory=lambda: ["127.0.0.1"])
+
+
+@dataclass
+class EndpointCall:
+    """The endpoint side of one call: its peer and what it received."""
+
+    leg: Leg
+    peer: Peer | None = None
+    tones: list[ToneSource] = field(default_factory=list)
+    received: dict[str, int] = field(default_factory=dict)
+    custom_parameters: list[dict[str, str]] = field(default_factory=list)
+
+
+class Endpoints:
+    """The registry of scripted endpoints and the calls they are in."""
+
+    NAMES = ("echo", "busy", "noanswer", "reject", "ivr")
+
+    def __init__(self, router: CallRouter, domain: str, settings: EndpointSettings | None = None) -> None:
+        self.router = router
+        self.domain = domain
+        self.settings = settings or EndpointSettings()
+        self.calls: dict[str, EndpointCall] = {}
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+    # -- identities ----------------------------------------------------------------------------
+    def addresses(self) -> list[str]:
+        return [f"{name}@{self.domain}" for name in self.NAMES]
+
+    def behaviour(self, address: str) -> tuple[str, float] | None:
+        """``(kind, tone Hz)`` for a magic address, None for anyone else."""
+        user, _, host = address.partition("@")
+        if host in ("", self.domain) and user in self.NAMES:
+            return user, IVR_TONE if user == "ivr" else 0.0
+        match = PSTN.match(user)
+        if match:
+            frequency = float(int(match.group(1)))
+            return "pstn", frequency if 100 <= frequency <= 4000 else 1000.0
+        return None
+
+    def describe(self) -> list[dict[str, str]]:
+        return [{"address": a, "behaviour": a.split("@")[0]} for a in self.addresses()] + \
+            [{"address": "+1555010FFFF", "behaviour": "pstn: answers with a FFFF Hz tone"}]
+
+    def resolve(self, address: str) -> Any:
+        address = plain_address(address)
+        behaviour = self.behaviour(address)
+        if behaviour is None:
+            return None
+        kind, frequency = behaviour
+
+        def make_legs(session: CallSession) -> list[Leg]:
+            leg = self.router.new_leg(owner=address, front_door="endpoint", role="callee", address=address,
+                                      name=f"{kind} endpoint", channel=EndpointChannel(self, kind, frequency))
+            self.calls[leg.id] = EndpointCall(leg)
+            return [leg]
+
+        return make_legs
+
+    # -- tasks ---------------------------------------------------------------------------------
+    def spawn(self, coro: Coroutine[Any, Any, Any]) -> None:
+        task = asyncio.get_running_loop().create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def close(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        for call in list(self.calls.values()):
+            await self._hang_up(call)
+
+    async def _hang_up(self, call: EndpointCall) -> None:
+        for tone in call.tones:
+            tone.stop()
+        if call.peer is not None:
+            await call.peer.close()
+            call.peer = None
+
+    # -- media ---------------------------------------------------------------------------------
+    async def _answer_sdp(self, call: EndpointCall, offer: str | None, kind: str, frequency: float) -> str:
+        if call.peer is None:
+            call.peer = Peer(servers=[], host_addresses=self.settings.host_addresses, preferred_codecs=None,
+                             on_track=lambda track, transceiver: self._received(call, track))
+        peer = call.peer
+        if not offer:
+            raise ValueError("endpoints do not take slow-start calls")
+        await peer.set_remote(offer, "offer")
+        for transceiver in peer.transceivers():
+            if transceiver.sender.track is not None:
+                continue
+            if kind == "echo":
+                transceiver.sender.replaceTrack(transceiver.receiver.track)
+            elif transceiver.kind == "audio":
+                tone = ToneSource(frequency, label=f"{kind} tone")
+                call.tones.append(tone)
+                transceiver.sender.replaceTrack(tone)
+            transceiver.direction = "sendrecv" if transceiver.sender.track is not None else "recvonly"
+        return await peer.create_answer(lambda sdp: sdp)
+
+    def _received(self, call: EndpointCall, track: Any) -> None:
+        call.received[track.kind] = call.received.get(track.kind, 0) + 1
+
+
+class EndpointChannel:
+    """Router notifications for an endpoint leg become the endpoint's scripted behaviour."""
+
+    def __init__(self, endpoints: Endpoints, kind: str, frequency: float) -> None:
+        self._endpoints = endpoints
+        self._kind = kind
+        self._frequency = frequency
+
+    @property
+    def _router(self) -> CallRouter:
+        return self._endpoints.router
+
+    def invitation(self, leg: Leg, offer: str | None) -> None:
+        self._endpoints.spawn(self._on_invite(leg, offer))
+
+    async def _on_invite(self, leg: Leg, offer: str | None) -> None:
+        endpoints, settings = self._endpoints, self._endpoints.settings
+        call = endpoints.calls[leg.id]
+        call.custom_parameters = list(leg.session.caller.custom_parameters) if leg.session else []
+        if self._kind == "busy":
+            self._router.reject(leg, BUSY)
+            return
+        self._router.ringing(leg)
+        if self._kind == "reject":
+            await asyncio.sleep(settings.reject_delay)
+            if leg.state != ENDED:
+                self._router.reject(leg, DECLINED)
+            return
+        if self._kind == "noanswer":
+            await asyncio.sleep(settings.no_answer_timeout)
+            if leg.state != ENDED:
+                self._router.reject(leg, NO_ANSWER)
+            return
+        try:
+            sdp = await endpoints._answer_sdp(call, offer, self._kind, self._frequency)
+        except Exception:
+            if leg.state != ENDED:
+                self._router.reject(leg, (488, "Not Acceptable Here"))
+            return
+        if leg.state == ENDED:
+            return
+        if self._kind == "ivr":
+            self._router.early_media(leg, sdp)
+            await asyncio.sleep(settings.ivr_answer_delay)
+            if leg.state == ENDED:
+                return
+        self._router.answer(leg, sdp)
+
+    def offer(self, leg: Leg, sdp: str | None) -> None:
+        self._endpoints.spawn(self._on_offer(leg, sdp))
+
+    async def _on_offer(self, leg: Leg, sdp: str | None) -> None:
+        call = self._endpoints.calls.get(leg.id)
+        if call is None or call.peer is None or not sdp:
+            return
+        answer = await self._endpoints._answer_sdp(call, sdp, self._kind, self._frequency)
+        with contextlib.suppress(Exception):
+            self._router.respond(leg, answer)
+
+    def ringing(self, leg: Leg) -> None:
+        """Endpoints never call out, so they are never rung back."""
+
+    def early_media(self, leg: Leg, sdp: str) -> None:
+        """Not applicable to a callee."""
+
+    def accepted(self, leg: Leg, sdp: str) -> None:
+        """Not applicable to a callee."""
+
+    def answer(self, leg: Leg, sdp: str) -> None:
+        """Endpoints never re-offer, so no answer comes back to them."""
+
+    def ended(self, leg: Leg, status: int, reason: str) -> None:
+        self._finish(leg)
+
+    def cancelled(self, leg: Leg) -> None:
+        self._finish(leg)
+
+    def custom_parameters(self, leg: Leg, parameters: list[dict[str, str]]) -> None:
+        call = self._endpoints.calls.get(leg.id)
+        if call is not None:
+            call.custom_parameters = list(parameters)
+
+    def _finish(self, leg: Leg) -> None:
+        call = self._endpoints.calls.get(leg.id)
+        if call is not None:
+            self._endpoints.spawn(self._endpoints._hang_up(call))

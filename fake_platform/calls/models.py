@@ -1,0 +1,313 @@
+"""Call routing: sessions between two parties, each reached through its own leg.
+
+A call has one caller leg and one or more callee legs (a user registered on several devices, or
+with both products, is rung on each; the first to answer wins and the others are cancelled). A leg
+belongs to one front door: a CPaaS webrtcsignaling session, a Link callControl session, a CallMe
+anonymous session, or a scripted endpoint. The router relays SDP between the two answering legs;
+what each side is told goes through the leg's :class:`LegChannel`, which renders the notification
+in that front door's protocol. Nothing here touches HTTP.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from ..core.errors import Conflict, Forbidden, InvalidInput, NotFound, Unavailable
+
+INITIATED, RINGING, EARLY, CONNECTED, ENDED = "initiated", "ringing", "early", "connected", "ended"
+
+# SIP-style end reasons the platform reports (statusCode, reasonText)
+BUSY = (486, "Busy Here")
+DECLINED = (603, "Decline")
+NO_ANSWER = (480, "Temporarily Unavailable")
+NORMAL = (200, "Normal call clearing")
+ANSWERED_ELSEWHERE = (200, "Call completed elsewhere")
+
+
+class LegChannel(Protocol):
+    """How a leg's party hears about the call (a notification per event, in its protocol)."""
+
+    def invitation(self, leg: Leg, offer: str | None) -> None: ...
+
+    def ringing(self, leg: Leg) -> None: ...
+
+    def early_media(self, leg: Leg, sdp: str) -> None: ...
+
+    def accepted(self, leg: Leg, sdp: str) -> None: ...
+
+    def offer(self, leg: Leg, sdp: str | None) -> None: ...
+
+    def answer(self, leg: Leg, sdp: str) -> None: ...
+
+    def ended(self, leg: Leg, status: int, reason: str) -> None: ...
+
+    def cancelled(self, leg: Leg) -> None: ...
+
+    def custom_parameters(self, leg: Leg, parameters: list[dict[str, str]]) -> None: ...
+
+
+@dataclass
+class Leg:
+    id: str
+    owner: str  # the user id (or anonymous account) allowed to act on this leg
+    front_door: str  # "cpaas" | "link" | "callme" | "endpoint"
+    role: str  # "caller" | "callee"
+    address: str  # this party's address (user@domain or number)
+    name: str | None
+    channel: LegChannel
+    session: CallSession | None = None
+    state: str = INITIATED
+    custom_parameters: list[dict[str, str]] = field(default_factory=list)
+    supports_early_media: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def peer(self) -> Leg | None:
+        """The leg this one is talking to (for a callee: the caller; for the caller: the answered callee)."""
+        if self.session is None:
+            return None
+        if self.role == "callee":
+            return self.session.caller
+        return self.session.answered
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "owner": self.owner, "frontDoor": self.front_door, "role": self.role,
+                "address": self.address, "state": self.state}
+
+
+@dataclass
+class CallSession:
+    id: str
+    caller: Leg
+    callees: list[Leg]
+    created_at: float
+    answered: Leg | None = None
+    state: str = INITIATED
+    offer: str | None = None
+    history: list[tuple[float, str, str]] = field(default_factory=list)  # (time, leg id, event)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "state": self.state, "caller": self.caller.to_dict(),
+                "callees": [leg.to_dict() for leg in self.callees],
+                "answered": self.answered.id if self.answered else None,
+                "history": [{"at": at, "leg": leg, "event": event} for at, leg, event in self.history]}
+
+
+@dataclass
+class Destination:
+    """Where an address leads: the callee legs to ring (made by the resolver)."""
+
+    address: str
+    legs: list[Leg]
+
+
+Resolver = Callable[[str, "CallSession"], Destination]
+
+
+class CallRouter:
+    def __init__(self, ids: Any, clock: Any) -> None:
+        self._ids = ids
+        self._clock = clock
+        self.sessions: dict[str, CallSession] = {}
+        self.legs: dict[str, Leg] = {}
+        self.resolvers: list[Callable[[str], Callable[[CallSession], list[Leg]] | None]] = []
+        self.observers: list[Callable[[str, Leg], None]] = []
+
+    # -- legs ----------------------------------------------------------------------------------
+    def new_leg(self, *, owner: str, front_door: str, role: str, address: str, name: str | None,
+                channel: LegChannel, **extra: Any) -> Leg:
+        leg = Leg(id=self._ids.id("sess"), owner=owner, front_door=front_door, role=role, address=address,
+                  name=name, channel=channel, extra=extra)
+        self.legs[leg.id] = leg
+        return leg
+
+    def leg(self, leg_id: str, owner: str) -> Leg:
+        leg = self.legs.get(leg_id)
+        if leg is None:
+            raise NotFound("Session %1 not found", leg_id)
+        if leg.owner.lower() != owner.lower():
+            raise Forbidden("Session %1 belongs to another user", leg_id)
+        return leg
+
+    def _record(self, leg: Leg, event: str) -> None:
+        if leg.session is not None:
+            leg.session.history.append((self._clock.wall(), leg.id, event))
+        for observer in list(self.observers):
+            observer(event, leg)
+
+    # -- call set-up ---------------------------------------------------------------------------
+    def start(self, caller: Leg, to_address: str, offer: str | None) -> CallSession:
+        """Create a session from ``caller`` to ``to_address`` and invite every callee leg."""
+        if offer is not None and not isinstance(offer, str):
+            raise InvalidInput("Invalid input value for message part %1", "offer.sdp")
+        make_legs = None
+        for resolve in self.resolvers:
+            make_legs = resolve(to_address)
+            if make_legs is not None:
+                break
+        if make_legs is None:
+            raise NotFound("No user or endpoint at %1", to_address)
+        session = CallSession(id=self._ids.id("call"), caller=caller, callees=[], created_at=self._clock.wall(),
+                              offer=offer)
+        caller.session = session
+        callees = make_legs(session)
+        if not callees:
+            del caller.session
+            caller.session = None
+            raise Unavailable("%1 is not registered for calls", to_address)
+        for leg in callees:
+            leg.session = session
+        session.callees = callees
+        self.sessions[session.id] = session
+        self._record(caller, "start")
+        return session
+
+    def invite(self, session: CallSession) -> None:
+        """Tell every callee (call after the caller has been answered, see handlers)."""
+        for leg in session.callees:
+            leg.channel.invitation(leg, session.offer)
+
+    def ringing(self, leg: Leg) -> None:
+        self._require_callee(leg, "ring")
+        if leg.state == INITIATED:
+            leg.state = RINGING
+            self._record(leg, "ringing")
+            caller = leg.session.caller  # type: ignore[union-attr]
+            if caller.state == INITIATED:
+                caller.state = RINGING
+                caller.channel.ringing(caller)
+
+    def early_media(self, leg: Leg, sdp: str) -> None:
+        """A callee sends media before answering (only to callers that support it)."""
+        self._require_callee(leg, "send early media on")
+        caller = leg.session.caller  # type: ignore[union-attr]
+        if caller.supports_early_media and caller.state in (INITIATED, RINGING):
+            caller.state = EARLY
+            leg.state = EARLY
+            self._record(leg, "early_media")
+            caller.channel.early_media(caller, sdp)
+
+    def answer(self, leg: Leg, sdp: str) -> None:
+        self._require_callee(leg, "answer")
+        session = leg.session
+        assert session is not None
+        if session.answered is not None:
+            raise Conflict("Session %1 was answered elsewhere", session.id)
+        if not isinstance(sdp, str) or not sdp.strip():
+            raise InvalidInput("Invalid input value for message part %1", "sdp")
+        session.answered = leg
+        session.state = CONNECTED
+        leg.state = CONNECTED
+        session.caller.state = CONNECTED
+        self._record(leg, "answer")
+        for other in session.callees:
+            if other is not leg and other.state != ENDED:
+                other.state = ENDED
+                other.channel.cancelled(other)
+        session.caller.channel.accepted(session.caller, sdp)
+
+    def reject(self, leg: Leg, reason: tuple[int, str] = DECLINED) -> None:
+        self._require_callee(leg, "reject")
+        if leg.state == CONNECTED:
+            raise Conflict("Session %1 is already answered; end it instead", leg.id)
+        leg.state = ENDED
+        self._record(leg, "reject")
+        session = leg.session
+        assert session is not None
+        if all(c.state == ENDED for c in session.callees) and session.caller.state != ENDED:
+            self._end_session(session, leg, reason)
+
+    def end(self, leg: Leg, reason: tuple[int, str] = NORMAL) -> None:
+        """``leg`` hangs up: before an answer the callees are cancelled, after it the peer is ended."""
+        if leg.state == ENDED:
+            return
+        session = leg.session
+        self._record(leg, "end")
+        if session is None:
+            leg.state = ENDED
+            return
+        if leg.role == "callee" and session.answered is not leg:
+            self.reject(leg, reason)
+            return
+        self._end_session(session, leg, reason)
+
+    def _end_session(self, session: CallSession, by: Leg, reason: tuple[int, str]) -> None:
+        status, text = reason
+        was_answered = session.answered is not None
+        session.state = ENDED
+        for leg in [session.caller, *session.callees]:
+            if leg is by or leg.state == ENDED:
+                leg.state = ENDED
+                continue
+            leg.state = ENDED
+            if leg.role == "callee" and not was_answered:
+                leg.channel.cancelled(leg)
+            else:
+                leg.channel.ended(leg, status, text)
+
+    # -- mid-call ------------------------------------------------------------------------------
+    def update(self, leg: Leg, offer: str | None) -> None:
+        """A re-offer (hold, unhold, media change) goes to the peer as an offer notification."""
+        peer = self._connected_peer(leg)
+        self._record(leg, "update")
+        peer.extra["awaiting_answer_for"] = leg.id
+        peer.channel.offer(peer, offer)
+
+    def respond(self, leg: Leg, answer: str) -> None:
+        """The answer to the peer's re-offer goes back to the peer."""
+        peer = self._connected_peer(leg)
+        if leg.extra.pop("awaiting_answer_for", None) != peer.id:
+            raise Conflict("No re-offer from the peer is waiting for an answer on %1", leg.id)
+        self._record(leg, "respond")
+        peer.channel.answer(peer, answer)
+
+    def send_custom_parameters(self, leg: Leg, parameters: list[dict[str, str]]) -> None:
+        leg.custom_parameters = parameters
+        peer = leg.peer
+        if peer is not None and peer.state != ENDED:
+            peer.channel.custom_parameters(peer, parameters)
+
+    def status(self, leg: Leg) -> str:
+        if leg.state == ENDED or leg.session is None:
+            raise NotFound("Session %1 is closed", leg.id)
+        return {INITIATED: "Initiated", RINGING: "Ringing", EARLY: "Ringing", CONNECTED: "Connected"}[leg.state]
+
+    def _connected_peer(self, leg: Leg) -> Leg:
+        peer = leg.peer
+        if leg.state != CONNECTED or peer is None or peer.state != CONNECTED:
+            raise Conflict("Session %1 is not connected", leg.id)
+        return peer
+
+    def _require_callee(self, leg: Leg, what: str) -> None:
+        if leg.role != "callee" or leg.session is None:
+            raise Conflict("Cannot %1 session %2: it is not an incoming call", what, leg.id)
+        if leg.state == ENDED:
+            raise NotFound("Session %1 is closed", leg.id)
+
+    def live_sessions(self) -> list[CallSession]:
+        return [s for s in self.sessions.values() if s.state != ENDED]
+
+
+_ADDRESS_SEPARATORS = re.compile(r"[ \-.()]")
+
+
+def plain_address(address: str) -> str:
+    """``Name <sip:bob@example.com>`` / ``sip:bob@example.com`` -> ``bob@example.com``."""
+    address = address.strip()
+    if "<" in address and ">" in address:
+        address = address[address.index("<") + 1:address.index(">")]
+    address = re.sub(r"^[a-zA-Z]+:", "", address)
+    user, at, host = address.partition("@")
+    if user.startswith("+") or user.replace(" ", "").isdigit():
+        user = _ADDRESS_SEPARATORS.sub("", user)
+    return f"{user}{at}{host}".lower()
+
+
+def display_name_of(address: str | None) -> str | None:
+    if address and "<" in address:
+        name = address[:address.index("<")].strip().strip('"')
+        return name or None
+    return None

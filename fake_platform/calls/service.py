@@ -1,0 +1,101 @@
+"""The call service: the router, its resolvers (endpoints, users) and the caller legs per front door.
+
+A user is rung on every registration that can take calls: each CPaaS notification channel with a
+``call`` subscription and each Link user subscription that includes ``call``. A caller's
+notifications go back on the registration that placed the call (the CPaaS subscription with the
+request's clientCorrelator, the Link user's latest subscription, the CallMe caller's channel).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from ..core.errors import InvalidInput, NotFound, Unavailable
+from .channels import CpaasLegChannel, LinkLegChannel
+from .endpoints import Endpoints, EndpointSettings
+from .models import CallRouter, CallSession, Leg, display_name_of, plain_address
+
+if TYPE_CHECKING:
+    from ..state import PlatformState
+
+
+class CallService:
+    def __init__(self, state: PlatformState) -> None:
+        self._state = state
+        self.router = CallRouter(state.ids, state.clock)
+        self.endpoints = Endpoints(self.router, state.config.domain, EndpointSettings())
+        self.router.resolvers = [self.endpoints.resolve, self._resolve_user]
+        state.link.callable_addresses.update(self.endpoints.addresses())
+
+    # -- callees -------------------------------------------------------------------------------
+    def _resolve_user(self, address: str) -> Callable[[CallSession], list[Leg]] | None:
+        user = self._state.users.find(plain_address(address))
+        if user is None:
+            return None
+
+        def make_legs(session: CallSession) -> list[Leg]:
+            legs = []
+            for channel in self._state.cpaas_channels.call_channels(user.user_id):
+                legs.append(self.router.new_leg(owner=user.user_id, front_door="cpaas", role="callee",
+                                                address=user.user_id, name=user.display_name,
+                                                channel=CpaasLegChannel(self._state.cpaas_channels, channel.id)))
+            for subscription in self._state.link.of_owner(user.user_id):
+                if subscription.mode == "user" and "call" in subscription.services:
+                    legs.append(self.router.new_leg(owner=user.user_id, front_door="link", role="callee",
+                                                    address=user.user_id, name=user.display_name,
+                                                    channel=LinkLegChannel(self._state.link, subscription.id)))
+            return legs
+
+        return make_legs
+
+    # -- callers -------------------------------------------------------------------------------
+    def cpaas_caller(self, user_id: str, correlator: str | None, version: str) -> Leg:
+        subs = self._state.cpaas_channels.subscriptions_of(user_id, "call")
+        if not subs:
+            raise Unavailable("User %1 has no call subscription to be told about the call", user_id)
+        chosen = next((s for s in subs if correlator and s.client_correlator == correlator), subs[-1])
+        channel = next(c for c in self._state.cpaas_channels.channels(user_id) if c.callback_url == chosen.notify_url)
+        user = self._state.users.get(user_id)
+        return self.router.new_leg(owner=user_id, front_door="cpaas", role="caller", address=user_id,
+                                   name=user.display_name,
+                                   channel=CpaasLegChannel(self._state.cpaas_channels, channel.id, version))
+
+    def link_caller(self, user_id: str, *, supports_early_media: bool) -> Leg:
+        subs = [s for s in self._state.link.of_owner(user_id) if s.mode == "user" and "call" in s.services]
+        if not subs:
+            raise Unavailable("User %1 has no Link subscription with the call service", user_id)
+        user = self._state.users.get(user_id)
+        leg = self.router.new_leg(owner=user_id, front_door="link", role="caller", address=user_id,
+                                  name=user.display_name, channel=LinkLegChannel(self._state.link, subs[-1].id))
+        leg.supports_early_media = supports_early_media
+        return leg
+
+    def callme_caller(self, account: str, channel_id: Any, from_address: str, *,
+                      supports_early_media: bool) -> Leg:
+        subscription = next((s for s in self._state.link.subscriptions.values()
+                             if s.mode == "anonymous" and s.channel_id == channel_id), None)
+        if subscription is None:
+            raise InvalidInput("Invalid input value for message part %1", "notifyChannelId")
+        if subscription.account.lower() != account.lower():
+            raise NotFound("Notification channel %1 not found for this account", channel_id)
+        leg = self.router.new_leg(owner=account, front_door="callme", role="caller",
+                                  address=plain_address(from_address), name=display_name_of(from_address),
+                                  channel=LinkLegChannel(self._state.link, subscription.id))
+        leg.supports_early_media = supports_early_media
+        return leg
+
+    # -- set-up --------------------------------------------------------------------------------
+    def start(self, caller: Leg, to_address: str, offer: str | None) -> CallSession:
+        session = self.router.start(caller, to_address, offer)
+        # Callees hear about the call only after the caller has its answer (cpaas-wire §8.1.8):
+        # the invitations go out on the next loop iteration, after the response is written.
+        asyncio.get_running_loop().call_soon(self.router.invite, session)
+        return session
+
+    def dump(self) -> list[dict[str, Any]]:
+        return [s.to_dict() for s in self.router.sessions.values()]
+
+    async def close(self) -> None:
+        await self.endpoints.close()

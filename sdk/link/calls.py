@@ -1,0 +1,147 @@
+"""The Link / CallMe ``call`` namespace (document section "call").
+
+``makeAnonymous`` subscribes anonymously (token-less, or token mode with realm tokens), places the
+call, and unsubscribes once no anonymous call is left, as the CallMe SDK does. ``make``,
+``answer``, ``reject`` and ``ignore`` are not documented in this document (ambiguity LINK-01):
+they have the CPaaS signatures and need a Link user connection (``client.connect``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from ..call import model
+from ..call.model import Call, states
+from ..call.namespace import CallNamespace, bandwidth_of, media_options
+from ..errors import BasicError, Codes
+from ..namespace import api
+from .protocol.calls import LinkSignalling, normalize
+
+if TYPE_CHECKING:
+    from ..media.namespace import Media
+    from . import LinkClient
+
+TOKEN_KEYS = ("realm", "accountToken", "fromToken", "toToken")
+
+
+def custom_parameters(value: Any) -> list[dict[str, str]]:
+    if value is None:
+        return []
+    if not isinstance(value, list | tuple) or not all(
+            isinstance(p, Mapping) and isinstance(p.get("name"), str) and isinstance(p.get("value"), str)
+            for p in value):
+        raise BasicError(Codes.CALL_INVALID_PARAM, "customParameters must be a list of {name, value} strings")
+    return [{"name": p["name"], "value": p["value"]} for p in value]
+
+
+class LinkCall(CallNamespace):
+    states = states
+
+    def __init__(self, client: LinkClient, media: Media) -> None:
+        super().__init__(client, media)
+        self.signalling = LinkSignalling(client)
+        self.engine.signalling = self.signalling
+        self.signalling.install(self.engine)
+        self.engine.on_call_ended = self._after_call  # type: ignore[method-assign]
+
+    # -- CallMe --------------------------------------------------------------------------------
+    @api
+    def makeAnonymous(self, callee: str, credentials: Mapping[str, Any] | None,
+                      callOptions: Mapping[str, Any] | None) -> str:
+        """Starts an outgoing call as an anonymous user; returns the call's ID."""
+        if not isinstance(callee, str) or not callee.strip():
+            raise BasicError(Codes.CALL_INVALID_PARAM, "callee must be the full user ID of the call recipient")
+        credentials = dict(credentials or {})
+        options = dict(callOptions or {})
+        call = self.engine.new_call("outgoing")
+        call.anonymous = True
+        call.remote_number = callee.strip()
+        self.engine.operation(call, model.MAKE, model.START)
+        try:
+            media = media_options(options)
+            call.bandwidth = bandwidth_of(options)
+            call.custom_parameters = custom_parameters(options.get("customParameters"))
+            self._anonymous_addresses(call, callee, credentials, options)
+        except BasicError as error:
+            self._client.emit("call:start", {"callId": call.id, "error": error})
+            self.engine.operation(call, model.MAKE, model.FINISH, error=error)
+            self.engine.set_state(call, states.ENDED, error=error)
+            return call.id
+        call.media_options = media
+        self._client.emit("call:start", {"callId": call.id})
+        self._spawn(self._run_anonymous(call, media), "call-make-anonymous")
+        return call.id
+
+    def _anonymous_addresses(self, call: Call, callee: str, credentials: dict[str, Any],
+                             options: dict[str, Any]) -> None:
+        sender = options.get("from")
+        if not isinstance(sender, str) or not sender.strip():
+            raise BasicError(Codes.CALL_INVALID_PARAM, "callOptions.from (the caller's URI) is required")
+        given = [k for k in TOKEN_KEYS if credentials.get(k)]
+        if given and len(given) != len(TOKEN_KEYS):
+            missing = [k for k in TOKEN_KEYS if not credentials.get(k)]
+            raise BasicError(Codes.CALL_INVALID_PARAM, f"Token mode needs realm, accountToken, fromToken and "
+                             f"toToken; missing {missing}")
+        if given:
+            call.realm = str(credentials["realm"])
+            call.account = str(credentials["accountToken"])
+            call.from_address, call.to_address = str(credentials["fromToken"]), str(credentials["toToken"])
+            return
+        call.account = callee.strip()
+        call.from_address = normalize(sender, callee.partition("@")[2] or None)
+        call.to_address = normalize(callee)
+        name = options.get("displayName")
+        if isinstance(name, str) and name:
+            call.from_address = f"{name}<{call.from_address}>"
+
+    async def _run_anonymous(self, call: Call, media: dict[str, Any]) -> None:
+        try:
+            await self._client.session.start_anonymous(call.account or "", realm=call.realm)
+        except BasicError as error:
+            self.engine.operation(call, model.MAKE, model.FINISH, error=error)
+            await self.engine.finish_end(call, error=error)
+            return
+        await self.engine.run_make(call, media)
+
+    def _after_call(self, call: Call) -> None:
+        session = self._client.session
+        if call.anonymous and session.active and session.info is not None and session.info.mode == "anonymous" \
+                and not any(c.anonymous and not c.ended for c in self.engine.calls.values()):
+            self._spawn(session.stop(reason="CALL_ENDED"), "callme-unsubscribe")
+
+    # -- Link user mode (LINK-01) --------------------------------------------------------------
+    def _before_make(self, options: Any) -> None:
+        info = self._client.session.info
+        if info is None or info.mode != "user":
+            raise BasicError(Codes.AUTH_NOT_CONNECTED, "call.make needs a Link user connection: call connect() "
+                             "first (or use makeAnonymous)")
+
+    def _configure(self, call: Call, options: Mapping[str, Any]) -> None:
+        call.custom_parameters = custom_parameters(options.get("customParameters"))
+        info = self._client.session.info
+        if call.direction == "outgoing" and info is not None:
+            call.from_address = normalize(info.account)
+
+    @api
+    def make(self, destination: str, media: Mapping[str, Any] | None = None,
+             options: Mapping[str, Any] | None = None) -> str:
+        """Starts an outgoing call as the connected Link user; returns the call's ID."""
+        return self._make(destination, media, options)
+
+    @api
+    def answer(self, callId: str, media: Mapping[str, Any] | None = None,
+               options: Mapping[str, Any] | None = None) -> asyncio.Task[Any]:
+        """Answers an incoming call in the Ringing state."""
+        return self._answer(callId, media, options)
+
+    @api
+    def reject(self, callId: str) -> asyncio.Task[Any]:
+        """Rejects an incoming call in the Ringing state; the caller is told."""
+        return self._reject(callId)
+
+    @api
+    def ignore(self, callId: str) -> asyncio.Task[Any]:
+        """Ignores an incoming call in the Ringing state; the caller is not told."""
+        return self._ignore(callId)

@@ -1,0 +1,180 @@
+"""One RTCPeerConnection per call, with the SDP pipeline and loopback-friendly ICE.
+
+ICE: aiortc gathers host candidates from ``aioice.ice.get_host_addresses``, which leaves out
+127.0.0.1 (RFC 8445 forbids loopback candidates), and with no ICE servers configured it would ask
+a public STUN server (seconds of timeouts offline). The SDK therefore passes an explicit ICE server
+list (``call.iceServers``, ``[]`` when none) and, when ``runtime.hostAddresses`` is set, offers
+exactly those addresses: a context variable read by a wrapper around ``get_host_addresses``, so
+each client's choice holds only for its own gathering.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import contextvars
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+import aioice.ice
+from aiortc import (
+    RTCConfiguration,
+    RTCIceServer,
+    RTCPeerConnection,
+    RTCRtpSender,
+    RTCRtpTransceiver,
+    RTCSessionDescription,
+)
+
+from ..errors import BasicError, Codes
+from .sdp import Sdp
+
+_HOST_ADDRESSES: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar("host_addresses", default=None)
+_original_get_host_addresses = aioice.ice.get_host_addresses
+CLOSE_TIMEOUT = 5.0
+
+
+def _get_host_addresses(use_ipv4: bool, use_ipv6: bool) -> list[str]:
+    override = _HOST_ADDRESSES.get()
+    if override is not None:
+        return [a for a in override if (":" in a and use_ipv6) or (":" not in a and use_ipv4)]
+    return _original_get_host_addresses(use_ipv4=use_ipv4, use_ipv6=use_ipv6)
+
+
+aioice.ice.get_host_addresses = _get_host_addresses
+
+
+def ice_servers(servers: Iterable[Mapping[str, Any]] | None, turn: Mapping[str, Any] | None) -> list[RTCIceServer]:
+    """RTCIceServers from ``call.iceServers``; server-provided TURN credentials go on every entry."""
+    result = []
+    for server in servers or []:
+        urls = server.get("urls")
+        username = server.get("username")
+        credential = server.get("credential")
+        if turn:
+            username, credential = turn.get("username"), turn.get("password") or turn.get("credential")
+        result.append(RTCIceServer(urls=urls, username=username, credential=credential))
+    return result
+
+
+def capabilities(kind: str) -> list[dict[str, Any]]:
+    """What this runtime can send, as RTCRtpCodecCapability dicts (``call.getAvailableCodecs``)."""
+    return [{"mimeType": c.mimeType, "clockRate": c.clockRate, "channels": c.channels,
+             "sdpFmtpLine": ";".join(f"{k}={v}" for k, v in (c.parameters or {}).items()) or None}
+            for c in RTCRtpSender.getCapabilities(kind).codecs]
+
+
+class Peer:
+    """The RTCPeerConnection of one call."""
+
+    def __init__(self, *, servers: list[RTCIceServer], host_addresses: list[str] | None,
+                 preferred_codecs: list[str] | None, on_track: Callable[[Any, RTCRtpTransceiver], None]) -> None:
+        self.pc = RTCPeerConnection(RTCConfiguration(iceServers=servers))
+        self.servers = servers
+        self._host_addresses = host_addresses
+        self._preferred = [c.lower() for c in preferred_codecs] if preferred_codecs else None
+        self._on_track = on_track
+        self.pc.on("track", self._track)
+
+    def _track(self, track: Any) -> None:
+        transceiver = next((t for t in self.pc.getTransceivers() if t.receiver.track is track), None)
+        self._on_track(track, transceiver)
+
+    # -- tracks --------------------------------------------------------------------------------
+    def add_track(self, track: Any) -> RTCRtpTransceiver:
+        """Send ``track``: reuse an idle transceiver of its kind, else add one (sendrecv)."""
+        for transceiver in self.pc.getTransceivers():
+            if transceiver.kind == track.kind and transceiver.sender.track is None and not transceiver.stopped \
+                    and transceiver.currentDirection in (None, "recvonly", "inactive"):
+                transceiver.sender.replaceTrack(track)
+                transceiver.direction = "sendrecv"
+                return transceiver
+        self.pc.addTrack(track)
+        transceiver = next(t for t in self.pc.getTransceivers() if t.sender.track is track)
+        self._prefer(transceiver)
+        return transceiver
+
+    def _prefer(self, transceiver: RTCRtpTransceiver) -> None:
+        if not self._preferred:
+            return
+        caps = RTCRtpSender.getCapabilities(transceiver.kind).codecs
+        preferred = [c for name in self._preferred for c in caps if c.mimeType.split("/")[1].lower() == name]
+        rest = [c for c in caps if c not in preferred and c.mimeType.lower().endswith("/rtx")]
+        if preferred:
+            transceiver.setCodecPreferences(preferred + rest)
+
+    def transceivers(self) -> list[RTCRtpTransceiver]:
+        return self.pc.getTransceivers()
+
+    # -- descriptions --------------------------------------------------------------------------
+    async def create_offer(self, pipeline: Callable[[str], str]) -> str:
+        """Offer -> SDP pipeline (step 'set') -> setLocalDescription (ICE gathering); returns the SDP."""
+        offer = await self.pc.createOffer()
+        await self._set_local(RTCSessionDescription(pipeline(offer.sdp), "offer"))
+        return self.pc.localDescription.sdp
+
+    async def create_answer(self, pipeline: Callable[[str], str]) -> str:
+        answer = await self.pc.createAnswer()
+        final = pipeline(answer.sdp)
+        if self._narrow_codecs(final):  # handlers removed codecs: answer again with what is left
+            answer = await self.pc.createAnswer()
+            final = pipeline(answer.sdp)
+        await self._set_local(RTCSessionDescription(final, "answer"))
+        return self.pc.localDescription.sdp
+
+    async def set_remote(self, sdp: str, kind: str) -> None:
+        try:
+            await self.pc.setRemoteDescription(RTCSessionDescription(sdp, kind))
+        except (ValueError, AttributeError) as exc:
+            raise BasicError(Codes.CALL_MEDIA, f"The remote {kind} could not be applied: {exc}") from exc
+        if kind == "offer" and self._preferred:
+            for transceiver in self.pc.getTransceivers():
+                kept = [c for c in transceiver._codecs
+                        if c.mimeType.split("/")[1].lower() in self._preferred or c.mimeType.endswith("/rtx")]
+                if any(not c.mimeType.endswith("/rtx") for c in kept):
+                    transceiver._codecs = kept
+
+    async def _set_local(self, description: RTCSessionDescription) -> None:
+        token = _HOST_ADDRESSES.set(self._host_addresses)
+        try:
+            await self.pc.setLocalDescription(description)
+        except (ValueError, AttributeError) as exc:
+            raise BasicError(Codes.CALL_MEDIA, f"The local {description.type} could not be applied: {exc}") from exc
+        finally:
+            _HOST_ADDRESSES.reset(token)
+
+    def _narrow_codecs(self, answer_sdp: str) -> bool:
+        """Make aiortc send only codecs the final answer still lists.
+
+        aiortc fixes a transceiver's codecs when the remote offer is applied and offers no public
+        way to narrow them afterwards, so an SDP handler that removes a codec from our answer would
+        leave aiortc sending it. Narrow the negotiated list to what the answer kept.
+        """
+        parsed = Sdp.parse(answer_sdp)
+        changed = False
+        for transceiver in self.pc.getTransceivers():
+            section = next((m for m in parsed.media if m.mid == transceiver.mid), None)
+            if section is None:
+                continue
+            kept_pts = {c.payload for c in section.codecs()}
+            codecs = transceiver._codecs
+            narrowed = [c for c in codecs if c.payloadType in kept_pts]
+            if narrowed and len(narrowed) != len(codecs):
+                transceiver._codecs = narrowed
+                changed = True
+        return changed
+
+    async def stats(self) -> dict[str, Any]:
+        report = await self.pc.getStats()
+        return {key: _stat_dict(value) for key, value in report.items()}
+
+    async def close(self) -> None:
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(self.pc.close(), CLOSE_TIMEOUT)
+
+
+def _stat_dict(stat: Any) -> dict[str, Any]:
+    data = {k: v for k, v in vars(stat).items() if not k.startswith("_")}
+    if "timestamp" in data and hasattr(data["timestamp"], "timestamp"):
+        data["timestamp"] = data["timestamp"].timestamp() * 1000
+    return data
