@@ -25,6 +25,9 @@ from .recorder import EventRecorder
 
 T = TypeVar("T")
 DEFAULT_TIMEOUT = 10.0
+# Each actor's emulated microphone plays its own tone, so a test can tell who is heard.
+TONES = [440, 660, 880, 550, 770, 990]
+COLOURS = [(200, 30, 30), (30, 30, 200), (30, 160, 30), (200, 200, 30), (160, 30, 160), (30, 160, 160)]
 
 
 @dataclass
@@ -35,6 +38,9 @@ class Actor:
     recorder: EventRecorder
     logs: list[LogEntry] = field(default_factory=list)
     errors: list[BaseException] = field(default_factory=list)
+    tone: float = 440.0
+    colour: tuple[int, int, int] = (200, 30, 30)
+    call_id: str | None = None
 
     @property
     def product(self) -> str:
@@ -91,17 +97,27 @@ class World:
         assert self.platform is not None
         user = self.user(name) if with_user else None
         logs: list[LogEntry] = []
+        index = len(self.actors) % len(TONES)
+        tone, colour = TONES[index], COLOURS[index]
         if raw_config is not None:
             full = dict(raw_config)
         else:
-            full = self.platform.sdk_config(user, product=product, **(config or {}))
+            devices = {"microphone": [{"deviceId": f"mic-{name.lower()}", "label": f"{name}'s microphone",
+                                       "frequency": tone}],
+                       "camera": [{"deviceId": f"cam-{name.lower()}", "label": f"{name}'s camera",
+                                   "color": list(colour)}],
+                       "speaker": [{"deviceId": f"spk-{name.lower()}", "label": f"{name}'s speaker"}]}
+            runtime = {"devices": devices, "codecs": ["PCMU", "VP8"]}
+            merged = dict(config or {})
+            merged["runtime"] = {**runtime, **merged.get("runtime", {})}
+            full = self.platform.sdk_config(user, product=product, **merged)
         full.setdefault("logs", {})
         full["logs"] = {**full["logs"], "handler": full["logs"].get("handler") or logs.append}
         module = sdk.cpaas if product == "cpaas" else sdk.link
 
         async def build() -> Actor:
             client = module.create(full)
-            return Actor(name, user, client, EventRecorder(client, name), logs)
+            return Actor(name, user, client, EventRecorder(client, name), logs, tone=tone, colour=colour)
 
         actor = self.run(build())
         self.actors[name] = actor

@@ -154,7 +154,11 @@ class SyncBridge:
             return _wait_in_greenlet(future, timeout)
         try:
             return future.result(timeout)
-        except concurrent.futures.TimeoutError:
+        except TimeoutError:
+            # concurrent.futures.TimeoutError is TimeoutError: tell a bridge timeout apart from a
+            # TimeoutError raised by the coroutine itself, which must reach the caller unchanged.
+            if future.done():
+                raise
             future.cancel()
             raise TimeoutError(f"bridge call did not finish within {timeout} s") from None
 

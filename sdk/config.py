@@ -180,4 +180,5 @@ RUNTIME_SCHEMA: Schema = {
     "devices": Option(None, is_optional(lambda v: isinstance(v, Mapping)), "a devices description"),
     "grantMediaPermissions": Option(True, is_bool, "a boolean"),
     "codecs": Option(None, is_optional(is_list_of(is_str)), "a list of codec names to prefer"),
+    "callAuditInterval": Option(None, is_optional(is_number(0.01)), "seconds between call audits"),
 }

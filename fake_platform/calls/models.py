@@ -229,8 +229,8 @@ class CallRouter:
         if session is None:
             leg.state = ENDED
             return
-        if leg.role == "callee" and session.answered is not leg:
-            self.reject(leg, reason)
+        if leg.role == "callee" and session.answered is not leg:  # hanging up while it rings = declining
+            self.reject(leg, DECLINED if reason == NORMAL else reason)
             return
         self._end_session(session, leg, reason)
 
@@ -286,6 +286,17 @@ class CallRouter:
             raise Conflict("Cannot %1 session %2: it is not an incoming call", what, leg.id)
         if leg.state == ENDED:
             raise NotFound("Session %1 is closed", leg.id)
+
+    def forget(self, leg_id: str) -> CallSession:
+        """Drop a session without telling anyone (a platform that lost it: audits then fail)."""
+        leg = self.legs.get(leg_id)
+        if leg is None or leg.session is None:
+            raise NotFound("Session %1 not found", leg_id)
+        session = leg.session
+        session.state = ENDED
+        for other in [session.caller, *session.callees]:
+            other.state = ENDED
+        return session
 
     def live_sessions(self) -> list[CallSession]:
         return [s for s in self.sessions.values() if s.state != ENDED]

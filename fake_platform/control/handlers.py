@@ -202,3 +202,17 @@ async def notify(request: web.Request) -> web.Response:
         (message,) = frame.values()
         delivered = state.link.notify_owner(user_id, message)
     return json_response({"delivered": delivered})
+
+
+async def calls(request: web.Request) -> web.Response:
+    return json_response({"calls": state_of(request).calls.dump()})
+
+
+async def endpoints(request: web.Request) -> web.Response:
+    return json_response({"endpoints": state_of(request).calls.endpoints.describe()})
+
+
+async def forget_call(request: web.Request) -> web.Response:
+    """The platform loses a session silently (no notification): the SDKs' audits then end it."""
+    session = state_of(request).calls.router.forget(request.match_info["session"])
+    return json_response(session.to_dict())

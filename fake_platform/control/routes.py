@@ -28,4 +28,7 @@ ROUTES = [
     web.get(_C + "/sockets", handlers.sockets),
     web.post(_C + "/sockets/drop", handlers.drop_sockets),
     web.post(_C + "/notify", handlers.notify),
+    web.get(_C + "/calls", handlers.calls),
+    web.post(_C + "/calls/{session}/forget", handlers.forget_call),
+    web.get(_C + "/endpoints", handlers.endpoints),
 ]

@@ -315,9 +315,14 @@ class CallEngine:
         if call.audit_task is None and self.signalling is not None:
             call.audit_task = self.client.spawn(self._audit_loop(call), f"audit-{call.id[:8]}")
 
+    @property
+    def audit_interval(self) -> float:
+        """25 s as the platform SDKs do; ``runtime.callAuditInterval`` shortens it for tests."""
+        return float(self.client.config.get("runtime", {}).get("callAuditInterval") or AUDIT_INTERVAL)
+
     async def _audit_loop(self, call: Call) -> None:
         assert self.signalling is not None
-        wait = AUDIT_INTERVAL
+        wait = self.audit_interval
         while not call.ended:
             await self.client.clock.sleep(wait)
             if call.ended:
@@ -328,7 +333,7 @@ class CallEngine:
                 self.log.info(f"audit of call {call.id} failed ({error.message}); retrying")
                 wait = AUDIT_RETRY
                 continue
-            wait = AUDIT_INTERVAL
+            wait = self.audit_interval
             if not alive:
                 call.audit_task = None
                 await self.finish_end(call, transition=model.AUDIT_FAILURE)

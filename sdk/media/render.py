@@ -9,7 +9,9 @@ records that speaker.
 
 from __future__ import annotations
 
+import asyncio
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,8 +36,11 @@ class TrackRender:
     height: int = 0
     _samples: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.float32))
     _colour: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    on_frame: Callable[[], None] | None = None
 
     def consume(self, frame: av.AudioFrame | av.VideoFrame, *, silent: bool = False) -> None:
+        if self.on_frame is not None:
+            self.on_frame()
         now = time.monotonic()
         self.frames += 1
         self.first_frame_at = self.first_frame_at or now
@@ -107,9 +112,36 @@ class Container:
 
     selector: str
     renders: dict[str, TrackRender] = field(default_factory=dict)
+    _changed: asyncio.Event = field(default_factory=asyncio.Event)
 
-    def render(self, track_id: str, kind: str) -> TrackRender:
-        return self.renders[track_id]
+    def add(self, render: TrackRender) -> None:
+        render.on_frame = self._changed.set
+        self.renders[render.track_id] = render
+
+    @property
+    def frames(self) -> int:
+        return sum(r.frames for r in self.renders.values())
+
+    async def wait_until(self, condition: Callable[[Container], bool], timeout: float = 10.0) -> None:
+        """Wait, frame by frame, until ``condition(self)`` holds (TimeoutError with a summary)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while not condition(self):
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                raise TimeoutError(f"{self.selector}: condition not met within {timeout} s; {self.summary()}")
+            self._changed.clear()
+            try:
+                async with asyncio.timeout(remaining):
+                    await self._changed.wait()
+            except TimeoutError:
+                continue
+
+    async def frames_during(self, seconds: float) -> int:
+        """How many frames arrive in the next ``seconds`` (an observation window, e.g. on hold)."""
+        before = self.frames
+        await asyncio.sleep(seconds)
+        return self.frames - before
 
     def audio(self) -> list[TrackRender]:
         return [r for r in self.renders.values() if r.kind == "audio"]

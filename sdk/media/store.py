@@ -225,7 +225,7 @@ class MediaStore:
             if track_id in container.renders:
                 continue
             render = TrackRender(track_id, track.kind, speaker_id if track.kind == "audio" else None)
-            container.renders[track_id] = render
+            container.add(render)
             track.attach_render(render)
             track.containers.append(selector)
 

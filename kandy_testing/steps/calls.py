@@ -1,0 +1,320 @@
+"""Steps about calls and their media: placing, answering, holding, muting, ending, what is heard."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pytest_bdd import given, parsers, then, when
+
+from sdk.errors import BasicError
+
+from ..world import World
+
+FREQUENCY_TOLERANCE = 15.0  # Hz: PCMU at 8 kHz over a half-second window resolves about 2 Hz
+SILENCE_RMS = 0.01
+HOLD_WINDOW = 0.6  # seconds of observation
+STATE_NAMES = {"connected": "Connected", "ringing": "Ringing", "initiated": "Initiated", "ended": "Ended",
+               "cancelled": "Cancelled", "on hold": "On Hold", "early media": "Early Media",
+               "initiating": "Initiating"}
+
+
+def _call_of(world: World, name: str) -> str:
+    actor = world.actor(name)
+    assert actor.call_id is not None, f"{name} has no call"
+    return actor.call_id
+
+
+def _state(world: World, name: str) -> str | None:
+    call = world.call(world.actor(name).client.call.getById, _call_of(world, name))
+    return None if call is None else call["state"]
+
+
+def wait_state(world: World, name: str, state: str, timeout: float = 15.0) -> None:
+    actor = world.actor(name)
+    wanted = STATE_NAMES.get(state.lower(), state)
+    call_id = _call_of(world, name)
+    try:
+        world.wait_event(name, "call:stateChange",
+                         lambda p: p["callId"] == call_id and actor.client.call.getById(call_id)["state"] == wanted,
+                         timeout=timeout)
+    except TimeoutError:
+        if _state(world, name) != wanted:
+            raise AssertionError(f"{name}'s call is '{_state(world, name)}', expected '{wanted}'") from None
+
+
+# -- getting ready -----------------------------------------------------------------------------
+@given(parsers.re(r"(?P<name>\w+) is signed in to cpaas and subscribed to calls$"))
+def cpaas_ready(world: World, name: str) -> None:
+    actor = world.create_client(name, "cpaas")
+    world.sign_in(name)
+    world.call(actor.client.services.subscribe, ["call"])
+    assert "call" in world.call(actor.client.services.getSubscriptions)["subscribed"]
+
+
+@given(parsers.re(r"(?P<name>\w+) is connected to link$"))
+def link_ready(world: World, name: str) -> None:
+    actor = world.create_client(name, "link")
+    assert actor.user is not None
+    world.call(actor.client.connect, {"username": actor.user.user_id, "password": actor.user.password})
+
+
+@given(parsers.re(r"(?P<name>\w+) has a callme client$"))
+def callme_ready(world: World, name: str) -> None:
+    world.create_client(name, "link", with_user=False)
+
+
+# -- placing calls -----------------------------------------------------------------------------
+def _media(kind: str) -> dict[str, Any]:
+    return {"audio": "audio" in kind, "video": "video" in kind}
+
+
+def _address(world: World, who: str) -> str:
+    if who in world.users:
+        return world.users[who].user_id
+    assert world.platform is not None
+    return who if "@" in who or who.startswith("+") else f"{who}@{world.platform.state.config.domain}"
+
+
+@when(parsers.re(r"(?P<caller>\w+) calls (?P<callee>[\w@.+]+) with (?P<kind>audio and video|audio|video)$"))
+@given(parsers.re(r"(?P<caller>\w+) called (?P<callee>[\w@.+]+) with (?P<kind>audio and video|audio|video)$"))
+def make_call(world: World, caller: str, callee: str, kind: str) -> None:
+    actor = world.actor(caller)
+    actor.call_id = world.call(actor.client.call.make, _address(world, callee), _media(kind))
+
+
+@when(parsers.re(r"(?P<caller>\w+) calls (?P<callee>[\w@.+]+) anonymously(?: with (?P<tokens>realm tokens|no tokens))?$"))
+def make_anonymous(world: World, caller: str, callee: str, tokens: str | None) -> None:
+    actor = world.actor(caller)
+    assert world.platform is not None
+    address = _address(world, callee)
+    domain = world.platform.state.config.domain
+    credentials: dict[str, Any] = {}
+    if tokens == "realm tokens":
+        credentials = world.platform.callme_credentials(address, f"sip:{caller.lower()}@{domain}", f"sip:{address}")
+    options = {"from": f"{caller.lower()}@{domain}", "displayName": caller, "audio": True}
+    actor.call_id = world.call(actor.client.call.makeAnonymous, address, credentials, options)
+
+
+@then(parsers.re(r"(?P<name>\w+) receives the call(?: from (?P<caller>\w+))?$"))
+@when(parsers.re(r"(?P<name>\w+) receives the call(?: from (?P<caller>\w+))?$"))
+def receives_call(world: World, name: str, caller: str | None) -> None:
+    params = world.wait_event(name, "call:receive")
+    actor = world.actor(name)
+    actor.call_id = params["callId"]
+    wait_state(world, name, "ringing")
+    if caller is not None:
+        call = world.call(actor.client.call.getById, actor.call_id)
+        expected = world.users[caller].user_id if caller in world.users else caller.lower()
+        assert call["remoteParticipant"]["displayNumber"].startswith(expected.split("@")[0]), call
+
+
+@when(parsers.parse("{name} answers the call with {kind}"))
+@when(parsers.parse("{name} answers the call"))
+def answer_call(world: World, name: str, kind: str = "audio") -> None:
+    actor = world.actor(name)
+    world.call(actor.client.call.answer, _call_of(world, name), _media(kind))
+
+
+@when(parsers.parse("{name} rejects the call"))
+def reject_call(world: World, name: str) -> None:
+    world.call(world.actor(name).client.call.reject, _call_of(world, name))
+
+
+@when(parsers.parse("{name} ignores the call"))
+def ignore_call(world: World, name: str) -> None:
+    world.call(world.actor(name).client.call.ignore, _call_of(world, name))
+
+
+@when(parsers.parse("{name} ends the call"))
+def end_call(world: World, name: str) -> None:
+    world.call(world.actor(name).client.call.end, _call_of(world, name))
+
+
+@when(parsers.parse("{name} holds the call"))
+def hold_call(world: World, name: str) -> None:
+    world.call(world.actor(name).client.call.hold, _call_of(world, name))
+
+
+@when(parsers.parse("{name} unholds the call"))
+def unhold_call(world: World, name: str) -> None:
+    world.call(world.actor(name).client.call.unhold, _call_of(world, name))
+
+
+@when(parsers.parse("{name} tries to {operation} the call"))
+def try_operation(world: World, name: str, operation: str) -> None:
+    world.attempt(getattr(world.actor(name).client.call, operation), _call_of(world, name))
+
+
+# -- states ------------------------------------------------------------------------------------
+@then(parsers.re(r"(?P<name>\w+)'s call (?:is|becomes) (?P<state>[\w ]+?)$"))
+@when(parsers.re(r"(?P<name>\w+)'s call (?:is|becomes) (?P<state>[\w ]+?)$"))
+def call_state(world: World, name: str, state: str) -> None:
+    wait_state(world, name, state)
+
+
+@then(parsers.parse("{name}'s call stays {state}"))
+def call_stays(world: World, name: str, state: str) -> None:
+    assert _state(world, name) == STATE_NAMES.get(state.lower(), state)
+
+
+@then(parsers.parse("{name}'s call is {state} with status code {code:d}"))
+def call_state_with_code(world: World, name: str, state: str, code: int) -> None:
+    wait_state(world, name, state)
+    call_id = _call_of(world, name)
+    changes = world.actor(name).recorder.of("call:stateChange", lambda p: p["callId"] == call_id)
+    codes = [p.get("transition", {}).get("statusCode") for p in changes]
+    assert code in codes, f"status codes seen: {codes}"
+
+
+@then(parsers.parse("{name}'s call ended with an error"))
+def call_ended_with_error(world: World, name: str) -> None:
+    wait_state(world, name, "ended")
+    call_id = _call_of(world, name)
+    changes = world.actor(name).recorder.of("call:stateChange", lambda p: p["callId"] == call_id)
+    assert any(isinstance(p.get("error"), BasicError) for p in changes), changes
+
+
+@then(parsers.parse("{name}'s call shows {flag} hold"))
+def hold_flag(world: World, name: str, flag: str) -> None:
+    call = world.call(world.actor(name).client.call.getById, _call_of(world, name))
+    key = {"local": "localHold", "remote": "remoteHold"}[flag]
+    assert call[key] is True, call
+
+
+@then(parsers.parse("{name}'s call object has every documented field"))
+def call_object_fields(world: World, name: str) -> None:
+    actor = world.actor(name)
+    call = world.call(actor.client.call.getById, _call_of(world, name))
+    fields = {"id", "direction", "state", "localHold", "remoteHold", "localTracks", "remoteTracks",
+              "remoteParticipant", "bandwidth", "startTime", "endTime"}
+    if actor.product == "link":
+        fields |= {"from", "to", "customParameters"}
+    assert fields <= set(call), fields - set(call)
+    assert call["startTime"] > 1_600_000_000_000
+    assert any(c["id"] == call["id"] for c in world.call(actor.client.call.getAll))
+
+
+@then(parsers.parse("{name} has the call operations {operations}"))
+def call_operations(world: World, name: str, operations: str) -> None:
+    call_id = _call_of(world, name)
+    seen = [f"{p['operation']} {p['transition']}" for p in
+            world.actor(name).recorder.of("call:operation", lambda p: p["callId"] == call_id)]
+    expected = [o.strip() for o in operations.split(",")]
+    position = 0
+    for item in seen:
+        if position < len(expected) and item == expected[position]:
+            position += 1
+    assert position == len(expected), f"operations seen: {seen}"
+
+
+# -- media -------------------------------------------------------------------------------------
+def _container(world: World, name: str, kind: str = "audio") -> Any:
+    """Render the call's remote tracks in ``#remote-<name>`` once a remote track of ``kind`` exists."""
+    actor = world.actor(name)
+    selector = f"#remote-{name.lower()}"
+    call_id = _call_of(world, name)
+    world.wait_event(name, "call:newTrack", lambda p: p["callId"] == call_id and not p["local"]
+                     and actor.client.media.getTrackById(p["trackId"]) is not None
+                     and actor.client.media.getTrackById(p["trackId"])["kind"] == kind)
+    call = world.call(actor.client.call.getById, call_id)
+    world.call(actor.client.media.renderTracks, call["remoteTracks"], selector)
+    return world.call(actor.client.media.getContainer, selector)
+
+
+def _hears(world: World, name: str, frequency: float, timeout: float = 10.0) -> None:
+    container = _container(world, name)
+
+    def heard(c: Any) -> bool:
+        return any(abs(r.dominant_frequency() - frequency) < FREQUENCY_TOLERANCE and r.rms() > SILENCE_RMS
+                   for r in c.audio())
+
+    world.run(container.wait_until(heard, timeout), timeout + 5)
+
+
+@then(parsers.re(r"(?P<name>\w+) hears (?P<other>\w+)'s tone$"))
+def hears_tone(world: World, name: str, other: str) -> None:
+    _hears(world, name, world.actor(other).tone)
+
+
+@then(parsers.re(r"(?P<name>\w+) hears (?P<other>\w+)'s tone and (?P<third>\w+) hears (?P<fourth>\w+)'s tone$"))
+def hear_each_other(world: World, name: str, other: str, third: str, fourth: str) -> None:
+    _hears(world, name, world.actor(other).tone)
+    _hears(world, third, world.actor(fourth).tone)
+
+
+@then(parsers.re(r"(?P<name>\w+) hears (?:her|his) own tone$"))
+def hears_own(world: World, name: str) -> None:
+    _hears(world, name, world.actor(name).tone)
+
+
+@then(parsers.parse("{name} hears a {frequency:d} Hz tone"))
+def hears_frequency(world: World, name: str, frequency: int) -> None:
+    _hears(world, name, float(frequency))
+
+
+@then(parsers.parse("{name} sees {other}'s camera"))
+def sees_camera(world: World, name: str, other: str) -> None:
+    container = _container(world, name, "video")
+    colour = world.actor(other).colour
+
+    def seen(c: Any) -> bool:
+        return any(r.frames > 3 and all(abs(a - b) < 40 for a, b in zip(r.colour(), colour, strict=True))
+                   for r in c.video())
+
+    world.run(container.wait_until(seen, 15), 20)
+
+
+@then(parsers.parse("no media flows between {a} and {b}"))
+def no_media(world: World, a: str, b: str) -> None:
+    for name in (a, b):
+        container = _container(world, name)
+        arrived = world.run(container.frames_during(HOLD_WINDOW))
+        assert arrived <= 3, f"{name} still received {arrived} frames in {HOLD_WINDOW} s"
+
+
+@when(parsers.re(r"(?P<name>\w+) mutes (?:her|his) microphone$"))
+def mute(world: World, name: str) -> None:
+    actor = world.actor(name)
+    call = world.call(actor.client.call.getById, _call_of(world, name))
+    audio = [t for t in call["localTracks"] if world.call(actor.client.media.getTrackById, t)["kind"] == "audio"]
+    world.call(actor.client.media.muteTracks, audio)
+    world.values[f"muted-{name}"] = audio
+
+
+@when(parsers.re(r"(?P<name>\w+) unmutes (?:her|his) microphone$"))
+def unmute(world: World, name: str) -> None:
+    world.call(world.actor(name).client.media.unmuteTracks, world.values[f"muted-{name}"])
+
+
+@then(parsers.parse("{name} hears silence from {other}"))
+def hears_silence(world: World, name: str, other: str) -> None:
+    container = _container(world, name)
+    world.run(container.wait_until(lambda c: all(r.rms() < SILENCE_RMS for r in c.audio()) and c.frames > 0, 10), 15)
+
+
+@then(parsers.parse("{name}'s microphone track is muted"))
+def track_muted(world: World, name: str) -> None:
+    actor = world.actor(name)
+    for track_id in world.values[f"muted-{name}"]:
+        assert world.call(actor.client.media.getTrackById, track_id)["muted"] is True
+    world.wait_event(name, "media:muted")
+
+
+# -- platform side -----------------------------------------------------------------------------
+@when(parsers.parse("the platform loses {name}'s call"))
+def platform_forgets(world: World, name: str) -> None:
+    assert world.platform is not None
+    actor = world.actor(name)
+    session = world.call(actor.client.call.engine.get, _call_of(world, name)).session_id
+    world.call(world.platform.state.calls.router.forget, session)
+
+
+@when(parsers.parse("{name} tries to call {callee}"))
+def try_call(world: World, name: str, callee: str) -> None:
+    world.attempt(world.actor(name).client.call.make, _address(world, callee), {"audio": True})
+
+
+@when(parsers.parse("{name} calls {callee} anonymously without a from address"))
+def anonymous_without_from(world: World, name: str, callee: str) -> None:
+    actor = world.actor(name)
+    actor.call_id = world.call(actor.client.call.makeAnonymous, _address(world, callee), {}, {"audio": True})
