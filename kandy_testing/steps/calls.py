@@ -82,7 +82,8 @@ def make_call(world: World, caller: str, callee: str, kind: str) -> None:
     actor.call_id = world.call(actor.client.call.make, _address(world, callee), _media(kind))
 
 
-@when(parsers.re(r"(?P<caller>\w+) calls (?P<callee>[\w@.+]+) anonymously(?: with (?P<tokens>realm tokens|no tokens))?$"))
+@when(parsers.re(r"(?P<caller>\w+) calls (?P<callee>[\w@.+]+) anonymously"
+                 r"(?: with (?P<tokens>realm tokens|no tokens))?$"))
 def make_anonymous(world: World, caller: str, callee: str, tokens: str | None) -> None:
     actor = world.actor(caller)
     assert world.platform is not None
