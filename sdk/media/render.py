@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,7 +24,12 @@ WINDOW_SECONDS = 0.5
 
 @dataclass
 class TrackRender:
-    """One track rendered in one container, with what it has received so far."""
+    """One track rendered in one container, with what it has received so far.
+
+    Consuming a frame only keeps a reference to it (the last half second of audio, the last video
+    frame); levels, frequencies and colours are computed when asked for, so rendering costs the
+    media path next to nothing.
+    """
 
     track_id: str
     kind: str
@@ -34,67 +40,65 @@ class TrackRender:
     sample_rate: int = 0
     width: int = 0
     height: int = 0
-    _samples: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.float32))
-    _colour: tuple[float, float, float] = (0.0, 0.0, 0.0)
     on_frame: Callable[[], None] | None = None
+    _audio: deque[tuple[av.AudioFrame, bool]] = field(default_factory=lambda: deque(maxlen=64))
+    _video: tuple[av.VideoFrame, bool] | None = None
 
     def consume(self, frame: av.AudioFrame | av.VideoFrame, *, silent: bool = False) -> None:
-        if self.on_frame is not None:
-            self.on_frame()
         now = time.monotonic()
         self.frames += 1
         self.first_frame_at = self.first_frame_at or now
         self.last_frame_at = now
         if isinstance(frame, av.AudioFrame):
-            self._consume_audio(frame, silent)
+            self.sample_rate = frame.sample_rate
+            self._audio.append((frame, silent))
         else:
-            self._consume_video(frame, silent)
+            self.width, self.height = frame.width, frame.height
+            self._video = (frame, silent)
+        if self.on_frame is not None:
+            self.on_frame()
 
-    def _consume_audio(self, frame: av.AudioFrame, silent: bool) -> None:
-        data = frame.to_ndarray()
-        channels = len(frame.layout.channels)
-        if frame.format.is_planar:
-            mono = data[0]
-        else:
-            mono = data.reshape(-1)[::channels]
-        samples = mono.astype(np.float32)
-        if frame.format.name.startswith("s16"):
-            samples /= 32768.0
-        if silent:
-            samples = np.zeros_like(samples)
-        self.sample_rate = frame.sample_rate
+    def _window(self) -> np.ndarray:
+        """The most recent half second of audio as mono float samples in -1..1."""
+        if not self._audio:
+            return np.zeros(0, dtype=np.float32)
         keep = int(self.sample_rate * WINDOW_SECONDS)
-        self._samples = np.concatenate([self._samples, samples])[-keep:]
-
-    def _consume_video(self, frame: av.VideoFrame, silent: bool) -> None:
-        self.width, self.height = frame.width, frame.height
-        if silent:
-            self._colour = (0.0, 0.0, 0.0)
-            return
-        image = frame.to_ndarray(format="rgb24")
-        h, w = image.shape[:2]
-        centre = image[h // 4: 3 * h // 4, w // 4: w // 4 + max(1, w // 8)]
-        self._colour = tuple(float(x) for x in centre.reshape(-1, 3).mean(axis=0))  # type: ignore[assignment]
+        chunks: list[np.ndarray] = []
+        total = 0
+        for frame, silent in reversed(self._audio):
+            samples = _mono(frame)
+            chunks.append(np.zeros_like(samples) if silent else samples)
+            total += samples.size
+            if total >= keep:
+                break
+        return np.concatenate(list(reversed(chunks)))[-keep:]
 
     # -- what was heard / seen -----------------------------------------------------------------
     def rms(self) -> float:
         """Root mean square level of the last half second, 0..1 of full scale."""
-        if self._samples.size == 0:
+        samples = self._window()
+        if samples.size == 0:
             return 0.0
-        return float(np.sqrt(np.mean(self._samples ** 2)))
+        return float(np.sqrt(np.mean(samples ** 2)))
 
     def dominant_frequency(self) -> float:
         """The strongest frequency (Hz) of the last half second (0 for silence)."""
-        if self._samples.size < 64 or self.rms() < 1e-4:
+        samples = self._window()
+        if samples.size < 64 or float(np.sqrt(np.mean(samples ** 2))) < 1e-4:
             return 0.0
-        window = self._samples * np.hanning(self._samples.size)
-        spectrum = np.abs(np.fft.rfft(window))
+        spectrum = np.abs(np.fft.rfft(samples * np.hanning(samples.size)))
         spectrum[0] = 0.0
-        peak = int(np.argmax(spectrum))
-        return float(peak * self.sample_rate / self._samples.size)
+        return float(int(np.argmax(spectrum)) * self.sample_rate / samples.size)
 
     def colour(self) -> tuple[float, float, float]:
-        return self._colour
+        """Mean colour of a strip left of centre in the last video frame (black when muted)."""
+        if self._video is None or self._video[1]:
+            return (0.0, 0.0, 0.0)
+        image = self._video[0].to_ndarray(format="rgb24")
+        h, w = image.shape[:2]
+        strip = image[h // 4: 3 * h // 4, w // 4: w // 4 + max(1, w // 8)]
+        mean = strip.reshape(-1, 3).mean(axis=0)
+        return (float(mean[0]), float(mean[1]), float(mean[2]))
 
     def summary(self) -> dict[str, Any]:
         data: dict[str, Any] = {"trackId": self.track_id, "kind": self.kind, "frames": self.frames}
@@ -102,8 +106,20 @@ class TrackRender:
             data.update(rms=round(self.rms(), 4), frequency=round(self.dominant_frequency(), 1),
                         sampleRate=self.sample_rate, speakerId=self.speaker_id)
         else:
-            data.update(width=self.width, height=self.height, colour=[round(c) for c in self._colour])
+            data.update(width=self.width, height=self.height, colour=[round(c) for c in self.colour()])
         return data
+
+
+def _mono(frame: av.AudioFrame) -> np.ndarray:
+    data = frame.to_ndarray()
+    if frame.format.is_planar:
+        mono = data[0]
+    else:
+        mono = data.reshape(-1)[::len(frame.layout.channels)]
+    samples = mono.astype(np.float32)
+    if frame.format.name.startswith("s16"):
+        samples /= 32768.0
+    return samples
 
 
 @dataclass
