@@ -2,7 +2,7 @@
 
 from aiohttp import web
 
-from . import handlers
+from . import handlers, messaging
 
 _C = "/_platform"
 
@@ -28,4 +28,6 @@ ROUTES = [
     web.get(_C + "/sockets", handlers.sockets),
     web.post(_C + "/sockets/drop", handlers.drop_sockets),
     web.post(_C + "/notify", handlers.notify),
+    web.post(_C + "/sms/inbound", messaging.inbound_sms),
+    web.get(_C + "/sms/outbox", messaging.sms_outbox),
 ]
