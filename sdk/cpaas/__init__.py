@@ -18,8 +18,13 @@ from ..connection import Connection
 from ..namespace import api
 from .auth import CpaasAuth
 from .config import SCHEMA
+from .contacts import Contacts
+from .conversation import ConversationNamespace
+from .groups import Groups
+from .presence import Presence
 from .protocol.rest import CpaasRest
 from .services import Services
+from .users import Users
 
 #: Documented CPaaS events, plus those the protocol notes name for the 4.9.0 build
 #: (call:operation, media/subscription/connectivity and *:error events).
@@ -58,6 +63,12 @@ class CpaasClient(Client):
         self.turn_credentials: dict[str, Any] | None = None
         self.services: Services = self._attach("services", Services(self))  # type: ignore[assignment]
         self.connection: Connection = self._attach("connection", Connection(self))  # type: ignore[assignment]
+        self.conversation: ConversationNamespace = self._attach(  # type: ignore[assignment]
+            "conversation", ConversationNamespace(self))
+        self.presence: Presence = self._attach("presence", Presence(self))  # type: ignore[assignment]
+        self.groups: Groups = self._attach("groups", Groups(self))  # type: ignore[assignment]
+        self.contacts: Contacts = self._attach("contacts", Contacts(self))  # type: ignore[assignment]
+        self.user: Users = self._attach("user", Users(self))  # type: ignore[assignment]
 
     @api
     def setTokens(self, params: Mapping[str, Any]) -> None:
