@@ -36,6 +36,7 @@ STEP_MODULES = [
     "kandy_testing.steps.sdk_core",
     "kandy_testing.steps.connectivity",
     "kandy_testing.steps.platform",
+    "kandy_testing.steps.cpaas_features",
 ]
 
 
