@@ -81,11 +81,27 @@ async def make_cpaas(platform: Platform) -> AsyncIterator[ClientFactory]:
             missing = set(services) - set(client.services.getSubscriptions()["subscribed"])
             if missing:
                 raise AssertionError(f"could not subscribe {user.user_id} to {sorted(missing)}")
-        client.user = user  # type: ignore[attr-defined]
+        # ``client.user`` is also the documented directory namespace: keep it, and let it answer
+        # the platform user's attributes (``client.user.user_id``) too.
+        client.user = UserView(client.user, user)  # type: ignore[attr-defined]
         return client
 
     yield factory
     await asyncio.gather(*(asyncio.wait_for(c.aclose(), 10) for c in clients), return_exceptions=True)
+
+
+class UserView:
+    """The CPaaS ``user`` namespace, plus the fixture's platform user's attributes."""
+
+    def __init__(self, namespace: Any, user: User) -> None:
+        self._namespace = namespace
+        self._user = user
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return getattr(self._namespace, name)
+        except AttributeError:
+            return getattr(self._user, name)
 
 
 @pytest.fixture
