@@ -91,4 +91,8 @@ class PlatformState:
                               for p in self.presence.lists.values()],
             "faults": self.faults.list(),
             "realms": [r.to_dict() for r in self.link.realms.realms.values()],
+            "groups": [{"id": g.id, "name": g.name, "participants": {a: p.status for a, p in g.participants.items()}}
+                       for g in self.groups.groups.values()],
+            "chatSessions": {u: len(m) for u, m in self.messaging.mailboxes.items()},
+            "smsOutbox": len(self.sms.outbox),
         }
