@@ -194,6 +194,9 @@ class MessagingService:
         return session
 
     def _existing(self, owner: str, kind: str, remote: str) -> ChatSession:
+        if kind == ONE_TO_ONE:  # the remote may be given as a number or a sip: URI
+            user = self._users.find(remote)
+            remote = user.user_id if user is not None else remote
         session = self.mailboxes.get(owner, {}).get((kind, remote.lower()))
         if session is None:
             raise NotFound("No %1 conversation with %2", kind, remote)
