@@ -154,8 +154,8 @@ class Conversation(SnakeCaseAliases):
             self._messages.remove(message)
 
     def _renamed(self, message: MessageSender, old_id: str) -> None:
-        self._index.pop(old_id, None)
-        self._index[message.messageId] = message
+        if self._index.pop(old_id, None) is message:  # unless it was deleted or cleared meanwhile
+            self._index[message.messageId] = message
 
     def _set_messages(self, messages: list[MessageSender]) -> None:
         self._messages = list(messages)
