@@ -51,3 +51,8 @@ inventory: $(STAMP)
 clean:
 	rm -rf $(VENV) reports/* .pytest_cache
 	touch reports/.gitkeep
+
+## Group chat fan-out benchmark (50 members, 1,000 messages) beside a raw aiohttp baseline.
+.PHONY: bench-messaging
+bench-messaging: $(STAMP)
+	$(BIN)/python bench/messaging.py

@@ -122,7 +122,7 @@ async def make_client(platform: Platform) -> Any:
     client = sdk.cpaas.create(platform.sdk_config(user, product="cpaas", runtime={"codecs": ["PCMU"]},
                                                   logs={"logLevel": "warn"}))
     client.recorder = EventRecorder(client)
-    client.user = user
+    client.account = user
     client.setTokens(await platform.tokens_for(user, sdk_form=True))
     await client.services.subscribe(["call"])
     return client
@@ -140,7 +140,7 @@ async def measure_setup(platform: Platform, rounds: int) -> dict[str, Any]:
         await pair.close()
         caller, callee = await make_client(platform), await make_client(platform)
         call = SdkCall(caller, callee)
-        timings = await call.setup(callee.user.user_id)
+        timings = await call.setup(callee.account.user_id)
         connected.append(timings["connected"])
         flowing.append(timings["flowing"])
         await call.close()
@@ -167,7 +167,7 @@ async def measure_cpu(platform: Platform, calls: int, seconds: float) -> dict[st
     clients = [await make_client(platform) for _ in range(2 * calls)]
     sdk_calls = [SdkCall(clients[2 * i], clients[2 * i + 1]) for i in range(calls)]
     for call in sdk_calls:
-        await call.setup(call.callee.user.user_id)
+        await call.setup(call.callee.account.user_id)
     sdk_cpu, sdk_frames = await window(lambda: sum(c.frames() for c in sdk_calls), seconds)
     for call in sdk_calls:
         await call.close()

@@ -205,6 +205,18 @@ class Platform:
             "toToken": make_token(callee, realm_obj.key, stamp),
         }
 
+    def inject_sms(self, to: str, sender: str, message: str) -> dict[str, Any]:
+        """An SMS from the outside number ``sender`` reaches the user ``to`` (user id or number)."""
+        user = self.state.users.find(to)
+        if user is None:
+            raise ValueError(f"no platform user {to!r}")
+        sms = self.state.sms.receive(user.user_id, sender, message)
+        return {"messageId": sms.id, "to": user.user_id, "destinationAddress": sms.local}
+
+    def sms_outbox(self) -> list[dict[str, Any]]:
+        """SMS sent by users to numbers outside the platform."""
+        return list(self.state.sms.outbox)
+
 
 def _deep_merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
     result = dict(base)

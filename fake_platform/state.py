@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from .addressbook.models import AddressBook
 from .auth.models import Projects, TokenIssuer, UserDirectory
 from .calls.service import CallService
 from .channels.models import CpaasChannels
@@ -18,8 +19,13 @@ from .core.faults import FaultRegistry
 from .core.hub import NotificationHub
 from .core.ids import SeededRandom
 from .core.journal import Journal
+from .directory.models import Directory
+from .files.models import FileStore
+from .groups.models import GroupService
 from .link.models import LinkSubscriptions
+from .messaging.models import MessagingService
 from .presence.models import PresenceService
+from .sms.models import SmsService
 from .turn.models import TurnService
 
 DEFAULT_REALM = "realm-test"
@@ -60,6 +66,14 @@ class PlatformState:
         self.link = LinkSubscriptions(self.hub, self.users, self.turn, self.ids, self.clock)
         self.default_realm = self.link.realms.add(self.config.realm, self.ids.hex(32))
         self.calls = CallService(self)
+        self.presence.use_directory(self.users)
+        self.files = FileStore(self.ids, self.clock, lambda: self.base_url)
+        self.groups = GroupService(self.cpaas_channels, self.users, self.ids, self.clock)
+        self.messaging = MessagingService(self.cpaas_channels, self.users, self.groups, self.files, self.ids,
+                                          self.clock)
+        self.sms = SmsService(self.cpaas_channels, self.users, self.ids, self.clock)
+        self.addressbook = AddressBook()
+        self.directory = Directory(self.users, self.addressbook.buddies)
 
     async def reset(self, seed: int | None = None) -> None:
         """Drop every socket and rebuild all services (same config, same address)."""
@@ -82,4 +96,8 @@ class PlatformState:
             "endpoints": self.calls.endpoints.describe(),
             "faults": self.faults.list(),
             "realms": [r.to_dict() for r in self.link.realms.realms.values()],
+            "groups": [{"id": g.id, "name": g.name, "participants": {a: p.status for a, p in g.participants.items()}}
+                       for g in self.groups.groups.values()],
+            "chatSessions": {u: len(m) for u, m in self.messaging.mailboxes.items()},
+            "smsOutbox": len(self.sms.outbox),
         }

@@ -22,6 +22,8 @@ from .inventory import inventory
 
 # API paths the SDK exposes under another spelling than the inventory's path.
 ALIASES: dict[str, dict[str, str]] = {"cpaas": {}, "link": {}}
+# Event names the documents spell two ways; the SDK emits one (CPAAS-01, docs/decisions.md).
+EVENT_ALIASES: dict[str, dict[str, str]] = {"cpaas": {"messages:changed": "messages:change"}, "link": {}}
 
 
 def load_traces(folder: Path) -> set[tuple[str, str, str]]:
@@ -37,6 +39,7 @@ def report(seen: set[tuple[str, str, str]]) -> dict[str, Any]:
         apis_seen = {name for p, kind, name in seen if p == product and kind == "api"}
         events_seen = {name for p, kind, name in seen if p == product and kind == "event"}
         apis_seen |= {alias for alias, real in ALIASES[product].items() if real in apis_seen}
+        events_seen |= {alias for alias, real in EVENT_ALIASES[product].items() if real in events_seen}
         missing_apis = []
         for api in data["apis"]:
             path = api["path"]

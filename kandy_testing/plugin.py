@@ -37,6 +37,7 @@ STEP_MODULES = [
     "kandy_testing.steps.connectivity",
     "kandy_testing.steps.platform",
     "kandy_testing.steps.calls",
+    "kandy_testing.steps.cpaas_features",
 ]
 
 
@@ -64,8 +65,9 @@ ClientFactory = Callable[..., Awaitable[Any]]
 async def make_cpaas(platform: Platform) -> AsyncIterator[ClientFactory]:
     """``await make_cpaas(user=None, services=None, **config)`` -> a signed-in CPaaS client.
 
-    Each client carries ``.user`` (its platform user) and ``.recorder`` (an EventRecorder attached
-    at creation, so waits never miss an event that already happened).
+    Each client carries ``.account`` (its platform user: ``user_id``, ``password``, ...) and
+    ``.recorder`` (an EventRecorder attached at creation, so waits never miss an event that already
+    happened). ``client.user`` stays the documented directory namespace.
     """
     clients: list[Any] = []
 
@@ -81,7 +83,7 @@ async def make_cpaas(platform: Platform) -> AsyncIterator[ClientFactory]:
             missing = set(services) - set(client.services.getSubscriptions()["subscribed"])
             if missing:
                 raise AssertionError(f"could not subscribe {user.user_id} to {sorted(missing)}")
-        client.user = user  # type: ignore[attr-defined]
+        client.account = user  # type: ignore[attr-defined]
         return client
 
     yield factory
@@ -90,7 +92,8 @@ async def make_cpaas(platform: Platform) -> AsyncIterator[ClientFactory]:
 
 @pytest.fixture
 async def make_link(platform: Platform) -> AsyncIterator[ClientFactory]:
-    """``await make_link(user=None, connect=False, **config)`` -> a Link client (connected if asked)."""
+    """``await make_link(user=None, connect=False, **config)`` -> a Link client (connected if asked),
+    with ``.account`` (its platform user, if any) and ``.recorder``."""
     clients: list[Any] = []
 
     async def factory(user: User | None = None, *, connect: bool = False, **config: Any) -> sdk.link.LinkClient:
@@ -100,7 +103,7 @@ async def make_link(platform: Platform) -> AsyncIterator[ClientFactory]:
         if connect:
             user = user or await platform.users.create()
             await client.connect({"username": user.user_id, "password": user.password})
-        client.user = user  # type: ignore[attr-defined]
+        client.account = user  # type: ignore[attr-defined]
         return client
 
     yield factory

@@ -35,7 +35,7 @@ def test_settings_from_config_converts_milliseconds() -> None:
 async def test_pingpong_loss_is_declared_interval_times_max_after_the_last_answer(platform, make_cpaas) -> None:
     client = await make_cpaas(services=["chat"], connectivity={**PINGPONG, "pingInterval": 30000,
                                                                 "autoReconnect": False})
-    platform.faults.add("keepalive_blackout", duration=1000, match={"user": client.user.user_id})
+    platform.faults.add("keepalive_blackout", duration=1000, match={"user": client.account.user_id})
     lost = await client.recorder.wait("ws:change", lambda p: p["state"] == "lost", timeout=200)
     events = list(client.connection_events)
     lost_event = next(e for e in events if e.kind == "lost")
@@ -48,7 +48,7 @@ async def test_pingpong_loss_is_declared_interval_times_max_after_the_last_answe
 async def test_reconnect_attempts_follow_the_backoff_exactly(platform, make_cpaas) -> None:
     client = await make_cpaas(services=["chat"], connectivity={"reconnectDelay": 1000,
                                                                 "reconnectTimeMultiplier": 2, "reconnectLimit": 0})
-    user = client.user.user_id
+    user = client.account.user_id
     platform.faults.add("refuse_upgrades", duration=20, match={"user": user})
     start = platform.state.journal.last_seq
     drop_time = platform.state.clock.monotonic()
@@ -62,7 +62,7 @@ async def test_reconnect_attempts_follow_the_backoff_exactly(platform, make_cpaa
 
 async def test_a_server_close_is_noticed_at_once_and_reconnected(platform, make_cpaas) -> None:
     client = await make_cpaas(services=["chat"])
-    await platform.drop_sockets(user=client.user.user_id, code=1001)
+    await platform.drop_sockets(user=client.account.user_id, code=1001)
     lost = await client.recorder.wait_event("ws:change", lambda p: p["state"] == "lost", timeout=5)
     assert "1001" in lost.params["reason"]
     await client.recorder.wait("ws:change", lambda p: p["state"] == "connected", since=lost.index, timeout=5)
@@ -72,7 +72,7 @@ async def test_a_server_close_is_noticed_at_once_and_reconnected(platform, make_
 @pytest.mark.looptime
 async def test_after_the_reconnect_limit_the_channel_is_forgotten_and_can_be_recreated(platform, make_cpaas) -> None:
     client = await make_cpaas(services=["chat"], connectivity={"reconnectDelay": 1000, "reconnectLimit": 2})
-    user = client.user.user_id
+    user = client.account.user_id
     fault = platform.faults.add("refuse_upgrades", duration=60, match={"user": user})
     await platform.drop_sockets(user=user)
     change = await client.recorder.wait("subscription:change", lambda p: p.get("reason") == "LOST_CONNECTION",
@@ -92,6 +92,6 @@ async def test_server_driven_conncheck_is_answered(platform, make_cpaas) -> None
     channel_post = platform.journal(kind="http", path="/channels$")[-1]
     assert channel_post["body"]["notificationChannel"]["x-connCheckRole"] == "server"
     await asyncio.sleep(65)  # virtual time: let the platform ping three times
-    acks = [e for e in platform.journal(kind="ws-in", user=client.user.user_id) if "connAck" in e["body"]]
+    acks = [e for e in platform.journal(kind="ws-in", user=client.account.user_id) if "connAck" in e["body"]]
     assert len(acks) >= 3
     assert client.connection.getSocketState()["pingInterval"] == 30000

@@ -2,7 +2,7 @@
 
 from aiohttp import web
 
-from . import handlers
+from . import handlers, messaging
 
 _C = "/_platform"
 
@@ -31,4 +31,6 @@ ROUTES = [
     web.get(_C + "/calls", handlers.calls),
     web.post(_C + "/calls/{session}/forget", handlers.forget_call),
     web.get(_C + "/endpoints", handlers.endpoints),
+    web.post(_C + "/sms/inbound", messaging.inbound_sms),
+    web.get(_C + "/sms/outbox", messaging.sms_outbox),
 ]

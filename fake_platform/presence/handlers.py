@@ -60,3 +60,37 @@ async def unsubscribe_list(request: web.Request) -> web.Response:
     user = cpaas_user(request)
     state_of(request).presence.unsubscribe_list(user, request.match_info["list"], request.match_info["sub"])
     return no_content()
+
+
+# -- presence sources, ad-hoc fetch and list contacts (cpaas-wire §4.6) ---------------------------
+async def publish(request: web.Request) -> web.Response:
+    user = cpaas_user(request)
+    body = wrapped(await read_json(request), "presenceSource")
+    presence = state_of(request).presence.publish(user, body)
+    return json_response({"presenceSource": {
+        "clientCorrelator": body.get("clientCorrelator"), "presence": presence.person(),
+        "resourceURL": f"/cpaas/presence/{request.match_info['ver']}/{user}/presenceSources"}}, status=201)
+
+
+async def adhoc_fetch(request: web.Request) -> web.Response:
+    user = cpaas_user(request)
+    body = wrapped(await read_json(request), "adhocPresenceList")
+    found = state_of(request).presence.fetch(user, body.get("presentityUserId"))
+    return json_response({"presenceList": {"presenceContact": [
+        {"presentityUserId": who, "presence": presence.person()} for who, presence in found]}})
+
+
+async def add_contacts(request: web.Request) -> web.Response:
+    user = cpaas_user(request)
+    body = wrapped(await read_json(request), "presenceContact")
+    # The SDK puts the users both in the path (comma-joined) and in the body; the body wins.
+    users = body.get("presentityUserId", request.match_info["users"].split(","))
+    state_of(request).presence.add_contacts(user, request.match_info["list"], users)
+    return no_content()
+
+
+async def remove_contacts(request: web.Request) -> web.Response:
+    user = cpaas_user(request)
+    users = request.match_info["users"].split(",")
+    state_of(request).presence.remove_contacts(user, request.match_info["list"], users)
+    return no_content()

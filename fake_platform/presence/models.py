@@ -1,4 +1,11 @@
-"""Presence state: each user's presence lists (watched users) and list subscriptions."""
+"""Presence state: each user's presence lists (watched users), list subscriptions, and what
+each user published (presenceSources).
+
+Publishing tells every watcher, i.e. every owner of a presence list that contains the publisher,
+with a ``presenceNotification`` over their ``presence`` subscription. Adding someone to a list also
+sends their current presence at once, so a new watcher does not wait for the next change
+(docs/decisions.md). Presence is readable by anyone of the same domain; lists are private.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +14,27 @@ from typing import Any
 
 from ..channels.models import CpaasChannels
 from ..core.errors import Forbidden, InvalidInput, NotFound
+
+STATUSES = ("Open", "Closed")
+ACTIVITIES = ("Available", "Busy", "Lunch", "Vacation", "OnThePhone", "ActivitiesUnknown", "ActivitiesOther")
+OTHER = "ActivitiesOther"
+MAX_NOTE = 256
+MAX_USERS = 100
+
+
+@dataclass
+class PresenceState:
+    status: str = "Closed"
+    activity: str = "ActivitiesUnknown"
+    note: str | None = None
+    published: bool = False
+
+    def person(self) -> dict[str, Any]:
+        activities: dict[str, Any] = {"activityValue": self.activity}
+        if self.note is not None:
+            activities["other"] = self.note
+        return {"person": {"overriding-willingness": {"overridingWillingnessValue": self.status},
+                           "activities": activities}}
 
 
 @dataclass
@@ -22,6 +50,12 @@ class PresenceService:
         self._channels = channels
         self._ids = ids
         self.lists: dict[str, PresenceList] = {}
+        self.states: dict[str, PresenceState] = {}
+        self._users: Any = None
+
+    def use_directory(self, users: Any) -> None:
+        """The user directory presentities are checked against (set by the platform state)."""
+        self._users = users
 
     def lists_of(self, user: str) -> list[PresenceList]:
         return [p for p in self.lists.values() if p.owner == user]
@@ -61,3 +95,70 @@ class PresenceService:
         if sub is None or sub.extra.get("presenceListId") != list_id:
             raise NotFound("Presence list subscription %1 not found", sub_id)
         self._channels.unsubscribe(user, "presence", sub_id)
+
+    # -- presence sources, ad-hoc fetch, list contacts ---------------------------------------------
+    def publish(self, user: str, person: Any) -> PresenceState:
+        status, activity, note = _parse_person(person)
+        state = PresenceState(status, activity, note, published=True)
+        self.states[user] = state
+        frame = {"presenceNotification": {"presentityUserId": user, "presence": state.person()}}
+        for watcher in sorted({p.owner for p in self.lists.values() if user in p.contacts}):
+            self._channels.notify(watcher, "presence", frame)
+        return state
+
+    def fetch(self, user: str, presentities: Any) -> list[tuple[str, PresenceState]]:
+        return [(p, self.states.get(p, PresenceState())) for p in self._presentities(user, presentities)]
+
+    def add_contacts(self, user: str, list_id: str, presentities: Any) -> list[str]:
+        plist = self.get_list(user, list_id)
+        added = self._presentities(user, presentities)
+        for presentity in added:
+            if presentity not in plist.contacts:
+                plist.contacts.append(presentity)
+            state = self.states.get(presentity)
+            if state is not None and state.published:
+                self._channels.notify(user, "presence", {"presenceNotification": {
+                    "presentityUserId": presentity, "presence": state.person()}})
+        return added
+
+    def remove_contacts(self, user: str, list_id: str, presentities: Any) -> None:
+        plist = self.get_list(user, list_id)
+        for presentity in self._presentities(user, presentities, known=False):
+            if presentity not in plist.contacts:
+                raise NotFound("User %1 is not in presence list %2", presentity, list_id)
+            plist.contacts.remove(presentity)
+
+    def _presentities(self, user: str, value: Any, *, known: bool = True) -> list[str]:
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not 1 <= len(value) <= MAX_USERS \
+                or not all(isinstance(v, str) and v for v in value):
+            raise InvalidInput("Invalid input value for message part %1", "presentityUserId")
+        result = []
+        for raw in value:
+            found = self._users.find(raw) if self._users is not None else None
+            if found is None or found.kind != "user":
+                if known:
+                    raise NotFound("User %1 not found", raw)
+                result.append(raw.lower())
+            else:
+                result.append(found.user_id)
+        return list(dict.fromkeys(result))
+
+
+def _parse_person(value: Any) -> tuple[str, str, str | None]:
+    person = (value.get("presence") or {}).get("person") if isinstance(value, dict) else None
+    if not isinstance(person, dict):
+        raise InvalidInput("Invalid input value for message part %1", "presence.person")
+    willingness = person.get("overriding-willingness")
+    status = willingness.get("overridingWillingnessValue") if isinstance(willingness, dict) else None
+    if status not in STATUSES:
+        raise InvalidInput("Invalid input value for message part %1", "overridingWillingnessValue")
+    activities = person.get("activities")
+    activity = activities.get("activityValue") if isinstance(activities, dict) else None
+    if activity not in ACTIVITIES:
+        raise InvalidInput("Invalid input value for message part %1", "activityValue")
+    note = activities.get("other") if isinstance(activities, dict) else None
+    if note is not None and (activity != OTHER or not isinstance(note, str) or len(note) > MAX_NOTE):
+        raise InvalidInput("Invalid input value for message part %1", "activities.other")
+    return status, activity, note

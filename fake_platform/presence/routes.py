@@ -13,4 +13,8 @@ ROUTES = [
     web.delete(_P + "/presenceLists/{list}", handlers.delete_list),
     web.post(_P + "/subscriptions/presenceListSubscriptions/{list}", handlers.subscribe_list),
     web.delete(_P + "/subscriptions/presenceListSubscriptions/{list}/{sub}", handlers.unsubscribe_list),
+    web.post(_P + "/presenceSources", handlers.publish),
+    web.post(_P + "/adhocPresenceList", handlers.adhoc_fetch),
+    web.put(_P + "/presenceLists/{list}/presenceContacts/{users}", handlers.add_contacts),
+    web.delete(_P + "/presenceLists/{list}/presenceContacts/{users}", handlers.remove_contacts),
 ]

@@ -21,8 +21,13 @@ from ..namespace import api
 from .auth import CpaasAuth
 from .calls import CpaasCall
 from .config import SCHEMA
+from .contacts import Contacts
+from .conversation import ConversationNamespace
+from .groups import Groups
+from .presence import Presence
 from .protocol.rest import CpaasRest
 from .services import Services
+from .users import Users
 
 #: Documented CPaaS events, plus those the protocol notes name for the 4.9.0 build
 #: (call:operation, media/subscription/connectivity and *:error events).
@@ -63,6 +68,12 @@ class CpaasClient(Client):
         self.connection: Connection = self._attach("connection", Connection(self))  # type: ignore[assignment]
         self.media: Media = self._attach("media", Media(self))  # type: ignore[assignment]
         self.call: CpaasCall = self._attach("call", CpaasCall(self, self.media))  # type: ignore[assignment]
+        self.conversation: ConversationNamespace = self._attach(  # type: ignore[assignment]
+            "conversation", ConversationNamespace(self))
+        self.presence: Presence = self._attach("presence", Presence(self))  # type: ignore[assignment]
+        self.groups: Groups = self._attach("groups", Groups(self))  # type: ignore[assignment]
+        self.contacts: Contacts = self._attach("contacts", Contacts(self))  # type: ignore[assignment]
+        self.user: Users = self._attach("user", Users(self))  # type: ignore[assignment]
 
     @api
     def setTokens(self, params: Mapping[str, Any]) -> None:

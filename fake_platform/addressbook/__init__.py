@@ -1,0 +1,1 @@
+"""CPaaS personal address book (contacts, cpaas-wire §4.8)."""

@@ -1,0 +1,1 @@
+"""CPaaS user directory search (cpaas-wire §4.9)."""

@@ -1,0 +1,211 @@
+"""Chat mailboxes: every user keeps their own copy of each conversation.
+
+Sending stores one copy in the sender's mailbox and one in each recipient's (each copy has its own
+id, as the SDK document says), then notifies the recipients over their ``chat`` subscriptions. A
+recipient whose websocket is down gets the notification when it reconnects (the hub buffers it),
+and finds the message in their history in any case. Deleting a conversation or a message only
+touches the caller's own mailbox.
+
+Times: ``dateTime`` is epoch seconds with millisecond precision (the unit the SDK stamps its own
+messages with, docs/decisions.md CPAAS-17); session details are in milliseconds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..auth.models import UserDirectory
+from ..channels.models import CpaasChannels
+from ..core.errors import InvalidInput, NotFound
+from ..files.models import FileStore
+from ..groups.models import GroupService
+
+ONE_TO_ONE, GROUP = "oneToOne", "group"
+MAX_TEXT = 10000
+MAX_ATTACHMENTS = 10
+TYPING_STATES = ("active", "idle")
+
+
+@dataclass
+class ChatMessage:
+    id: str
+    sender: str
+    destination: str  # the recipient (1:1) or the group id: x-destinationAddress
+    text: str | None
+    attachments: list[str]  # object ids in the file store
+    date_time: float
+    direction: str  # "inbound" | "outbound" from the mailbox owner's point of view
+    status: str = "Delivered"
+
+
+@dataclass
+class ChatSession:
+    id: str
+    owner: str
+    kind: str
+    remote: str  # the other user (1:1) or the group id
+    messages: dict[str, ChatMessage] = field(default_factory=dict)  # insertion = time order
+    last_pull_ms: int = 0
+
+    def base_path(self, ver: str = "v1") -> str:
+        if self.kind == ONE_TO_ONE:
+            return f"/cpaas/chat/{ver}/{self.owner}/oneToOne/{self.remote}/adhoc"
+        return f"/cpaas/chat/{ver}/{self.owner}/group/{self.remote}"
+
+    def message_path(self, message_id: str, ver: str = "v1") -> str:
+        return f"{self.base_path(ver)}/messages/{message_id}"
+
+
+class MessagingService:
+    def __init__(self, channels: CpaasChannels, users: UserDirectory, groups: GroupService, files: FileStore,
+                 ids: Any, clock: Any) -> None:
+        self._channels = channels
+        self._users = users
+        self._groups = groups
+        self._files = files
+        self._ids = ids
+        self._clock = clock
+        self.mailboxes: dict[str, dict[tuple[str, str], ChatSession]] = {}
+        groups.on_deleted.append(self.drop_group)
+
+    # -- sending -------------------------------------------------------------------------------
+    def send(self, sender: str, kind: str, target: str, body: dict[str, Any]) -> tuple[ChatSession, ChatMessage]:
+        """Store and deliver a chat message; returns the sender's session and copy."""
+        text, attachment_ids = self._content(sender, body)
+        remote, recipients = self._route(sender, kind, target)
+        now = round(self._clock.wall(), 3)
+        destination = recipients[0] if kind == ONE_TO_ONE else remote
+        self._files.grant(attachment_ids, recipients)
+        delivered = True
+        for recipient in recipients:
+            session = self._session(recipient, kind, sender if kind == ONE_TO_ONE else remote)
+            copy = self._store(session, sender, destination, text, attachment_ids, now, "inbound")
+            delivered &= self._channels.notify(recipient, "chat", self._notification(session, copy)) > 0
+        own = self._session(sender, kind, remote)
+        message = self._store(own, sender, destination, text, attachment_ids, now, "outbound",
+                              status="Delivered" if delivered else "Pending")
+        return own, message
+
+    def compose(self, sender: str, kind: str, target: str, body: dict[str, Any]) -> dict[str, Any]:
+        """Relay an ``isComposing`` state to the other participants."""
+        state = body.get("state")
+        if state not in TYPING_STATES:
+            raise InvalidInput("Invalid input value for message part %1", "isComposing.state")
+        remote, recipients = self._route(sender, kind, target)
+        destination = recipients[0] if kind == ONE_TO_ONE else remote
+        for recipient in recipients:
+            session_path = ChatSession("", recipient, kind, sender if kind == ONE_TO_ONE else remote).base_path()
+            inner = {key: body[key] for key in ("contenttype", "refresh", "lastactive") if key in body}
+            self._channels.notify(recipient, "chat", {"chatMessageNotification": {
+                "isComposing": {**inner, "state": state, "senderAddress": sender,
+                                "x-destinationAddress": destination, "x-type": "inbound"},
+                "link": [{"rel": "chatSession", "href": session_path}],
+            }})
+        return {"state": state, "senderAddress": sender, "x-destinationAddress": destination}
+
+    # -- reading -------------------------------------------------------------------------------
+    def sessions(self, owner: str, kind: str) -> list[ChatSession]:
+        return [s for (k, _r), s in self.mailboxes.get(owner, {}).items() if k == kind]
+
+    def history(self, owner: str, kind: str, remote: str, limit: int | None = None) -> tuple[ChatSession,
+                                                                                               list[ChatMessage]]:
+        session = self._existing(owner, kind, remote)
+        session.last_pull_ms = self._clock.wall_ms()
+        messages = list(session.messages.values())
+        return session, messages[-limit:] if limit else messages
+
+    def delete_session(self, owner: str, kind: str, remote: str) -> None:
+        session = self._existing(owner, kind, remote)
+        del self.mailboxes[owner][(session.kind, session.remote)]
+
+    def delete_message(self, owner: str, kind: str, remote: str, message_id: str) -> None:
+        session = self._existing(owner, kind, remote)
+        if session.messages.pop(message_id, None) is None:
+            raise NotFound("Message %1 not found", message_id)
+
+    def drop_group(self, group_id: str) -> None:
+        for mailbox in self.mailboxes.values():
+            mailbox.pop((GROUP, group_id), None)
+
+    # -- wire shapes ---------------------------------------------------------------------------
+    def message_body(self, session: ChatSession, message: ChatMessage, ver: str = "v1") -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "resourceURL": session.message_path(message.id, ver), "senderAddress": message.sender,
+            "x-destinationAddress": message.destination, "dateTime": message.date_time,
+            "x-type": message.direction, "status": message.status,
+        }
+        if message.text is not None:
+            body["text"] = message.text
+        if message.attachments:
+            body["attachment"] = [self._files.describe(a, session.owner) for a in message.attachments]
+        return body
+
+    def session_body(self, session: ChatSession) -> dict[str, Any]:
+        last = next(reversed(session.messages.values()), None)
+        return {
+            "sessionId": session.id, "sessionType": session.kind, "remoteAddress": session.remote,
+            "localAddress": session.owner, "resourceURL": session.base_path(),
+            "sessionDetails": {"lastText": last.text if last else None,
+                               "lastMessageTime": int(last.date_time * 1000) if last else None,
+                               "lastPullTime": session.last_pull_ms, "messageCount": len(session.messages)},
+        }
+
+    def _notification(self, session: ChatSession, message: ChatMessage) -> dict[str, Any]:
+        chat = self.message_body(session, message)
+        chat.pop("resourceURL")
+        chat.pop("status")
+        # The message link must come first: the SDK takes the message id from link[0].
+        return {"chatMessageNotification": {"chatMessage": chat, "link": [
+            {"rel": "chatMessage", "href": session.message_path(message.id)},
+            {"rel": "chatSession", "href": session.base_path()},
+        ]}}
+
+    # -- helpers -------------------------------------------------------------------------------
+    def _content(self, sender: str, body: dict[str, Any]) -> tuple[str | None, list[str]]:
+        text = body.get("text")
+        if text is not None and (not isinstance(text, str) or len(text) > MAX_TEXT):
+            raise InvalidInput("Invalid input value for message part %1", "chatMessage.text")
+        attachments = body.get("attachment", [])
+        if not isinstance(attachments, list) or len(attachments) > MAX_ATTACHMENTS:
+            raise InvalidInput("Invalid input value for message part %1", "chatMessage.attachment")
+        ids = [self._files.owned(sender, a.get("x-id") if isinstance(a, dict) else None).id for a in attachments]
+        if not text and not ids:
+            raise InvalidInput("Invalid input value for message part %1", "chatMessage.text")
+        return text, ids
+
+    def _route(self, sender: str, kind: str, target: str) -> tuple[str, list[str]]:
+        """(remote key of the sender's session, recipients) for a 1:1 address or a group id."""
+        if kind == ONE_TO_ONE:
+            user = self._users.find(target)
+            if user is None or user.kind != "user":
+                raise NotFound("User %1 not found", target)
+            if user.user_id == sender:
+                raise InvalidInput("Invalid input value for message part %1", "destination")
+            return user.user_id, [user.user_id]
+        group = self._groups.require_connected(sender, target)
+        return group.id, [a for a in group.connected() if a != sender]
+
+    def _session(self, owner: str, kind: str, remote: str) -> ChatSession:
+        mailbox = self.mailboxes.setdefault(owner, {})
+        session = mailbox.get((kind, remote))
+        if session is None:
+            session = mailbox[(kind, remote)] = ChatSession(self._ids.id("cs"), owner, kind, remote)
+        return session
+
+    def _existing(self, owner: str, kind: str, remote: str) -> ChatSession:
+        if kind == ONE_TO_ONE:  # the remote may be given as a number or a sip: URI
+            user = self._users.find(remote)
+            remote = user.user_id if user is not None else remote
+        session = self.mailboxes.get(owner, {}).get((kind, remote.lower()))
+        if session is None:
+            raise NotFound("No %1 conversation with %2", kind, remote)
+        return session
+
+    def _store(self, session: ChatSession, sender: str, destination: str, text: str | None, attachments: list[str],
+               now: float, direction: str, status: str = "Delivered") -> ChatMessage:
+        message = ChatMessage(self._ids.id("m"), sender, destination, text, list(attachments), now, direction,
+                              status)
+        session.messages[message.id] = message
+        return message
+

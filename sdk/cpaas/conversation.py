@@ -1,0 +1,457 @@
+"""``client.conversation``: chat and SMS conversations (CPaaS "Messaging" section).
+
+The document calls it the 'messaging' namespace but every example uses ``client.conversation``
+(ambiguity CPAAS-02); it is ``conversation`` here. Conversations are keyed by destination (lower
+case) and type (``chatTypes``). Functions return at once; the network work runs as a task the
+client owns (returned, so Python callers may await it) and its outcome arrives as events:
+
+* ``conversations:new`` ``{destination, type}``: ``create`` made a conversation;
+* ``conversations:change`` ``{conversations: [{destination, type}...], type}`` after ``fetch``;
+  ``{destination, type, messageId}`` when a message opens a conversation this client did not know;
+* ``messages:change`` ``{destination, type, messageId?, sender?, error?}``: a message was added,
+  sent (or failed: ``error``), received, deleted, fetched or its files fetched; the document's
+  ``messages:changed`` spelling is the same event (CPAAS-01);
+* ``messages:error`` ``{destination, type, error, messageId?}``: a delete failed;
+* ``isTypingList:change`` ``{destination, type, sender, state, isTypingList}``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import bisect
+import json
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from ..errors import BasicError, Codes
+from ..namespace import Namespace, SnakeCaseAliases, api
+from .messages import MessageSender, data_url, make_part
+from .protocol.chat import JSON_PART, ChatProtocol
+
+if TYPE_CHECKING:
+    from . import CpaasClient
+
+DEFAULT_AMOUNT = 50
+EARLY_RECEIPTS = 1000
+
+
+class chatTypes:
+    """Possible types of conversations (documented ``conversation.chatTypes``)."""
+
+    ONETOONE = "chat-oneToOne"
+    GROUP = "chat-group"
+    SMS = "sms"
+
+
+CHAT_TYPES = (chatTypes.ONETOONE, chatTypes.GROUP, chatTypes.SMS)
+Subscriber = Callable[[dict[str, Any]], Any]
+
+
+class Conversation(SnakeCaseAliases):
+    """A conversation with a user, a group or a phone number."""
+
+    api_path = "Conversation"
+
+    def __init__(self, namespace: ConversationNamespace, destination: str, type: str) -> None:
+        self._namespace = namespace
+        self._client = namespace._client
+        self.destination = destination
+        self.type = type
+        self.address = namespace._client.auth.identity
+        self.lastReceived: int | None = None
+        self.lastMessage: str | None = None
+        self.isTypingList: list[str] = []
+        self._messages: list[MessageSender] = []  # oldest first
+        self._index: dict[str, MessageSender] = {}
+        self._subscribers: list[Subscriber] = []
+
+    @property
+    def messages(self) -> list[MessageSender]:
+        return list(self._messages)
+
+    # -- documented API ------------------------------------------------------------------------
+    @api
+    def createMessage(self, part: Mapping[str, Any]) -> MessageSender:
+        """Creates and returns a message (a MessageSender) holding ``part``; send it with ``send()``."""
+        stored, upload = make_part(part)
+        message = MessageSender(self, messageId=self._namespace.local_id(), sender=self.address,
+                                timestamp=None, type=self.type, parts=[stored], isPending=True, outgoing=True)
+        if upload is not None:
+            message.uploads[0] = upload
+        self._namespace.changed(self, messageId=message.messageId)
+        return message
+
+    @api
+    def clearMessages(self) -> None:
+        """Clears all messages in this conversation from local state."""
+        self._set_messages([])
+        self._namespace.changed(self)
+
+    @api
+    def getMessages(self) -> list[MessageSender]:
+        """Gets all messages from this conversation (oldest first)."""
+        return list(self._messages)
+
+    @api
+    def getMessage(self, messageId: str) -> MessageSender | None:
+        """Gets a specific message from this conversation (None when it is not known)."""
+        return self._index.get(messageId)
+
+    @api
+    def deleteMessages(self, messageIds: list[str] | None = None) -> asyncio.Task[None]:
+        """Deletes the given messages, on the platform and locally."""
+        ids = [] if messageIds is None else messageIds
+        if not isinstance(ids, list | tuple) or not all(isinstance(i, str) for i in ids):
+            raise BasicError(Codes.MESSAGING_INVALID_PARAM, "deleteMessages expects a list of message IDs")
+        return self._client.spawn(self._namespace.delete_messages(self, list(ids)), "conversation-delete-messages")
+
+    @api
+    def delete(self) -> asyncio.Task[None]:
+        """Deletes the conversation, on the platform and locally."""
+        return self._client.spawn(self._namespace.delete_conversation(self), "conversation-delete")
+
+    @api
+    def subscribe(self, subscriber: Subscriber) -> Callable[[], None]:
+        """Call ``subscriber({conversationId, messageId})`` whenever the messages change; returns the
+        unsubscribe function (ambiguity CPAAS-16: the documented fields are the argument's)."""
+        if not callable(subscriber):
+            raise BasicError(Codes.LISTENER_NOT_FUNCTION, "subscriber must be a function")
+        self._subscribers.append(subscriber)
+
+        def unsubscribe() -> None:
+            if subscriber in self._subscribers:
+                self._subscribers.remove(subscriber)
+
+        return unsubscribe
+
+    @api
+    def fetchMessages(self, amount: int = DEFAULT_AMOUNT) -> asyncio.Task[None]:
+        """Fetches the last ``amount`` messages of this conversation from the platform."""
+        if not isinstance(amount, int) or isinstance(amount, bool) or amount < 1:
+            raise BasicError(Codes.MESSAGING_INVALID_PARAM, "amount must be a positive integer")
+        return self._client.spawn(self._namespace.fetch_messages(self, amount), "conversation-fetch-messages")
+
+    @api
+    def setIsTyping(self, isTyping: bool) -> asyncio.Task[None]:
+        """Sets this user's typing status; the other participants are told."""
+        if self.type == chatTypes.SMS:
+            raise BasicError(Codes.MESSAGING_INVALID_PARAM, "SMS conversations have no typing indication")
+        return self._client.spawn(self._namespace.set_typing(self, bool(isTyping)), "conversation-typing")
+
+    # -- state kept by the namespace -----------------------------------------------------------
+    def _add(self, message: MessageSender) -> None:
+        """Insert in time order (messages mostly arrive in order: appending is the common case)."""
+        stamp = message.timestamp or 0
+        if not self._messages or (self._messages[-1].timestamp or 0) <= stamp:
+            self._messages.append(message)
+        else:
+            bisect.insort_right(self._messages, message, key=lambda m: m.timestamp or 0)
+        self._index[message.messageId] = message
+
+    def _remove(self, message_id: str) -> None:
+        message = self._index.pop(message_id, None)
+        if message is not None:
+            self._messages.remove(message)
+
+    def _renamed(self, message: MessageSender, old_id: str) -> None:
+        if self._index.pop(old_id, None) is message:  # unless it was deleted or cleared meanwhile
+            self._index[message.messageId] = message
+
+    def _set_messages(self, messages: list[MessageSender]) -> None:
+        self._messages = list(messages)
+        self._index = {m.messageId: m for m in messages}
+
+    def _notify(self, message_id: str | None) -> None:
+        for subscriber in list(self._subscribers):
+            try:
+                subscriber({"conversationId": self.destination, "messageId": message_id})
+            except Exception as exc:  # one subscriber must not break the others
+                self._namespace._log.error(f"conversation subscriber raised {type(exc).__name__}: {exc}")
+
+    def __repr__(self) -> str:
+        return f"Conversation({self.destination!r}, {self.type!r}, {len(self._messages)} messages)"
+
+
+class ConversationNamespace(Namespace):
+    """The documented messaging namespace, ``client.conversation``."""
+
+    api_path = "conversation"
+    chatTypes = chatTypes
+    _client: CpaasClient
+
+    def __init__(self, client: CpaasClient) -> None:
+        super().__init__(client)
+        self._protocol = ChatProtocol(client.rest)
+        self._conversations: dict[tuple[str, str], Conversation] = {}
+        self._early_receipts: dict[str, str] = {}
+        self._local_ids = 0
+        client.notifications.on("chatMessageNotification", self._on_chat)
+        client.notifications.on("inboundSMSMessageNotification", self._on_sms)
+        client.notifications.on("deliveryInfoNotification", self._on_receipt)
+
+    # -- documented API ------------------------------------------------------------------------
+    @api
+    def fetch(self, options: Mapping[str, Any] | None = None) -> asyncio.Task[None]:
+        """Fetches the conversations of one type (default ``chat-oneToOne``) from the platform."""
+        chat_type = _type_of(options)
+        return self._client.spawn(self._fetch(chat_type), "conversation-fetch")
+
+    @api
+    def get(self, recipient: str, options: Mapping[str, Any] | None = None) -> Conversation | None:
+        """The conversation with ``recipient`` of the given type, if available (else None)."""
+        return self._conversations.get((_destination(recipient), _type_of(options)))
+
+    @api
+    def create(self, recipient: str, options: Mapping[str, Any] | None = None) -> Conversation:
+        """Creates and returns a conversation with ``recipient`` (lower-cased); an existing one is returned."""
+        key = (_destination(recipient), _type_of(options))
+        existing = self._conversations.get(key)
+        if existing is not None:
+            return existing
+        conversation = self._conversations[key] = Conversation(self, *key)
+        self._client.emit("conversations:new", {"destination": key[0], "type": key[1]})
+        return conversation
+
+    @api
+    def getAll(self) -> list[Conversation]:
+        """All available conversations."""
+        return list(self._conversations.values())
+
+    # -- flows ---------------------------------------------------------------------------------
+    async def _fetch(self, chat_type: str) -> None:
+        try:
+            found = await self._protocol.conversations(chat_type)
+        except BasicError as error:
+            self._client.emit("conversations:change", {"type": chat_type, "error": error})
+            return
+        for item in found:
+            if not item.get("destination"):
+                continue
+            conversation = self._ensure(str(item["destination"]).lower(), chat_type)
+            conversation.lastMessage = item.get("lastMessage")
+            conversation.lastReceived = item.get("lastReceived")
+        self._client.emit("conversations:change", {
+            "type": chat_type,
+            "conversations": [{"destination": c.destination, "type": c.type} for c in self._conversations.values()
+                              if c.type == chat_type]})
+
+    def send_message(self, conversation: Conversation, message: MessageSender) -> asyncio.Task[MessageSender]:
+        if not message.draft:
+            raise BasicError(Codes.MESSAGING_INVALID_PARAM, "This message was already sent or was received")
+        if not message.text:
+            # The platform SDK reads the first text part of every message (cpaas-wire Q8).
+            raise BasicError(Codes.MESSAGING_INVALID_PARAM, "A message needs a text part")
+        if conversation.type == chatTypes.SMS and message.uploads:
+            raise BasicError(Codes.MESSAGING_INVALID_PARAM, "An SMS carries text parts only")
+        message.draft = False
+        message.timestamp = self._client.clock.wall()
+        message.deliveryStatus = "Pending"
+        conversation._add(message)
+        self.changed(conversation, messageId=message.messageId)
+        return self._client.spawn(self._send(conversation, message), "message-send")
+
+    async def _send(self, conversation: Conversation, message: MessageSender) -> MessageSender:
+        local_id = message.messageId
+        try:
+            attachments = await self._upload(message)
+            if conversation.type == chatTypes.SMS:
+                result = await self._protocol.send_sms(conversation.destination, message.text)
+            else:
+                result = await self._protocol.send(conversation.type, conversation.destination, message.text,
+                                                   attachments)
+        except BasicError as error:
+            message.isPending, message.deliveryStatus = False, "Failed"
+            self.changed(conversation, messageId=local_id, error=error)
+            return message
+        message.messageId = result["messageId"]
+        conversation._renamed(message, local_id)
+        message.sender = (result.get("sender") or message.sender or "").lower() or None
+        message.timestamp = result.get("timestamp") or message.timestamp
+        message.isPending = False
+        message.deliveryStatus = self._early_receipts.pop(message.messageId, None) or result.get("deliveryStatus")
+        conversation.lastMessage = message.text
+        self.changed(conversation, messageId=message.messageId, sender=message.sender, previousMessageId=local_id)
+        return message
+
+    async def _upload(self, message: MessageSender) -> list[dict[str, Any]]:
+        async def one(index: int) -> dict[str, Any]:
+            upload = message.uploads[index]
+            extra = {JSON_PART: "json"} if message.parts[index]["type"] == "json" else None
+            attributes = await self._protocol.upload(upload.name, upload.content, upload.content_type, extra)
+            message.parts[index].update({**attributes, "rawURL": attributes.get("link")})
+            return attributes
+
+        indexes = sorted(message.uploads)
+        results = await asyncio.gather(*(one(i) for i in indexes))
+        message.uploads.clear()
+        return list(results)
+
+    def fetch_files(self, conversation: Conversation, message: MessageSender) -> asyncio.Task[MessageSender]:
+        return self._client.spawn(self._fetch_files(conversation, message), "message-files")
+
+    async def _fetch_files(self, conversation: Conversation, message: MessageSender) -> MessageSender:
+        try:
+            for part in message.parts:
+                if part.get("type") in ("file", "json") and part.get("link"):
+                    content = await self._protocol.download(part["link"])
+                    part["content"] = content
+                    part["url"] = data_url(content, part.get("contentType") or "application/octet-stream")
+        except BasicError as error:
+            self.changed(conversation, messageId=message.messageId, error=error)
+            return message
+        self.changed(conversation, messageId=message.messageId)
+        return message
+
+    async def fetch_messages(self, conversation: Conversation, amount: int) -> None:
+        try:
+            found = await self._protocol.history(conversation.type, conversation.destination, amount)
+            messages = [await self._received(conversation, item) for item in found]
+        except BasicError as error:
+            self.changed(conversation, error=error)
+            return
+        pending = [m for m in conversation._messages if m.isPending]
+        conversation._set_messages(messages + pending)
+        if messages:
+            conversation.lastMessage = messages[-1].text
+        self.changed(conversation)
+
+    async def delete_messages(self, conversation: Conversation, ids: list[str]) -> None:
+        for message_id in ids:
+            message = conversation.getMessage(message_id)
+            try:
+                if message is None or not message.isPending:
+                    await self._protocol.delete_message(conversation.type, conversation.destination, message_id)
+            except BasicError as error:
+                self._client.emit("messages:error", {"destination": conversation.destination,
+                                                     "type": conversation.type, "messageId": message_id,
+                                                     "error": error})
+                continue
+            conversation._remove(message_id)
+        self.changed(conversation)
+
+    async def delete_conversation(self, conversation: Conversation) -> None:
+        try:
+            await self._protocol.delete_conversation(conversation.type, conversation.destination)
+        except BasicError as error:
+            self._client.emit("messages:error", {"destination": conversation.destination, "type": conversation.type,
+                                                 "error": error})
+            return
+        self._conversations.pop((conversation.destination, conversation.type), None)
+        conversation._set_messages([])
+        self.changed(conversation)
+        self._client.emit("conversations:change", {
+            "type": conversation.type, "deleted": conversation.destination,
+            "conversations": [{"destination": c.destination, "type": c.type} for c in self._conversations.values()]})
+
+    async def set_typing(self, conversation: Conversation, active: bool) -> None:
+        state = "active" if active else "idle"
+        payload = {"destination": conversation.destination, "type": conversation.type,
+                   "sender": conversation.address, "state": state}
+        try:
+            await self._protocol.typing(conversation.type, conversation.destination, active,
+                                        self._client.clock.wall_ms())
+        except BasicError as error:
+            payload["error"] = error
+        self._client.emit("isTypingList:change", {**payload, "isTypingList": list(conversation.isTypingList)})
+
+    # -- notifications -------------------------------------------------------------------------
+    async def _on_chat(self, frame: dict[str, Any], _channel: str) -> None:
+        parsed = self._protocol.parse_chat(frame["chatMessageNotification"])
+        if parsed is None:
+            return
+        kind, item = parsed
+        if kind == "typing":
+            self._on_typing(item)
+        else:
+            await self._on_message(item)
+
+    async def _on_sms(self, frame: dict[str, Any], _channel: str) -> None:
+        await self._on_message(self._protocol.parse_inbound_sms(frame["inboundSMSMessageNotification"]))
+
+    def _on_receipt(self, frame: dict[str, Any], _channel: str) -> None:
+        receipt = self._protocol.parse_receipt(frame["deliveryInfoNotification"])
+        conversation = self._conversations.get((str(receipt["destination"]).lower(), chatTypes.SMS))
+        message = conversation.getMessage(receipt["messageId"]) if conversation else None
+        if message is None or conversation is None:  # the send answer is still on its way
+            self._early_receipts[str(receipt["messageId"])] = receipt["deliveryStatus"]
+            while len(self._early_receipts) > EARLY_RECEIPTS:
+                self._early_receipts.pop(next(iter(self._early_receipts)))
+            return
+        message.deliveryStatus = receipt["deliveryStatus"]
+        self.changed(conversation, messageId=message.messageId)
+
+    async def _on_message(self, item: dict[str, Any]) -> None:
+        destination = str(item["destination"]).lower()
+        is_new = (destination, item["type"]) not in self._conversations
+        conversation = self._ensure(destination, item["type"])
+        if conversation.getMessage(item["messageId"]) is not None:
+            return
+        message = await self._received(conversation, item)
+        conversation._add(message)
+        conversation.lastMessage = message.text
+        conversation.lastReceived = int((message.timestamp or self._client.clock.wall()) * 1000)
+        if is_new:
+            self._client.emit("conversations:change", {"destination": destination, "type": conversation.type,
+                                                       "messageId": message.messageId})
+        self.changed(conversation, messageId=message.messageId, sender=message.sender)
+
+    def _on_typing(self, item: dict[str, Any]) -> None:
+        conversation = self._ensure(item["destination"], item["type"])
+        sender, typing = item["sender"], conversation.isTypingList
+        if item["state"] == "active" and sender not in typing:
+            typing.append(sender)
+        elif item["state"] != "active" and sender in typing:
+            typing.remove(sender)
+        self._client.emit("isTypingList:change", {**item, "isTypingList": list(typing)})
+
+    # -- helpers -------------------------------------------------------------------------------
+    async def _received(self, conversation: Conversation, item: dict[str, Any]) -> MessageSender:
+        """A message object for a platform message; JSON parts get their content fetched."""
+        for part in item["parts"]:
+            if part.get("type") == "json" and part.get("link") and "json" not in part:
+                try:
+                    part["json"] = json.loads(await self._protocol.download(part["link"]))
+                except (BasicError, ValueError) as exc:
+                    self._log.warn(f"JSON part of message {item['messageId']} could not be read: {exc}")
+                    part["json"] = None
+        return MessageSender(conversation, messageId=str(item["messageId"]), sender=item.get("sender"),
+                             timestamp=item.get("timestamp"), type=conversation.type, parts=item["parts"],
+                             isPending=False, read=False, deliveryStatus=item.get("deliveryStatus"))
+
+    def _ensure(self, destination: str, chat_type: str) -> Conversation:
+        key = (destination, chat_type)
+        if key not in self._conversations:
+            self._conversations[key] = Conversation(self, destination, chat_type)
+        return self._conversations[key]
+
+    def changed(self, conversation: Conversation, **details: Any) -> None:
+        """Emit ``messages:change`` for ``conversation`` and tell its subscribers."""
+        self._client.emit("messages:change", {"destination": conversation.destination, "type": conversation.type,
+                                              **{k: v for k, v in details.items() if v is not None}})
+        conversation._notify(details.get("messageId"))
+
+    def local_id(self) -> str:
+        self._local_ids += 1
+        return f"local-{self._local_ids}"
+
+    def snapshot(self) -> Any:
+        return [{"destination": c.destination, "type": c.type, "messages": len(c._messages)}
+                for c in self._conversations.values()]
+
+
+def _type_of(options: Mapping[str, Any] | None) -> str:
+    if options is None:
+        return chatTypes.ONETOONE
+    if not isinstance(options, Mapping):
+        raise BasicError(Codes.MESSAGING_INVALID_PARAM, "options must be an object")
+    chat_type = options.get("type", chatTypes.ONETOONE)
+    if chat_type not in CHAT_TYPES:
+        raise BasicError(Codes.MESSAGING_INVALID_PARAM, f"Unknown conversation type {chat_type!r}; "
+                         f"expected one of {CHAT_TYPES}")
+    return chat_type
+
+
+def _destination(recipient: Any) -> str:
+    if not isinstance(recipient, str) or not recipient.strip():
+        raise BasicError(Codes.MESSAGING_INVALID_PARAM, "The recipient must be a non-empty string")
+    return recipient.strip().lower()

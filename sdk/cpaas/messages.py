@@ -1,0 +1,157 @@
+"""Messages and their Parts (CPaaS "Messaging" section: Part, MessageSender, Message).
+
+One object type plays both documented roles (ambiguity CPAAS-08, docs/decisions.md): the
+:class:`MessageSender` that ``Conversation.createMessage`` returns carries the documented Message
+properties (``timestamp``, ``isPending``, ``read``, ``parts``, ``sender``, ``messageId``, ``type``,
+``deliveryStatus``), and the messages a conversation stores are the same objects, so that a
+received file can be fetched with ``createImageLinks`` too. ``send`` is only for a message this
+user created and has not sent yet.
+
+A Part is a dict, as in the document: ``{"type": "text", "text": ...}``,
+``{"type": "json", "json": {...}}`` or ``{"type": "file", "file": <bytes | file-like>, "name": ...}``.
+File contents are read when the part is added; the part then describes the file
+(``{"name", "size", "type"}``) and the bytes wait, on the side, for the upload.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import mimetypes
+import os
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from ..errors import BasicError, Codes
+from ..namespace import SnakeCaseAliases, api
+
+if TYPE_CHECKING:
+    from .conversation import Conversation
+
+PART_TYPES = ("text", "json", "file")
+MAX_FILE_BYTES = 25 * 1024 * 1024
+
+
+class Upload:
+    """The content of a file or json part, waiting to be uploaded."""
+
+    def __init__(self, name: str, content: bytes, content_type: str) -> None:
+        self.name = name
+        self.content = content
+        self.content_type = content_type
+
+
+def make_part(part: Any) -> tuple[dict[str, Any], Upload | None]:
+    """Check a documented Part; return the part as stored and what must be uploaded for it."""
+    if not isinstance(part, Mapping) or part.get("type") not in PART_TYPES:
+        raise BasicError(Codes.MESSAGING_INVALID_PARAM, f"A Part needs a type among {PART_TYPES}; got {part!r}")
+    kind = part["type"]
+    text = part.get("text")
+    if text is not None and not isinstance(text, str):
+        raise BasicError(Codes.MESSAGING_INVALID_PARAM, "Part.text must be a string")
+    if part.get("json") is not None and part.get("file") is not None:
+        raise BasicError(Codes.MESSAGING_INVALID_PARAM, "A Part cannot have both json and a file")
+    if kind == "text":
+        if not text:
+            raise BasicError(Codes.MESSAGING_INVALID_PARAM, "A text Part needs a non-empty text")
+        return {"type": "text", "text": text}, None
+    if kind == "json":
+        if part.get("json") is None:
+            raise BasicError(Codes.MESSAGING_INVALID_PARAM, "A json Part needs a json value")
+        try:
+            content = json.dumps(part["json"], separators=(",", ":")).encode()
+        except (TypeError, ValueError) as exc:
+            raise BasicError(Codes.MESSAGING_INVALID_PARAM, f"Part.json is not JSON-serialisable: {exc}") from None
+        stored = {"type": "json", "json": part["json"], **({"text": text} if text else {})}
+        return stored, Upload(part.get("name") or "part.json", content, "application/json")
+    name, content = _file_content(part)
+    content_type = part.get("contentType") or mimetypes.guess_type(name)[0] or "application/octet-stream"
+    stored = {"type": "file", "file": {"name": name, "size": len(content), "type": content_type},
+              **({"text": text} if text else {})}
+    return stored, Upload(name, content, content_type)
+
+
+def _file_content(part: Mapping[str, Any]) -> tuple[str, bytes]:
+    source = part.get("file")
+    if isinstance(source, bytes | bytearray | memoryview):
+        content = bytes(source)
+        name = part.get("name")
+    elif hasattr(source, "read"):
+        content = source.read()
+        if isinstance(content, str):
+            content = content.encode()
+        name = part.get("name") or os.path.basename(str(getattr(source, "name", "")) or "")
+    else:
+        raise BasicError(Codes.MESSAGING_INVALID_PARAM, "A file Part needs 'file': bytes or a file-like object")
+    if not isinstance(name, str) or not name:
+        raise BasicError(Codes.MESSAGING_INVALID_PARAM, "A file Part needs a 'name' when 'file' is bytes")
+    if not isinstance(content, bytes) or len(content) > MAX_FILE_BYTES:
+        raise BasicError(Codes.MESSAGING_INVALID_PARAM, f"A file must be bytes of at most {MAX_FILE_BYTES}")
+    return name, content
+
+
+class MessageSender(SnakeCaseAliases):
+    """A message of a conversation: its documented properties, and the sending APIs."""
+
+    api_path = "MessageSender"
+
+    def __init__(self, conversation: Conversation, *, messageId: str, sender: str | None, timestamp: float | None,
+                 type: str, parts: list[dict[str, Any]] | None = None, isPending: bool = False, read: bool = False,
+                 deliveryStatus: str | None = None, outgoing: bool = False) -> None:
+        self._conversation = conversation
+        self._client = conversation._client
+        self.messageId = messageId
+        self.sender = sender
+        self.timestamp = timestamp
+        self.type = type
+        self.parts: list[dict[str, Any]] = parts or []
+        self.isPending = isPending
+        self.read = read
+        self.deliveryStatus = deliveryStatus
+        self.uploads: dict[int, Upload] = {}  # part index -> content to upload
+        self.draft = outgoing  # created here and not sent yet
+
+    @property
+    def destination(self) -> str:
+        return self._conversation.destination
+
+    # -- documented API ------------------------------------------------------------------------
+    @api
+    def addPart(self, part: Mapping[str, Any]) -> None:
+        """Add an additional Part to a message."""
+        if not self.draft:
+            raise BasicError(Codes.MESSAGING_INVALID_PARAM, "Parts can only be added before the message is sent")
+        stored, upload = make_part(part)
+        if upload is not None:
+            self.uploads[len(self.parts)] = upload
+        self.parts.append(stored)
+
+    @api
+    def send(self) -> asyncio.Task[MessageSender]:
+        """Sends the message (the task resolves to this message once the platform answered)."""
+        return self._conversation._namespace.send_message(self._conversation, self)
+
+    @api
+    def createImageLinks(self) -> asyncio.Task[MessageSender]:
+        """Fetch this message's files: each file part gets ``url`` (a data: URL) and ``content`` (bytes)."""
+        return self._conversation._namespace.fetch_files(self._conversation, self)
+
+    # -- Pythonic helpers ----------------------------------------------------------------------
+    @property
+    def text(self) -> str:
+        """The text parts, joined (what an SMS carries)."""
+        return " ".join(p["text"] for p in self.parts if p.get("type") == "text" and p.get("text"))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"timestamp": self.timestamp, "isPending": self.isPending, "read": self.read,
+                "parts": [{k: v for k, v in p.items() if k != "content"} for p in self.parts],
+                "sender": self.sender, "messageId": self.messageId, "type": self.type,
+                "deliveryStatus": self.deliveryStatus}
+
+    def __repr__(self) -> str:
+        return f"MessageSender({self.messageId!r}, sender={self.sender!r}, text={self.text!r})"
+
+
+def data_url(content: bytes, content_type: str) -> str:
+    return f"data:{content_type};base64,{base64.b64encode(content).decode()}"
