@@ -191,6 +191,14 @@ class Platform:
                            product: str | None = None) -> int:
         return await self.state.hub.drop_sockets(code=code, user=user, channel=channel, product=product)
 
+    def endpoint_calls(self, caller_session: str | None = None) -> list[dict[str, Any]]:
+        """What scripted endpoints received: digits heard, custom parameters (see calls/endpoints.py)."""
+        return [c.to_dict() for c in self.state.calls.endpoints.calls_of(caller_session)]
+
+    async def wait_endpoint_digits(self, caller_session: str, count: int, timeout: float = 10.0) -> str:
+        """Wait until the IVR in the caller's session heard ``count`` DTMF digits; return them."""
+        return await self.state.calls.endpoints.wait_digits(caller_session, count, timeout)
+
     def callme_credentials(self, account: str, caller: str, callee: str, *, realm: str | None = None,
                            issued_at: int | None = None) -> dict[str, str]:
         """Token-mode CallMe credentials minted with a realm's key (what an app server does)."""

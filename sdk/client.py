@@ -209,6 +209,11 @@ class Client(SnakeCaseAliases):
     def emit(self, type: str, params: dict[str, Any] | None = None) -> None:
         self._emitter.emit(type, params)
 
+    def emit_if(self, type: str, params: dict[str, Any] | None = None) -> None:
+        """Emit an event only some products have (code paths both products share)."""
+        if type in self.EVENT_TYPES:
+            self._emitter.emit(type, params)
+
     def spawn(self, coro: Coroutine[Any, Any, Any] | Awaitable[Any], name: str = "sdk-task") -> asyncio.Task[Any]:
         """Run ``coro`` as a task the client owns (cancelled by destroy, errors logged)."""
         try:

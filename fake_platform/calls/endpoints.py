@@ -6,7 +6,10 @@
 | ``busy@<domain>``       | refuses at once: busy (486 Busy Here)                                      |
 | ``noanswer@<domain>``   | rings until the caller gives up (the platform ends it after 120 s: 480)    |
 | ``reject@<domain>``     | rings, then declines (603 Decline)                                         |
-| ``ivr@<domain>``        | plays a 450 Hz tone as early media, answers after 2 s, keeps the tone      |
+| ``ivr@<domain>``        | plays a 450 Hz tone as early media, answers after 2 s, keeps the tone, and |
+|                         | reports the DTMF digits it hears (RFC 4733 when offered, else in band)     |
+| ``ivr-inband@<domain>`` | the same IVR, but it never accepts telephone-event: DTMF must be in band   |
+| ``headers@<domain>``    | answers, and sends back every custom parameter (SIP header) it receives    |
 | ``+1555010FFFF``        | a PSTN number: rings, answers, and plays a tone of FFFF Hz (100-4000)      |
 
 Endpoints with media run a real aiortc peer inside the platform (loopback ICE only). Timers run
@@ -22,9 +25,12 @@ from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 
+from sdk.media.dtmf import offer_telephone_event, telephone_event_pt
 from sdk.media.peer import Peer
+from sdk.media.sdp import Sdp
 from sdk.media.sources import ToneSource
 
+from .dtmf import GoertzelDetector, Rfc4733Receiver, consume
 from .models import BUSY, DECLINED, ENDED, NO_ANSWER, CallRouter, CallSession, Leg, plain_address
 
 IVR_TONE = 450.0
@@ -48,12 +54,24 @@ class EndpointCall:
     tones: list[ToneSource] = field(default_factory=list)
     received: dict[str, int] = field(default_factory=dict)
     custom_parameters: list[dict[str, str]] = field(default_factory=list)
+    digits: list[str] = field(default_factory=list)
+    dtmf_mode: str | None = None  # "rfc4733" | "inband" once digits are heard
+    consumers: list[asyncio.Task[None]] = field(default_factory=list)
+    rfc4733: Any = None
+    heard: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def to_dict(self) -> dict[str, Any]:
+        caller = self.leg.session.caller if self.leg.session else None
+        return {"leg": self.leg.id, "endpoint": self.leg.address, "caller": caller.address if caller else None,
+                "callerSession": caller.id if caller else None, "state": self.leg.state,
+                "digits": "".join(self.digits), "dtmfMode": self.dtmf_mode,
+                "customParameters": self.custom_parameters, "received": self.received}
 
 
 class Endpoints:
     """The registry of scripted endpoints and the calls they are in."""
 
-    NAMES = ("echo", "busy", "noanswer", "reject", "ivr")
+    NAMES = ("echo", "busy", "noanswer", "reject", "ivr", "ivr-inband", "headers")
 
     def __init__(self, router: CallRouter, domain: str, settings: EndpointSettings | None = None) -> None:
         self.router = router
@@ -70,7 +88,7 @@ class Endpoints:
         """``(kind, tone Hz)`` for a magic address, None for anyone else."""
         user, _, host = address.partition("@")
         if host in ("", self.domain) and user in self.NAMES:
-            return user, IVR_TONE if user == "ivr" else 0.0
+            return user, IVR_TONE if user.startswith("ivr") else 0.0
         match = PSTN.match(user)
         if match:
             frequency = float(int(match.group(1)))
@@ -108,7 +126,13 @@ class Endpoints:
         for call in list(self.calls.values()):
             await self._hang_up(call)
 
+    def calls_of(self, caller_session: str | None = None) -> list[EndpointCall]:
+        return [c for c in self.calls.values()
+                if caller_session is None or (c.leg.session is not None and c.leg.session.caller.id == caller_session)]
+
     async def _hang_up(self, call: EndpointCall) -> None:
+        for task in call.consumers:
+            task.cancel()
         for tone in call.tones:
             tone.stop()
         if call.peer is not None:
@@ -119,7 +143,7 @@ class Endpoints:
     async def _answer_sdp(self, call: EndpointCall, offer: str | None, kind: str, frequency: float) -> str:
         if call.peer is None:
             call.peer = Peer(servers=[], host_addresses=self.settings.host_addresses, preferred_codecs=None,
-                             on_track=lambda track, transceiver: self._received(call, track))
+                             on_track=lambda track, transceiver: self._received(call, kind, track))
         peer = call.peer
         if not offer:
             raise ValueError("endpoints do not take slow-start calls")
@@ -134,10 +158,44 @@ class Endpoints:
                 call.tones.append(tone)
                 transceiver.sender.replaceTrack(tone)
             transceiver.direction = "sendrecv" if transceiver.sender.track is not None else "recvonly"
-        return await peer.create_answer(lambda sdp: sdp)
+        answer = await peer.create_answer(lambda sdp: sdp)
+        event_pt = telephone_event_pt(offer)
+        if kind == "ivr" and event_pt is not None:  # accept RFC 4733 with the caller's payload type
+            answer = str(offer_telephone_event(Sdp.parse(answer), event_pt))
+            audio = next((t for t in peer.transceivers() if t.kind == "audio"), None)
+            if audio is not None and call.rfc4733 is None:
+                call.rfc4733 = Rfc4733Receiver(audio.receiver.transport, event_pt,
+                                               lambda digit: self._digit(call, digit, "rfc4733"))
+        return answer
 
-    def _received(self, call: EndpointCall, track: Any) -> None:
+    def _received(self, call: EndpointCall, kind: str, track: Any) -> None:
         call.received[track.kind] = call.received.get(track.kind, 0) + 1
+        if kind == "echo":
+            return  # the echo's sender reads this track
+        on_frame = None
+        if kind.startswith("ivr") and track.kind == "audio":
+            detector = GoertzelDetector(lambda digit: self._digit(call, digit, "inband"))
+            on_frame = detector.feed
+        call.consumers.append(asyncio.get_running_loop().create_task(consume(track, on_frame)))
+
+    @staticmethod
+    def _digit(call: EndpointCall, digit: str, mode: str) -> None:
+        call.digits.append(digit)
+        call.dtmf_mode = mode
+        call.heard.set()
+
+    async def wait_digits(self, caller_session: str, count: int, timeout: float = 10.0) -> str:
+        """Wait until the endpoint in the caller's session has heard ``count`` digits; return them."""
+        async with asyncio.timeout(timeout):
+            while True:
+                calls = self.calls_of(caller_session)
+                if calls and len(calls[0].digits) >= count:
+                    return "".join(calls[0].digits)
+                if calls:
+                    calls[0].heard.clear()
+                    await calls[0].heard.wait()
+                else:
+                    raise ValueError(f"no endpoint call for session {caller_session}")
 
 
 class EndpointChannel:
@@ -181,7 +239,9 @@ class EndpointChannel:
             return
         if leg.state == ENDED:
             return
-        if self._kind == "ivr":
+        if self._kind == "headers":  # answer carrying back the headers of the invitation
+            leg.custom_parameters = list(call.custom_parameters)
+        if self._kind.startswith("ivr"):
             self._router.early_media(leg, sdp)
             await asyncio.sleep(settings.ivr_answer_delay)
             if leg.state == ENDED:
@@ -219,8 +279,11 @@ class EndpointChannel:
 
     def custom_parameters(self, leg: Leg, parameters: list[dict[str, str]]) -> None:
         call = self._endpoints.calls.get(leg.id)
-        if call is not None:
-            call.custom_parameters = list(parameters)
+        if call is None:
+            return
+        call.custom_parameters = list(parameters)
+        if self._kind == "headers" and leg.state != ENDED:
+            self._router.send_custom_parameters(leg, list(parameters))
 
     def _finish(self, leg: Leg) -> None:
         call = self._endpoints.calls.get(leg.id)

@@ -216,3 +216,10 @@ async def forget_call(request: web.Request) -> web.Response:
     """The platform loses a session silently (no notification): the SDKs' audits then end it."""
     session = state_of(request).calls.router.forget(request.match_info["session"])
     return json_response(session.to_dict())
+
+
+async def endpoint_calls(request: web.Request) -> web.Response:
+    """What the scripted endpoints got in each call: DTMF digits heard, custom parameters, media."""
+    session = request.query.get("callerSession")
+    calls = state_of(request).calls.endpoints.calls_of(session)
+    return json_response({"calls": [c.to_dict() for c in calls]})

@@ -31,6 +31,7 @@ ROUTES = [
     web.get(_C + "/calls", handlers.calls),
     web.post(_C + "/calls/{session}/forget", handlers.forget_call),
     web.get(_C + "/endpoints", handlers.endpoints),
+    web.get(_C + "/endpoints/calls", handlers.endpoint_calls),
     web.post(_C + "/sms/inbound", messaging.inbound_sms),
     web.get(_C + "/sms/outbox", messaging.sms_outbox),
 ]

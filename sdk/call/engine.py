@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from ..errors import BasicError, Codes, as_basic_error
+from ..media import dtmf
 from ..media import sdp as sdp_tools
 from ..media.handlers import run_pipeline
 from ..media.peer import Peer, ice_servers
@@ -140,6 +141,9 @@ class CallEngine:
             if endpoint == "local" and call.bandwidth:
                 sdp_tools.set_bandwidth(parsed, audio=call.bandwidth.get("audio"), video=call.bandwidth.get("video"),
                                         call=call.bandwidth.get("call"))
+            if endpoint == "local" and step == "send" and (sdp_type == "offer" or dtmf.telephone_event_pt(
+                    call.last_remote_sdp) is not None):
+                dtmf.offer_telephone_event(parsed)  # like browsers: RFC 4733 DTMF when the far end agrees
             info = {"type": sdp_type, "endpoint": endpoint, "callId": call.id, "step": step}
             return run_pipeline(str(parsed), info, self.sdp_handlers)
 
@@ -153,7 +157,7 @@ class CallEngine:
             runtime = config.get("runtime", {})
             call.peer = Peer(servers=servers, host_addresses=runtime.get("hostAddresses"),
                              preferred_codecs=runtime.get("codecs"),
-                             on_track=lambda track, transceiver: self._remote_track(call, track))
+                             on_track=lambda track, transceiver: self._remote_track(call, track, transceiver))
         return call.peer
 
     def add_local_media(self, call: Call, media: Mapping[str, Any]) -> list[Track]:
@@ -166,13 +170,38 @@ class CallEngine:
             self.client.emit("call:newTrack", {"callId": call.id, "trackId": track.id, "local": True})
         return tracks
 
-    def _remote_track(self, call: Call, source: Any) -> None:
+    def _remote_track(self, call: Call, source: Any, transceiver: Any = None) -> None:
         if call.ended:
             return
         track = self.media.store.add_remote(source, f"{call.id}-remote",
-                                            on_ended=lambda t: self._remote_track_ended(call, t))
+                                            on_ended=lambda t: self._remote_track_ended(call, t),
+                                            mid=getattr(transceiver, "mid", None))
         call.remote_tracks.append(track.id)
         self.client.emit("call:newTrack", {"callId": call.id, "trackId": track.id, "local": False})
+
+    def sync_remote_tracks(self, call: Call) -> None:
+        """After a renegotiation (not a hold): end remote tracks the remote stopped sending, and
+        bring back those it sends again (aiortc keeps the receiver, so the SDK follows it by mid)."""
+        if call.ended or call.local_hold or call.remote_hold:
+            return
+        store = self.media.store
+        for transceiver in self.ensure_peer(call).transceivers():
+            source = transceiver.receiver.track
+            receiving = transceiver.currentDirection in ("sendrecv", "recvonly")
+            live = [store.tracks[t] for t in call.remote_tracks
+                    if t in store.tracks and store.tracks[t].source is source]
+            if not receiving and live:
+                call.ended_mids.add(transceiver.mid)
+                for track in live:
+                    call.remote_tracks.remove(track.id)
+                    track.state = "ended"
+                    if track.pump is not None:
+                        track.pump.cancel()
+                    self.client.emit("call:trackEnded", {"callId": call.id, "trackId": track.id, "local": False})
+                    store.forget([track.id])
+            elif receiving and not live and transceiver.mid in call.ended_mids:
+                call.ended_mids.discard(transceiver.mid)
+                self._remote_track(call, source, transceiver)
 
     def _remote_track_ended(self, call: Call, track: Track) -> None:
         if call.ended or track.id not in call.remote_tracks:
@@ -387,6 +416,7 @@ class CallEngine:
         except BasicError as error:
             self.log.warn(f"early media of call {call.id} could not be applied: {error.message}")
             return
+        call.early_sdp = sdp
         self.set_state(call, states.EARLY_MEDIA)
 
     async def on_accepted(self, session_id: str, answer: str) -> None:
@@ -397,7 +427,7 @@ class CallEngine:
             await self.on_remote_answer(session_id, answer)
             return
         try:
-            if answer != call.last_remote_sdp:  # early media may have applied this very answer
+            if answer != call.early_sdp:  # early media may have applied this very answer already
                 await self.apply_remote(call, answer, "answer")
         except BasicError as error:
             self.operation(call, model.MAKE, model.FINISH, error=error)
@@ -431,6 +461,8 @@ class CallEngine:
         if held != call.remote_hold and call.state in ESTABLISHED:
             self.set_hold(call, remote=held)
             self.operation(call, model.HOLD if held else model.UNHOLD, model.FINISH, local=False)
+        else:
+            self.sync_remote_tracks(call)
 
     async def on_remote_answer(self, session_id: str, answer: str) -> None:
         call = self._session(session_id, lambda: self.on_remote_answer(session_id, answer))

@@ -101,6 +101,8 @@ class Call:
     pending_answer: asyncio.Future[str] | None = None
     audit_task: asyncio.Task[None] | None = None
     media_options: dict[str, Any] = field(default_factory=dict)
+    early_sdp: str | None = None
+    ended_mids: set[str | None] = field(default_factory=set)
 
     @property
     def ended(self) -> bool:

@@ -14,9 +14,11 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from ..errors import BasicError, Codes
+from ..media.dtmf import validate as dtmf_validate
 from ..namespace import Namespace, api
 from . import model
 from .engine import CallEngine
+from .midcall import MidCall, check_dscp
 from .model import ESTABLISHED, Call, states
 
 if TYPE_CHECKING:
@@ -65,6 +67,7 @@ class CallNamespace(Namespace):
     def __init__(self, client: Client, media: Media) -> None:
         super().__init__(client)
         self.engine = CallEngine(client, media)
+        self.midcall = MidCall(self.engine)
 
     def _call(self, call_id: Any) -> Call:
         if not isinstance(call_id, str):
@@ -179,8 +182,86 @@ class CallNamespace(Namespace):
         self.engine.operation(call, model.IGNORE, model.START)
         return self._spawn(self.engine.run_end(call, model.IGNORE, notify=False), "call-ignore")
 
+    # -- mid-call APIs both products document ---------------------------------------------------
+    DTMF_STATES: frozenset[str] = frozenset({states.CONNECTED, states.RINGING})
+
+    @api
+    def addMedia(self, callId: str, media: Mapping[str, Any] | None = None,
+                 options: Mapping[str, Any] | None = None) -> asyncio.Task[Any]:
+        """Add tracks to a Connected call (renegotiates); ``call:newTrack`` on both sides."""
+        call = self._call(callId)
+        call.require({states.CONNECTED}, "add media to")
+        self._require_idle(call)
+        media = media_options(media, default_audio=False)
+        if not any(media.get(k) for k in ("audio", "video", "screen")):
+            raise BasicError(Codes.CALL_INVALID_PARAM, "addMedia needs audio, video or screen set to true")
+        return self._add_media(call, media, options, model.ADD_MEDIA)
+
+    def _add_media(self, call: Call, media: dict[str, Any], options: Any, operation: str) -> asyncio.Task[Any]:
+        bandwidth = bandwidth_of(options)
+        controls = check_dscp((options or {}).get("dscpControls"))
+        call.bandwidth.update(bandwidth)
+        if controls:
+            call.dscp.setdefault("requested", {}).update(controls)
+        self.engine.operation(call, operation, model.START)
+        return self._spawn(self.midcall.add_media(call, media, operation), "call-add-media")
+
+    @api
+    def removeMedia(self, callId: str, tracks: list[str],
+                    options: Mapping[str, Any] | None = None) -> asyncio.Task[Any]:
+        """Remove local tracks from a Connected call; ``call:trackEnded`` on both sides."""
+        call = self._call(callId)
+        call.require({states.CONNECTED}, "remove media from")
+        self._require_idle(call)
+        if not isinstance(tracks, list | tuple) or not tracks:
+            raise BasicError(Codes.CALL_INVALID_PARAM, "tracks must be a non-empty list of local track IDs")
+        unknown = [t for t in tracks if t not in call.local_tracks]
+        if unknown:
+            raise BasicError(Codes.CALL_INVALID_PARAM, f"Not local tracks of call {callId}: {unknown}")
+        call.bandwidth.update(bandwidth_of(options))
+        return self._remove_media(call, list(tracks), model.REMOVE_MEDIA)
+
+    def _remove_media(self, call: Call, tracks: list[str], operation: str) -> asyncio.Task[Any]:
+        self.engine.operation(call, operation, model.START)
+        return self._spawn(self.midcall.remove_media(call, tracks, operation), "call-remove-media")
+
+    @api
+    def replaceTrack(self, callId: str, trackId: str, media: Mapping[str, Any] | None = None) -> asyncio.Task[Any]:
+        """Replace a local track with a new one of the same kind; seamless for the remote."""
+        call = self._call(callId)
+        if trackId not in call.local_tracks:
+            raise BasicError(Codes.CALL_INVALID_PARAM, f"{trackId} is not a local track of call {callId}")
+        call.require(ESTABLISHED, "replace a track of")
+        media = media_options(media, default_audio=False)
+        if sum(bool(media.get(k)) for k in ("audio", "video", "screen")) != 1:
+            raise BasicError(Codes.CALL_INVALID_PARAM, "replaceTrack needs exactly one of audio, video or screen")
+        self.engine.operation(call, model.REPLACE_TRACK, model.START)
+        return self._spawn(self.midcall.replace_track(call, trackId, media), "call-replace-track")
+
+    @api
+    def sendDTMF(self, callId: str, tone: str, duration: int = 100,
+                 intertoneGap: int = 70) -> asyncio.Task[Any] | None:
+        """Send DTMF tones: out of band (RFC 4733) when negotiated, in band otherwise."""
+        call = self._call(callId)
+        tone, duration, gap = dtmf_validate(tone, duration, intertoneGap)
+        if call.state not in self.DTMF_STATES:
+            self.engine.log.info(f"sendDTMF on call {callId} in state '{call.state}' has no effect")
+            return None
+        self.engine.operation(call, model.SEND_DTMF, model.START)
+        return self._spawn(self.midcall.send_dtmf(call, tone, duration, gap), "call-dtmf")
+
+    @api
+    def getStats(self, callId: str, trackId: str | None = None) -> asyncio.Task[Any]:
+        """Low-level statistics for the call (or one of its tracks); ``call:statsReceived``."""
+        call = self._call(callId)
+        if call.peer is None:
+            raise BasicError(Codes.CALL_INVALID_STATE, f"Call {callId} has no media session yet")
+        self.engine.operation(call, model.GET_STATS, model.START)
+        return self._spawn(self.midcall.get_stats(call, trackId), "call-stats")
+
     def snapshot(self) -> Any:
         return {call.id: {"state": call.state, "session": call.session_id} for call in self.engine.calls.values()}
 
     async def aclose(self) -> None:
         await self.engine.aclose()
+

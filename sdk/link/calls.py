@@ -16,6 +16,7 @@ from ..call import model
 from ..call.model import Call, states
 from ..call.namespace import CallNamespace, bandwidth_of, media_options
 from ..errors import BasicError, Codes
+from ..media.peer import capabilities
 from ..namespace import api
 from .protocol.calls import LinkSignalling, normalize
 
@@ -38,6 +39,7 @@ def custom_parameters(value: Any) -> list[dict[str, str]]:
 
 class LinkCall(CallNamespace):
     states = states
+    DTMF_STATES = frozenset({states.CONNECTED, states.RINGING, states.EARLY_MEDIA})
 
     def __init__(self, client: LinkClient, media: Media) -> None:
         super().__init__(client, media)
@@ -145,3 +147,102 @@ class LinkCall(CallNamespace):
     def ignore(self, callId: str) -> asyncio.Task[Any]:
         """Ignores an incoming call in the Ringing state; the caller is not told."""
         return self._ignore(callId)
+
+    # -- Link-only call APIs -------------------------------------------------------------------
+    @api
+    def startVideo(self, callId: str, videoOptions: Mapping[str, Any] | None = None,
+                   options: Mapping[str, Any] | None = None) -> asyncio.Task[Any]:
+        """Add local video to a call that has none (basic media); ``call:newTrack`` on both sides."""
+        call = self._call(callId)
+        call.require({states.CONNECTED}, "start video on")
+        self._require_idle(call)
+        if any(self._client.media.store.tracks[t].kind == "video" for t in call.local_tracks
+               if t in self._client.media.store.tracks):
+            raise BasicError(Codes.CALL_INVALID_STATE, f"Call {callId} already sends video; use call.addMedia "
+                             "for more than one video track")
+        media = {"audio": False, "video": True, "videoOptions": dict(videoOptions or {})}
+        return self._add_media(call, media, options, model.ADD_BASIC_MEDIA)
+
+    @api
+    def stopVideo(self, callId: str) -> asyncio.Task[Any]:
+        """Remove the call's one local video track; ``call:trackEnded`` on both sides."""
+        call = self._call(callId)
+        call.require({states.CONNECTED}, "stop video on")
+        self._require_idle(call)
+        store = self._client.media.store
+        video = [t for t in call.local_tracks if t in store.tracks and store.tracks[t].kind == "video"]
+        if len(video) != 1:
+            raise BasicError(Codes.CALL_INVALID_STATE, f"stopVideo needs exactly one local video track, call "
+                             f"{callId} has {len(video)}; use call.removeMedia")
+        return self._remove_media(call, video, model.REMOVE_BASIC_MEDIA)
+
+    @api
+    def setCustomParameters(self, callId: str, customParameters: list[dict[str, str]] | None = None) -> None:
+        """Set (or, with none, clear) the custom parameters sent with every later call operation."""
+        call = self._call(callId)
+        call.custom_parameters = custom_parameters(customParameters)
+
+    @api
+    def sendCustomParameters(self, callId: str) -> asyncio.Task[Any]:
+        """Send the call's custom parameters to the platform now."""
+        call = self._call(callId)
+        call.require({states.INITIATED, states.RINGING, states.EARLY_MEDIA, states.CONNECTED, states.ON_HOLD},
+                     "send custom parameters on")
+        self.engine.operation(call, model.SEND_CUSTOM_PARAMETERS, model.START)
+        return self._spawn(self._send_custom(call), "call-custom-parameters")
+
+    async def _send_custom(self, call: Call) -> None:
+        try:
+            await self.signalling.send_custom_parameters(call)
+        except BasicError as error:
+            self.engine.operation(call, model.SEND_CUSTOM_PARAMETERS, model.FINISH, error=error)
+            return
+        self.engine.operation(call, model.SEND_CUSTOM_PARAMETERS, model.FINISH)
+
+    @api
+    async def getAvailableCodecs(self, kind: str) -> list[dict[str, Any]]:
+        """The codecs this runtime can send for ``kind``; also emits ``call:availableCodecs``."""
+        if kind not in ("audio", "video"):
+            raise BasicError(Codes.CALL_INVALID_PARAM, "kind must be 'audio' or 'video'")
+        codecs = capabilities(kind)
+        self._client.emit("call:availableCodecs", {"kind": kind, "codecs": codecs})
+        return codecs
+
+    @api
+    def setSdpHandlers(self, sdpHandlers: list[Any]) -> None:
+        """Replace the SDP handlers used for all future SDP of all calls."""
+        if not isinstance(sdpHandlers, list | tuple) or not all(callable(h) for h in sdpHandlers):
+            raise BasicError(Codes.CALL_INVALID_PARAM, "sdpHandlers must be a list of SdpHandlerFunction")
+        self.engine.sdp_handlers = list(sdpHandlers)
+
+    # -- v3.X APIs the document replaces (LINK-08) ----------------------------------------------
+    def _replaced(self, name: str, replacement: str) -> None:
+        raise BasicError(Codes.CALL_DEPRECATED, f"call.{name} is a v3.X API that this SDK (v4.X) does not implement; "
+                         f"use {replacement} instead")
+
+    @api
+    def startScreenshare(self, *args: Any, **kwargs: Any) -> None:
+        """v3.X: use ``call.addMedia(callId, {screen: true, screenOptions})``."""
+        self._replaced("startScreenshare", "call.addMedia(callId, {'screen': True, 'screenOptions': {...}})")
+
+    @api
+    def stopScreenshare(self, *args: Any, **kwargs: Any) -> None:
+        """v3.X: use ``call.removeMedia(callId, [screenTrackId])``."""
+        self._replaced("stopScreenshare", "call.removeMedia(callId, [screenTrackId])")
+
+    @api
+    def setDefaultDevices(self, *args: Any, **kwargs: Any) -> None:
+        """Deprecated: pick devices in ``call.make``/``call.answer``, speakers in ``media.renderTracks``."""
+        self._replaced("setDefaultDevices", "the deviceId options of call.make / call.answer and the speakerId "
+                       "option of media.renderTracks")
+
+    @api
+    def changeInputDevices(self, *args: Any, **kwargs: Any) -> None:
+        """v3.X: use ``call.replaceTrack`` with the new device."""
+        self._replaced("changeInputDevices", "call.replaceTrack(callId, trackId, {audio/video options with deviceId})")
+
+    @api
+    def changeSpeaker(self, *args: Any, **kwargs: Any) -> None:
+        """v3.X: re-render the audio track with ``media.removeTracks`` then ``media.renderTracks(..., {speakerId})``."""
+        self._replaced("changeSpeaker",
+                       "media.removeTracks then media.renderTracks(trackIds, selector, {'speakerId': ...})")

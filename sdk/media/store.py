@@ -62,6 +62,7 @@ class Track:
     containers: list[str] = field(default_factory=list)
     renders: list[TrackRender] = field(default_factory=list)
     frames_received: int = 0
+    mid: str | None = None
     pump: asyncio.Task[None] | None = None
     on_ended: list[Callable[[Track], None]] = field(default_factory=list)
 
@@ -200,9 +201,10 @@ class MediaStore:
         self.tracks[track.id] = track
         return track
 
-    def add_remote(self, source: MediaStreamTrack, stream_id: str, on_ended: Callable[[Track], None]) -> Track:
+    def add_remote(self, source: MediaStreamTrack, stream_id: str, on_ended: Callable[[Track], None],
+                   mid: str | None = None) -> Track:
         track = Track(id=str(uuid.uuid4()), kind=source.kind, label=f"remote {source.kind}", local=False,
-                      stream_id=stream_id, source=source, on_ended=[on_ended])
+                      stream_id=stream_id, source=source, on_ended=[on_ended], mid=mid)
         self.tracks[track.id] = track
         media = self.media.setdefault(stream_id, MediaObject(stream_id, False, []))
         media.track_ids.append(track.id)
