@@ -6,7 +6,7 @@ from typing import Any
 
 from aiohttp import web
 
-from ..core.errors import Conflict, InvalidInput, NotFound
+from ..core.errors import Conflict, Gone, InvalidInput, NotFound
 from ..http import cpaas_user, json_response, no_content, read_json, state_of, wrapped
 from ..link.handlers import link_user
 from ..link.tokens import read_token
@@ -35,11 +35,22 @@ async def cpaas_create_session(request: web.Request) -> web.Response:
     user = cpaas_user(request)
     state = state_of(request)
     body = wrapped(await read_json(request), "wrtcsSession")
+    correlator = body.get("clientCorrelator") if isinstance(body.get("clientCorrelator"), str) else None
+    joined = body.get("x-joinSessions")
+    if joined is not None:  # join two calls (an emulator extension: 4.9.0 does not wire join)
+        if not isinstance(joined, list) or len(joined) != 2 or not all(isinstance(j, str) for j in joined):
+            raise InvalidInput("Invalid input value for message part %1", "x-joinSessions")
+        router = state.calls.router
+        legs = [router.leg(j, user) for j in joined]
+        caller = state.calls.cpaas_caller(user, correlator, request.match_info["ver"])
+        sdp = _sdp_of(body, "offer")
+        assert sdp is not None
+        state.calls.join(legs[0], legs[1], caller, sdp)
+        return json_response(_session_body(request, caller), status=201)
     to_address = body.get("tParticipantAddress")
     if not isinstance(to_address, str) or not to_address.strip():
         raise InvalidInput("Invalid input value for message part %1", "tParticipantAddress")
     offer = _sdp_of(body, "offer", required=False)
-    correlator = body.get("clientCorrelator") if isinstance(body.get("clientCorrelator"), str) else None
     caller = state.calls.cpaas_caller(user, correlator, request.match_info["ver"])
     if isinstance(body.get("tParticipantName"), str):
         caller.name = body["tParticipantName"]
@@ -99,6 +110,18 @@ async def cpaas_update(request: web.Request) -> web.Response:
     return no_content()
 
 
+async def cpaas_transfer(request: web.Request) -> web.Response:
+    """Consultative transfer: ``{"wrtcsTransfer": {"x-sessionId": <the other session>}}``."""
+    leg = _cpaas_leg(request)
+    body = wrapped(await read_json(request), "wrtcsTransfer")
+    other = body.get("x-sessionId")
+    if not isinstance(other, str):
+        raise InvalidInput("Invalid input value for message part %1", "x-sessionId")
+    router = state_of(request).calls.router
+    router.transfer(leg, router.leg(other, leg.owner))
+    return no_content()
+
+
 async def cpaas_end(request: web.Request) -> web.Response:
     leg = _cpaas_leg(request)
     if leg.state == ENDED:
@@ -133,6 +156,16 @@ async def link_call_start(request: web.Request) -> web.Response:
     state = state_of(request)
     mode, account = request.match_info["mode"], request.match_info["account"]
     _wrapper, call_request = _link_request(await read_json(request))
+    if call_request.get("type") == "join" and mode == "user":
+        user = link_user(request)
+        router = state.calls.router
+        first, second = call_request.get("firstSessionData"), call_request.get("secondSessionData")
+        sdp = call_request.get("sdp")
+        if not all(isinstance(v, str) and v for v in (first, second, sdp)):
+            raise InvalidInput("Invalid input value for message part %1", "firstSessionData/secondSessionData/sdp")
+        caller = state.calls.link_caller(user, supports_early_media=False)
+        state.calls.join(router.leg(first, user), router.leg(second, user), caller, sdp)
+        return _ok("callControlResponse", sessionData=caller.id)
     if call_request.get("type") != "callStart":
         raise InvalidInput("Invalid input value for message part %1", "type")
     to_address, from_address = call_request.get("to"), call_request.get("from")
@@ -195,9 +228,12 @@ async def link_session_update(request: web.Request) -> web.Response:
         router.send_custom_parameters(leg, _custom_parameters(call_request))
     elif kind == "audit":
         if leg.state == ENDED:
-            from ..core.errors import Gone
-
             raise Gone("Session %1 is closed", leg.id)
+    elif kind == "transfer":
+        other = call_request.get("sessionData")
+        if not isinstance(other, str):
+            raise Conflict("Only consultative transfers (with sessionData) are supported")
+        router.transfer(leg, router.leg(other, leg.owner))
     else:
         raise InvalidInput("Invalid input value for message part %1", "type")
     return _ok("callMeResponse" if wrapper == "callMeRequest" else "callControlResponse")

@@ -257,12 +257,59 @@ class CallRouter:
         peer.channel.offer(peer, offer)
 
     def respond(self, leg: Leg, answer: str) -> None:
-        """The answer to the peer's re-offer goes back to the peer."""
+        """The answer to the peer's re-offer goes back to the peer. A leg asked for an offer
+        (slow start, after a transfer or a join) answers with an offer: that goes to the peer."""
         peer = self._connected_peer(leg)
+        if leg.extra.pop("offer_requested", False):
+            self._record(leg, "offer")
+            peer.extra["awaiting_answer_for"] = leg.id
+            peer.channel.offer(peer, answer)
+            return
         if leg.extra.pop("awaiting_answer_for", None) != peer.id:
             raise Conflict("No re-offer from the peer is waiting for an answer on %1", leg.id)
         self._record(leg, "respond")
         peer.channel.answer(peer, answer)
+
+    def request_offer(self, leg: Leg) -> None:
+        """Ask ``leg``'s party for a fresh offer (an offer notification without SDP)."""
+        leg.extra["offer_requested"] = True
+        self._record(leg, "offer_requested")
+        leg.channel.offer(leg, None)
+
+    def transfer(self, leg_a: Leg, leg_b: Leg, reason: tuple[int, str] = (200, "Call transferred")) -> CallSession:
+        """Consultative transfer: the parties of two connected sessions of one user get connected to
+        each other; the user's two legs end. The two parties renegotiate media directly."""
+        if leg_a is leg_b:
+            raise InvalidInput("A call cannot be transferred to itself")
+        first, second = self._connected_peer(leg_a), self._connected_peer(leg_b)
+        session = CallSession(id=self._ids.id("call"), caller=first, callees=[second],
+                              created_at=self._clock.wall(), answered=second, state=CONNECTED)
+        self.sessions[session.id] = session
+        first.role, second.role = "caller", "callee"
+        for leg in (leg_a, leg_b):
+            self.retire(leg, reason)
+        first.session = second.session = session
+        self.request_offer(first)
+        return session
+
+    def retire(self, leg: Leg, reason: tuple[int, str]) -> None:
+        """End one leg and its old session without touching the other party (it was moved away)."""
+        if leg.session is not None:
+            leg.session.state = ENDED
+        leg.state = ENDED
+        self._record(leg, "retired")
+        leg.channel.ended(leg, *reason)
+
+    def add_session(self, caller: Leg, callee: Leg, *, connected: bool) -> CallSession:
+        """A session between two existing legs (transfers and conference bridges build them)."""
+        session = CallSession(id=self._ids.id("call"), caller=caller, callees=[callee], created_at=self._clock.wall(),
+                              answered=callee if connected else None, state=CONNECTED if connected else INITIATED)
+        caller.role, callee.role = "caller", "callee"
+        caller.session = callee.session = session
+        if connected:
+            caller.state = callee.state = CONNECTED
+        self.sessions[session.id] = session
+        return session
 
     def send_custom_parameters(self, leg: Leg, parameters: list[dict[str, str]]) -> None:
         leg.custom_parameters = parameters
@@ -274,6 +321,9 @@ class CallRouter:
         if leg.state == ENDED or leg.session is None:
             raise NotFound("Session %1 is closed", leg.id)
         return {INITIATED: "Initiated", RINGING: "Ringing", EARLY: "Ringing", CONNECTED: "Connected"}[leg.state]
+
+    def connected_peer(self, leg: Leg) -> Leg:
+        return self._connected_peer(leg)
 
     def _connected_peer(self, leg: Leg) -> Leg:
         peer = leg.peer

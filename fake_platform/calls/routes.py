@@ -16,6 +16,7 @@ ROUTES = [
     web.get(_S + "/{session}/status", handlers.cpaas_status),
     web.put(_S + "/{session}/answer", handlers.cpaas_answer),
     web.put(_S + "/{session}/update", handlers.cpaas_update),
+    web.put(_S + "/{session}/transfer", handlers.cpaas_transfer),
     web.post(_L + "/{kind:callControl|callMe}", handlers.link_call_start),
     web.put(_L + "/{kind:callControl|callMe}/callSessions/{session}", handlers.link_session_update),
     web.delete(_L + "/{kind:callControl|callMe}/callSessions/{session}", handlers.link_session_end),

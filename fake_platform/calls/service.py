@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..core.errors import InvalidInput, NotFound, Unavailable
 from .channels import CpaasLegChannel, LinkLegChannel
+from .conference import Conference
 from .endpoints import Endpoints, EndpointSettings
 from .models import CallRouter, CallSession, Leg, display_name_of, plain_address
 
@@ -28,6 +29,7 @@ class CallService:
         self.endpoints = Endpoints(self.router, state.config.domain, EndpointSettings())
         self.router.resolvers = [self.endpoints.resolve, self._resolve_user]
         state.link.callable_addresses.update(self.endpoints.addresses())
+        self.conferences: dict[str, Conference] = {}
 
     # -- callees -------------------------------------------------------------------------------
     def _resolve_user(self, address: str) -> Callable[[CallSession], list[Leg]] | None:
@@ -94,8 +96,36 @@ class CallService:
         asyncio.get_running_loop().call_soon(self.router.invite, session)
         return session
 
+    def join(self, leg_a: Leg, leg_b: Leg, caller: Leg, offer: str) -> CallSession:
+        """Join two connected calls of one user into an audio conference; returns the user's new session.
+
+        The two other parties are moved onto a bridge (each is asked for a fresh offer), the user's
+        two legs end, and the user's new leg calls the bridge with ``offer``.
+        """
+        router = self.router
+        first, second = router.connected_peer(leg_a), router.connected_peer(leg_b)
+        conference = Conference(router, self._state.ids.id("conf"), self.endpoints.settings.host_addresses)
+        self.conferences[conference.id] = conference
+        address = f"conference@{self._state.config.domain}"
+
+        def bridge_leg() -> Leg:
+            return router.new_leg(owner=f"conference:{conference.id}", front_door="endpoint", role="callee",
+                                  address=address, name="Conference", channel=conference.channel())
+
+        for leg in (leg_a, leg_b):
+            router.retire(leg, (200, "Call joined"))
+        for party in (first, second):
+            router.add_session(party, bridge_leg(), connected=True)
+            router.request_offer(party)
+        session = router.add_session(caller, bridge_leg(), connected=False)
+        session.offer = offer
+        asyncio.get_running_loop().call_soon(router.invite, session)
+        return session
+
     def dump(self) -> list[dict[str, Any]]:
         return [s.to_dict() for s in self.router.sessions.values()]
 
     async def close(self) -> None:
         await self.endpoints.close()
+        for conference in self.conferences.values():
+            await conference.close()

@@ -334,6 +334,52 @@ class CallEngine:
         apply()
         self.operation(call, operation, model.FINISH)
 
+    async def rebuild_peer(self, call: Call) -> None:
+        """A fresh RTCPeerConnection with the same local sources (the far end has changed)."""
+        store = self.media.store
+        for track_id in list(call.remote_tracks):
+            track = store.tracks.get(track_id)
+            if track is not None:
+                track.state = "ended"
+                if track.pump is not None:
+                    track.pump.cancel()
+            self.client.emit("call:trackEnded", {"callId": call.id, "trackId": track_id, "local": False})
+            store.forget([track_id])
+        call.remote_tracks.clear()
+        call.ended_mids.clear()
+        old, call.peer = call.peer, None
+        if old is not None:
+            await old.close()  # stops the senders, not our sources
+        peer = self.ensure_peer(call)
+        for track_id in call.local_tracks:
+            if track_id in store.tracks:
+                peer.add_track(store.tracks[track_id].source)
+        if call.local_hold:
+            self.set_direction(call, "inactive")
+        call.last_remote_sdp = None
+
+    async def offer_to_new_party(self, call: Call) -> None:
+        """Answer a slow-start re-offer: rebuild, send our offer as the answer, apply their answer."""
+        assert self.signalling is not None
+        loop = asyncio.get_running_loop()
+        try:
+            await self.rebuild_peer(call)
+            call.pending_answer = loop.create_future()
+            offer = await self.local_offer(call)
+            await self.signalling.respond(call, offer)
+            async with asyncio.timeout(ANSWER_TIMEOUT):
+                answer = await call.pending_answer
+            await self.apply_remote(call, answer, "answer")
+        except Exception as exc:
+            error = as_basic_error(exc, code=Codes.CALL_SIGNALLING)
+            self.log.warn(f"renegotiation with the new party of call {call.id} failed: {error.message}")
+            return
+        finally:
+            call.pending_answer = None
+        held = all(m.direction in ("inactive", "recvonly") for m in sdp_tools.Sdp.parse(answer).media)
+        if call.state in ESTABLISHED:
+            self.set_hold(call, remote=held and not call.local_hold)
+
     def set_direction(self, call: Call, direction: str) -> None:
         for transceiver in self.ensure_peer(call).transceivers():
             if not transceiver.stopped:
@@ -442,10 +488,15 @@ class CallEngine:
         if call is None or call.ended:
             return
         assert self.signalling is not None
-        if not offer:  # slow-start re-INVITE: offer ourselves, the answer comes back later
-            await self.renegotiate(call, "RENEGOTIATE", lambda: None, lambda: None)
+        if not offer:  # slow-start re-INVITE (a transfer or a join): a new far end wants our offer
+            # Its answer comes as a later notification: never wait for it inside this handler.
+            self.client.spawn(self.offer_to_new_party(call), "call-offer-to-new-party")
             return
         parsed = sdp_tools.Sdp.parse(offer)
+        previous = sdp_tools.Sdp.parse(call.last_remote_sdp) if call.last_remote_sdp else None
+        closed = call.peer is not None and call.peer.pc.signalingState == "closed"
+        if closed or (previous is not None and previous.fingerprint != parsed.fingerprint):
+            await self.rebuild_peer(call)  # another party answers now (new DTLS certificate): start afresh
         held = bool(parsed.media) and all(m.direction in ("inactive", "sendonly") or m.port == 0
                                           for m in parsed.media)
         try:

@@ -34,7 +34,7 @@ from .users import Users
 EVENT_TYPES = frozenset({
     # Calls
     "call:start", "call:receive", "call:stateChange", "call:newTrack", "call:trackEnded",
-    "call:statsReceived", "call:trackReplaced", "call:operation", "call:newMedia", "call:removedMedia",
+    "call:statsReceived", "call:trackReplaced", "call:operation", "call:newMedia", "call:removedMedia", "call:join",
     # Media
     "devices:change", "media:muted", "media:unmuted",
     # Messaging

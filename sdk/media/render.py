@@ -90,6 +90,20 @@ class TrackRender:
         spectrum[0] = 0.0
         return float(int(np.argmax(spectrum)) * self.sample_rate / samples.size)
 
+    def level_at(self, frequency: float, tolerance: float = 15.0) -> float:
+        """Share of the last half second's spectral energy within ``tolerance`` Hz of ``frequency``
+        (0..1): tells whether a tone is present in a mix, e.g. in a conference."""
+        samples = self._window()
+        if samples.size < 64:
+            return 0.0
+        spectrum = np.abs(np.fft.rfft(samples * np.hanning(samples.size))) ** 2
+        spectrum[0] = 0.0
+        total = float(spectrum.sum())
+        if total <= 0:
+            return 0.0
+        freqs = np.fft.rfftfreq(samples.size, 1.0 / self.sample_rate)
+        return float(spectrum[np.abs(freqs - frequency) <= tolerance].sum() / total)
+
     def colour(self) -> tuple[float, float, float]:
         """Mean colour of a strip left of centre in the last video frame (black when muted)."""
         if self._video is None or self._video[1]:

@@ -177,6 +177,18 @@ class Sdp:
                 return parts[1] if len(parts) > 1 else None
         return None
 
+    @property
+    def fingerprint(self) -> str | None:
+        """The DTLS certificate fingerprint (session level, else the first media section's)."""
+        for line in self.session:
+            if line.startswith("a=fingerprint:"):
+                return line[len("a=fingerprint:"):]
+        for section in self.media:
+            value = section.attribute("fingerprint")
+            if value:
+                return value
+        return None
+
     def remove_session_attribute(self, name: str) -> None:
         prefix = f"a={name}"
         self.session = [ln for ln in self.session if not (ln == prefix or ln.startswith(prefix + ":"))]

@@ -124,6 +124,23 @@ class CpaasSignalling:
                 return False
             raise
 
+    async def transfer(self, call: Call, other: Call) -> None:
+        """Consultative transfer (an emulator extension: the 4.9.0 SDK does not wire it)."""
+        await self._rest.request("PUT", self._url(call, "/transfer"), {"wrtcsTransfer": {
+            "clientCorrelator": self._rest.correlator, "x-sessionId": other.session_id}},
+            operation="Transfer call", error_code=Codes.CALL_SIGNALLING)
+
+    async def join(self, call: Call, other: Call, offer: str) -> str:
+        """Join two calls into a conference: a new session (an emulator extension, like transfer)."""
+        reply = await self._rest.request("POST", self._rest.url("webrtcsignaling", "sessions"), {"wrtcsSession": {
+            "clientCorrelator": self._rest.correlator, "offer": {"sdp": offer},
+            "x-joinSessions": [call.session_id, other.session_id]}}, operation="Join calls",
+            error_code=Codes.CALL_SIGNALLING)
+        resource = ((reply or {}).get("wrtcsSession") or {}).get("resourceURL") or ""
+        if "sessions/" not in resource:
+            raise BasicError(Codes.CALL_SIGNALLING, "Malformed session response (no resourceURL)")
+        return resource.split("sessions/", 1)[1]
+
     async def send_custom_parameters(self, call: Call) -> None:
         raise BasicError(Codes.CALL_NOT_SUPPORTED, "Custom parameters are not part of the CPaaS call API")
 
