@@ -43,9 +43,9 @@ def wait_state(world: World, name: str, state: str, timeout: float = 15.0) -> No
 
 
 # -- getting ready -----------------------------------------------------------------------------
-@given(parsers.re(r"(?P<name>\w+) is signed in to cpaas and subscribed to calls$"))
-def cpaas_ready(world: World, name: str) -> None:
-    actor = world.create_client(name, "cpaas")
+@given(parsers.re(r"(?P<name>\w+) is signed in to cpaas and subscribed to calls(?P<every> with every codec)?$"))
+def cpaas_ready(world: World, name: str, every: str | None = None) -> None:
+    actor = world.create_client(name, "cpaas", config={"runtime": {"codecs": None}} if every else None)
     world.sign_in(name)
     world.call(actor.client.services.subscribe, ["call"])
     assert "call" in world.call(actor.client.services.getSubscriptions)["subscribed"]
@@ -75,14 +75,14 @@ def _address(world: World, who: str) -> str:
     return who if "@" in who or who.startswith("+") else f"{who}@{world.platform.state.config.domain}"
 
 
-@when(parsers.re(r"(?P<caller>\w+) calls (?P<callee>[\w@.+]+) with (?P<kind>audio and video|audio|video)$"))
-@given(parsers.re(r"(?P<caller>\w+) called (?P<callee>[\w@.+]+) with (?P<kind>audio and video|audio|video)$"))
+@when(parsers.re(r"(?P<caller>\w+) calls (?P<callee>[\w@.+-]+) with (?P<kind>audio and video|audio|video)$"))
+@given(parsers.re(r"(?P<caller>\w+) called (?P<callee>[\w@.+-]+) with (?P<kind>audio and video|audio|video)$"))
 def make_call(world: World, caller: str, callee: str, kind: str) -> None:
     actor = world.actor(caller)
     actor.call_id = world.call(actor.client.call.make, _address(world, callee), _media(kind))
 
 
-@when(parsers.re(r"(?P<caller>\w+) calls (?P<callee>[\w@.+]+) anonymously"
+@when(parsers.re(r"(?P<caller>\w+) calls (?P<callee>[\w@.+-]+) anonymously"
                  r"(?: with (?P<tokens>realm tokens|no tokens))?$"))
 def make_anonymous(world: World, caller: str, callee: str, tokens: str | None) -> None:
     actor = world.actor(caller)
@@ -222,7 +222,7 @@ def _container(world: World, name: str, kind: str = "audio") -> Any:
     return world.call(actor.client.media.getContainer, selector)
 
 
-def _hears(world: World, name: str, frequency: float, timeout: float = 10.0) -> None:
+def _hears(world: World, name: str, frequency: float, timeout: float = 20.0) -> None:
     container = _container(world, name)
 
     def heard(c: Any) -> bool:
