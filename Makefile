@@ -40,6 +40,11 @@ unit: $(STAMP)
 features: $(STAMP)
 	$(BIN)/pytest -n $(WORKERS) $(PYTEST_FLAGS) features
 
+## Every benchmark under bench/ (each writes its figures to reports/bench/).
+bench: $(STAMP)
+	mkdir -p reports/bench
+	for script in bench/*.py; do $(BIN)/python $$script || exit 1; done
+
 ## The platform as a standalone server (Ctrl-C to stop).
 serve: $(STAMP)
 	$(BIN)/python -m fake_platform serve --port 8080 --users 3

@@ -8,7 +8,9 @@ Measured in one run, on this machine, for the same work:
 * media CPU: process CPU seconds per second of two-way PCMU audio per call, SDK calls against raw
   aiortc pairs;
 * concurrency: N simultaneous two-way audio calls through the SDK, and the share of the expected
-  audio frames (50 per second per direction) that was delivered.
+  audio frames (50 per second per direction) that was delivered;
+* DTMF: random sequences sent to the IVR endpoint out of band (RFC 4733) and in band, digits sent
+  against digits the IVR detected.
 
 Writes reports/bench/calls.json. Usage: ``python bench/calls.py [--calls 8] [--seconds 10]``.
 """
@@ -20,6 +22,7 @@ import asyncio
 import json
 import os
 import platform as py_platform
+import random
 import statistics
 import time
 from pathlib import Path
@@ -192,17 +195,45 @@ async def window(frames: Any, seconds: float) -> tuple[float, int]:
     return time.process_time() - cpu0, frames() - f0
 
 
-async def main(calls: int, seconds: float, rounds: int) -> dict[str, Any]:
+async def measure_dtmf(platform: Platform, sequences: int) -> dict[str, Any]:
+    """Random DTMF sequences to the IVR, out of band (RFC 4733) and in band: digits sent vs heard."""
+    rng = random.Random(4733)
+    result: dict[str, Any] = {"sequences": sequences, "duration_ms": 60, "gap_ms": 50}
+    client = await make_client(platform)
+    for mode, endpoint in (("rfc4733", "ivr@example.com"), ("inband", "ivr-inband@example.com")):
+        call_id = client.call.make(endpoint, {"audio": True})
+        await client.recorder.wait("call:stateChange", lambda p, c=call_id: client.call.getById(c)["state"] ==
+                                   "Connected", timeout=20)
+        session = client.call.engine.get(call_id).session_id
+        sent = ""
+        for _ in range(sequences):
+            tones = "".join(rng.choice("0123456789#*") for _ in range(rng.randint(3, 6)))
+            await client.call.sendDTMF(call_id, tones, 60, 50)
+            sent += tones
+        heard = await platform.wait_endpoint_digits(session, len(sent), timeout=30)
+        correct = sum(1 for a, b in zip(sent, heard, strict=False) if a == b)
+        result[mode] = {"digits_sent": len(sent), "digits_heard": len(heard), "digits_correct": correct,
+                        "accuracy": round(correct / len(sent), 4),
+                        "detected_as": platform.endpoint_calls(session)[0]["dtmfMode"]}
+        await client.call.end(call_id)
+    await client.aclose()
+    result["target_accuracy"] = 1.0
+    return result
+
+
+async def main(calls: int, seconds: float, rounds: int, dtmf_sequences: int) -> dict[str, Any]:
     async with Platform() as platform:
         setup = await measure_setup(platform, rounds)
         single = await measure_cpu(platform, 1, seconds)
         concurrent = await measure_cpu(platform, calls, seconds)
+        dtmf = await measure_dtmf(platform, dtmf_sequences)
     return {
         "machine": {"cpus": os.cpu_count(), "python": py_platform.python_version(),
                     "platform": py_platform.platform()},
         "setup": setup,
         "media_cpu_one_call": single,
         "concurrent_calls": concurrent,
+        "dtmf": dtmf,
     }
 
 
@@ -211,8 +242,9 @@ def run() -> None:
     parser.add_argument("--calls", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--rounds", type=int, default=10)
+    parser.add_argument("--dtmf-sequences", type=int, default=100)
     args = parser.parse_args()
-    result = asyncio.run(main(args.calls, args.seconds, args.rounds))
+    result = asyncio.run(main(args.calls, args.seconds, args.rounds, args.dtmf_sequences))
     OUT.parent.mkdir(parents=True, exist_ok=True)
     existing = json.loads(OUT.read_text()) if OUT.exists() else {}
     existing.update(result)
