@@ -38,6 +38,7 @@ STEP_MODULES = [
     "kandy_testing.steps.platform",
     "kandy_testing.steps.calls",
     "kandy_testing.steps.midcall",
+    "kandy_testing.steps.media",
     "kandy_testing.steps.cpaas_features",
 ]
 

@@ -30,7 +30,8 @@ INBOX_CHUNKS = 10
 class Participant:
     leg: Leg
     peer: Peer | None = None
-    inbox: deque[np.ndarray] = field(default_factory=lambda: deque(maxlen=INBOX_CHUNKS))
+    # what this participant is to hear, per speaker: every speaker's chunks reach every listener
+    inbox: dict[str, deque[np.ndarray]] = field(default_factory=dict)
     pending: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
     output: MediaStreamTrack | None = None
@@ -59,9 +60,10 @@ class MixTrack(MediaStreamTrack):
         if wait > 0:
             await asyncio.sleep(wait)
         mixed = np.zeros(AUDIO_SAMPLES, dtype=np.int32)
-        for leg_id, participant in self._conference.participants.items():
-            if leg_id != self._listener and participant.inbox:
-                mixed += participant.inbox.popleft()
+        listener = self._conference.participants.get(self._listener)
+        for queue in (listener.inbox.values() if listener is not None else ()):
+            if queue:
+                mixed += queue.popleft()
         frame = av.AudioFrame.from_ndarray(np.clip(mixed, -32768, 32767).astype(np.int16).reshape(1, -1),
                                            format="s16", layout="mono")
         frame.sample_rate = AUDIO_RATE
@@ -110,7 +112,11 @@ class Conference:
             for out in resampler.resample(frame):
                 samples = np.concatenate([participant.pending, out.to_ndarray().reshape(-1).astype(np.int32)])
                 while samples.size >= AUDIO_SAMPLES:
-                    participant.inbox.append(samples[:AUDIO_SAMPLES])
+                    chunk = samples[:AUDIO_SAMPLES]
+                    for listener_id, listener in self.participants.items():
+                        if listener_id != participant.leg.id:
+                            queue = listener.inbox.setdefault(participant.leg.id, deque(maxlen=INBOX_CHUNKS))
+                            queue.append(chunk)
                     samples = samples[AUDIO_SAMPLES:]
                 participant.pending = samples
 
@@ -118,6 +124,8 @@ class Conference:
         participant = self.participants.pop(leg.id, None)
         if participant is None:
             return
+        for other in self.participants.values():
+            other.inbox.pop(leg.id, None)
         for task in participant.tasks:
             task.cancel()
         if participant.output is not None:

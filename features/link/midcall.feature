@@ -114,3 +114,18 @@ Feature: Link mid-call control
     Then Bob receives a new remote video track
     When Alice removes her video from the call
     Then Bob is told the remote video track ended
+
+  Scenario: replaceTrack and getStats on a Link call
+    Given Alice is connected to link
+    And Bob is connected to link
+    When Alice calls Bob with audio
+    And Bob receives the call
+    And Bob answers the call
+    And Bob's call is Connected
+    Then Bob hears Alice's tone
+    When Alice replaces her microphone with the device "mic-alice-2"
+    Then Bob hears a 1200 Hz tone
+    And Alice has the call operations REPLACE_TRACK START, REPLACE_TRACK FINISH
+    When Alice asks for the statistics of her audio track
+    Then Alice receives call statistics showing sent packets
+    And Alice has the call operations GET_STATS START, GET_STATS FINISH

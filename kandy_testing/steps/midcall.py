@@ -312,8 +312,8 @@ def calls_ended(world: World, name: str, first: str, second: str) -> None:
 def hears_both(world: World, name: str, first: str, second: str) -> None:
     container = _container(world, name)
     tones = [world.actor(first).tone, world.actor(second).tone]
-    world.run(container.wait_until(lambda c: any(all(r.level_at(t) > 0.1 for t in tones) for r in c.audio()), 15),
-              20)
+    world.run(container.wait_until(lambda c: any(all(r.level_at(t) > 0.1 for t in tones) for r in c.audio()), 30),
+              35)
 
 
 @then(parsers.parse("{name}'s call becomes {state} again"))
