@@ -45,6 +45,22 @@ bench: $(STAMP)
 	mkdir -p reports/bench
 	for script in bench/*.py; do $(BIN)/python $$script || exit 1; done
 
+## Allure results from two runs (allure-pytest-bdd for features, allure-pytest for the rest: they
+## cannot be loaded together), rendered to one HTML file by the npm allure 3 CLI (no Java).
+report: $(STAMP) node_modules/.bin/allure
+	rm -rf reports/allure-results reports/allure-report
+	status=0; \
+	$(BIN)/pytest -n $(WORKERS) -p no:allure_pytest_bdd -p no:cacheprovider --alluredir=reports/allure-results tests \
+		|| status=$$?; \
+	$(BIN)/pytest -n $(WORKERS) -p no:allure_pytest -p no:cacheprovider --alluredir=reports/allure-results features \
+		|| status=$$?; \
+	npx --no-install allure generate reports/allure-results --config allurerc.mjs && \
+	echo "report: reports/allure-report/index.html" && exit $$status
+
+node_modules/.bin/allure: package.json
+	npm install --no-audit --no-fund
+	touch $@
+
 ## The platform as a standalone server (Ctrl-C to stop).
 serve: $(STAMP)
 	$(BIN)/python -m fake_platform serve --port 8080 --users 3

@@ -134,19 +134,33 @@ def world(bridge: SyncBridge, request: pytest.FixtureRequest) -> Iterator[World]
     scenario_world.close()
 
 
+def _diagnostics(scenario_world: World) -> dict[str, Any]:
+    try:
+        return scenario_world.bridge.call(scenario_world.diagnostics, timeout=5)
+    except Exception as exc:  # diagnostics must never hide the real failure
+        return {"error": f"could not collect diagnostics: {exc}"}
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_bdd_step_error(request: pytest.FixtureRequest, feature: Any, scenario: Any, step: Any,
+                          step_func: Any, step_func_args: Any, exception: Exception) -> None:
+    """A failing Gherkin step carries the platform journal excerpt and the SDK logs (Allure)."""
+    scenario_world: World | None = getattr(request.node, "kandy_world", None)
+    if scenario_world is not None:
+        diagnostics = _diagnostics(scenario_world)
+        request.node.kandy_diagnostics = diagnostics
+        _attach_to_allure(diagnostics)
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> Iterator[None]:
     outcome = yield
     report = outcome.get_result()
     scenario_world: World | None = getattr(item, "kandy_world", None)
     if report.when == "call" and report.failed and scenario_world is not None:
-        try:
-            diagnostics = scenario_world.bridge.call(scenario_world.diagnostics, timeout=5)
-        except Exception as exc:  # diagnostics must never hide the real failure
-            diagnostics = {"error": f"could not collect diagnostics: {exc}"}
+        diagnostics = getattr(item, "kandy_diagnostics", None) or _diagnostics(scenario_world)
         text = json.dumps(diagnostics, indent=1, default=repr)
         report.sections.append(("kandy platform journal and SDK logs", text[-20000:]))
-        _attach_to_allure(diagnostics)
 
 
 def _attach_to_allure(diagnostics: dict[str, Any]) -> None:
