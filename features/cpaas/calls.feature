@@ -138,3 +138,10 @@ Feature: CPaaS two-party calls with real media
       | operation |
       | hold      |
       | unhold    |
+
+  Scenario: A call the platform no longer knows is ended by the next audit
+    Given Alice's calls are audited every 0.2 seconds
+    When Alice calls echo@example.com with audio
+    Then Alice's call is Connected
+    When the platform loses Alice's call
+    Then Alice's call is Ended with status code 9909

@@ -82,3 +82,11 @@ Feature: Link and CallMe calls with real media
     Given Carol has a callme client
     When Carol calls echo@example.com anonymously without a from address
     Then Carol receives "call:start" with error code "call:7"
+
+  Scenario: A Link call the platform no longer knows is ended by the next audit
+    Given Alice is connected to link
+    And Alice's calls are audited every 0.2 seconds
+    When Alice calls echo@example.com with audio
+    Then Alice's call is Connected
+    When the platform loses Alice's call
+    Then Alice's call is Ended with status code 9909

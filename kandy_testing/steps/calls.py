@@ -76,7 +76,6 @@ def _address(world: World, who: str) -> str:
 
 
 @when(parsers.re(r"(?P<caller>\w+) calls (?P<callee>[\w@.+-]+) with (?P<kind>audio and video|audio|video)$"))
-@given(parsers.re(r"(?P<caller>\w+) called (?P<callee>[\w@.+-]+) with (?P<kind>audio and video|audio|video)$"))
 def make_call(world: World, caller: str, callee: str, kind: str) -> None:
     actor = world.actor(caller)
     actor.call_id = world.call(actor.client.call.make, _address(world, callee), _media(kind))
@@ -299,6 +298,11 @@ def track_muted(world: World, name: str) -> None:
     for track_id in world.values[f"muted-{name}"]:
         assert world.call(actor.client.media.getTrackById, track_id)["muted"] is True
     world.wait_event(name, "media:muted")
+
+
+@given(parsers.parse("{name}'s calls are audited every {seconds:g} seconds"))
+def audit_interval(world: World, name: str, seconds: float) -> None:
+    world.call(world.actor(name).client.updateConfig, {"runtime": {"callAuditInterval": seconds}})
 
 
 # -- platform side -----------------------------------------------------------------------------

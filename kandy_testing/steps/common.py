@@ -56,7 +56,6 @@ def signs_in(world: World, name: str) -> None:
 
 
 @when(parsers.parse("{name} destroys her client"))
-@when(parsers.parse("{name} destroys his client"))
 def destroys(world: World, name: str) -> None:
     world.run(world.actor(name).client.aclose())
 
