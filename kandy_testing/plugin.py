@@ -5,7 +5,9 @@ Async tests (pytest-asyncio):
 * ``platform``: a fresh in-process :class:`~fake_platform.Platform` per test on 127.0.0.1;
   ``@pytest.mark.platform(tls=True, seed=7)`` passes options;
 * ``make_cpaas`` / ``make_link``: factories of SDK clients bound to that platform (signed in,
-  optionally subscribed), destroyed after the test.
+  optionally subscribed), destroyed after the test; ``make_user`` makes platform users;
+* ``wall_clock``: frozen wall time you can move (token expiry); ``@pytest.mark.looptime`` (from
+  looptime) runs a test on virtual loop time (keepalives, reconnects, timers).
 
 Gherkin scenarios (pytest-bdd, synchronous steps):
 
@@ -61,6 +63,27 @@ async def platform(request: pytest.FixtureRequest) -> AsyncIterator[Platform]:
 
 
 ClientFactory = Callable[..., Awaitable[Any]]
+
+
+@pytest.fixture
+async def make_user(platform: Platform) -> ClientFactory:
+    """``await make_user(first_name=..., password=...)`` -> a Faker-made platform user."""
+
+    async def factory(**fields: Any) -> User:
+        return await platform.users.create(**fields)
+
+    return factory
+
+
+@pytest.fixture
+def wall_clock() -> Iterator[Any]:
+    """Frozen wall-clock time (freezegun, asyncio-safe): ``wall_clock.tick(seconds)`` or
+    ``wall_clock.move_to(datetime)``. Token expiry and timestamps follow it; loop timers and media
+    do not (use ``@pytest.mark.looptime`` for virtual loop time)."""
+    from freezegun import freeze_time
+
+    with freeze_time(real_asyncio=True) as frozen:
+        yield frozen
 
 
 @pytest.fixture
