@@ -130,7 +130,8 @@ class UserDirectory:
         return None
 
     def all(self) -> list[User]:
-        return list(self.users.values())
+        """People (project identities of the client_credentials grant are left out)."""
+        return [u for u in self.users.values() if u.kind == "user"]
 
 
 class TokenIssuer:

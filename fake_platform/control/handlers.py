@@ -16,7 +16,7 @@ MAX_USERS_PER_REQUEST = 1000
 
 async def health(request: web.Request) -> web.Response:
     state = state_of(request)
-    return json_response({"status": "ok", "users": len(state.users.users), "channels": len(state.hub.channels)})
+    return json_response({"status": "ok", "users": len(state.users.all()), "channels": len(state.hub.channels)})
 
 
 async def reset(request: web.Request) -> web.Response:
