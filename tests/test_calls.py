@@ -194,3 +194,20 @@ async def test_teardown_stops_tracks_and_closes_the_peer(make_cpaas) -> None:
     assert all(client.media.getTrackById(t) is None for t in local)
     ended = client.recorder.of("call:trackEnded", lambda p: p["callId"] == call_id)
     assert {p["trackId"] for p in ended} >= set(local)
+
+
+async def test_every_sdp_passes_the_handlers_before_each_set_and_send(make_cpaas) -> None:
+    seen: list[tuple[str, str, str]] = []
+
+    def recorder(new: Sdp, info: dict, original: Sdp) -> Sdp:
+        assert set(info) == {"type", "endpoint", "callId", "step"}
+        seen.append((info["type"], info["endpoint"], info["step"]))
+        return new
+
+    caller = await make_cpaas(services=["call"], runtime={"codecs": ["PCMU"]}, call={"sdpHandlers": [recorder]})
+    call_id = caller.call.make("echo@example.com", {"audio": True})
+    await caller.recorder.wait("call:stateChange", lambda p: caller.call.getById(call_id)["state"] == "Connected")
+    await caller.call.hold(call_id)
+    assert seen[:3] == [("offer", "local", "set"), ("offer", "local", "send"), ("answer", "remote", "set")]
+    assert seen[3:] == [("offer", "local", "set"), ("offer", "local", "send"), ("answer", "remote", "set")]
+    await caller.call.end(call_id)

@@ -140,3 +140,13 @@ Feature: CPaaS mid-call control
     And Alice hears both Bob's and Carol's tones
     And Bob hears both Alice's and Carol's tones
     And Carol hears both Alice's and Bob's tones
+
+  Scenario: A failed hold finishes its operation with the platform's error and the call stays connected
+    When Alice calls Bob with audio
+    And Bob receives the call
+    And Bob answers the call
+    And Alice's call is Connected
+    And the platform answers "PUT" on "/update$" with status 500 once
+    And Alice holds the call
+    Then Alice's HOLD operation finishes with an error
+    And Alice's call stays Connected

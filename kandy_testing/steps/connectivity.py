@@ -267,6 +267,7 @@ def refuse_upgrades(world: World, name: str, seconds: int) -> None:
 
 
 @given(parsers.parse('the platform answers "{method}" on "{path}" with status {status:d} once'))
+@when(parsers.parse('the platform answers "{method}" on "{path}" with status {status:d} once'))
 def http_error_once(world: World, method: str, path: str, status: int) -> None:
     assert world.platform is not None
     world.call(world.platform.faults.add, "http_error", count=1, match={"method": method, "path": path},

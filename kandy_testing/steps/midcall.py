@@ -331,3 +331,9 @@ def link_ready_with(world: World, name: str, config: str) -> None:
     actor = world.create_client(name, "link", config=parse_value(config))
     assert actor.user is not None
     world.call(actor.client.connect, {"username": actor.user.user_id, "password": actor.user.password})
+
+
+@then(parsers.parse("{name}'s {operation} operation finishes with an error"))
+def operation_failed(world: World, name: str, operation: str) -> None:
+    finished = _finished(world, name, operation)
+    assert "error" in finished and finished["error"].code, finished
