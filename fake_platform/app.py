@@ -11,6 +11,7 @@ from .control import routes as control_routes
 from .http import MIDDLEWARES, STATE_KEY
 from .link import routes as link_routes
 from .presence import routes as presence_routes
+from .push import routes as push_routes
 from .state import PlatformState
 from .turn import routes as turn_routes
 
@@ -22,6 +23,7 @@ SERVICES = [
     ("turn", turn_routes.ROUTES),
     ("link", link_routes.ROUTES),
     ("calls", call_routes.ROUTES),
+    ("push", push_routes.ROUTES),
     ("control", control_routes.ROUTES),
 ]
 

@@ -20,6 +20,7 @@ from .core.ids import SeededRandom
 from .core.journal import Journal
 from .link.models import LinkSubscriptions
 from .presence.models import PresenceService
+from .push.models import PushService
 from .turn.models import TurnService
 
 DEFAULT_REALM = "realm-test"
@@ -59,6 +60,8 @@ class PlatformState:
         self.presence = PresenceService(self.cpaas_channels, self.ids)
         self.link = LinkSubscriptions(self.hub, self.users, self.turn, self.ids, self.clock)
         self.default_realm = self.link.realms.add(self.config.realm, self.ids.hex(32))
+        self.push = PushService(self.ids, self.clock, self.journal)
+        self.link.relays.append(self.push.relay)
         self.calls = CallService(self)
 
     async def reset(self, seed: int | None = None) -> None:
@@ -82,4 +85,5 @@ class PlatformState:
             "endpoints": self.calls.endpoints.describe(),
             "faults": self.faults.list(),
             "realms": [r.to_dict() for r in self.link.realms.realms.values()],
+            "pushRegistrations": [r.to_dict() for r in self.push.registrations.values()],
         }

@@ -76,12 +76,24 @@ class NotificationRouter:
         self.filters: list[Callable[[str | None, dict[str, Any], str], bool]] = []
         self.dropped = 0
         self.duplicates = 0
+        # Told when a handler fails on an accepted notification: (channel, exception).
+        self.on_error: Callable[[str, BaseException], None] | None = None
 
     def on(self, kind: str, handler: Handler) -> None:
         self._handlers.setdefault(kind, []).append(handler)
 
     def process(self, frame: dict[str, Any], channel: str = WEBSOCKET) -> bool:
         """Process one notification; returns True when it was accepted (not gated or repeated)."""
+        return self.receive(frame, channel)
+
+    def set_enabled(self, channel: str, enabled: bool) -> bool:
+        """Open or close a channel's gate; True when that changed it."""
+        changed = self.enabled.get(channel) != enabled
+        self.enabled[channel] = enabled
+        return changed
+
+    def receive(self, frame: dict[str, Any], channel: str) -> bool:
+        """What ``process`` does, without a product's checks of app-supplied input (socket frames)."""
         channel = channel.upper()
         if not self.enabled.get(channel, False):
             self.dropped += 1
@@ -131,6 +143,8 @@ class NotificationRouter:
                 raise
             except Exception as exc:
                 self._log.error(f"handler for {kind} notification raised {type(exc).__name__}: {exc}")
+                if self.on_error is not None:
+                    self.on_error(channel, exc)
 
     async def drain(self, timeout: float = 5.0) -> None:
         """Wait until every accepted notification has been handled (tests, teardown)."""

@@ -2,7 +2,7 @@
 
 from aiohttp import web
 
-from . import handlers
+from . import handlers, push
 
 _C = "/_platform"
 
@@ -31,4 +31,8 @@ ROUTES = [
     web.get(_C + "/calls", handlers.calls),
     web.post(_C + "/calls/{session}/forget", handlers.forget_call),
     web.get(_C + "/endpoints", handlers.endpoints),
+    web.get(_C + "/push/outbox", push.outbox),
+    web.delete(_C + "/push/outbox", push.clear_outbox),
+    web.get(_C + "/push/registrations", push.registrations),
+    web.post(_C + "/push/expire", push.expire),
 ]

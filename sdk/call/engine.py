@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from ..errors import BasicError, Codes, as_basic_error
 from ..media import sdp as sdp_tools
 from ..media.handlers import run_pipeline
+from ..media.ice import IceSettings
 from ..media.peer import Peer, ice_servers
 from ..media.store import Track
 from . import model
@@ -153,7 +154,8 @@ class CallEngine:
             runtime = config.get("runtime", {})
             call.peer = Peer(servers=servers, host_addresses=runtime.get("hostAddresses"),
                              preferred_codecs=runtime.get("codecs"),
-                             on_track=lambda track, transceiver: self._remote_track(call, track))
+                             on_track=lambda track, transceiver: self._remote_track(call, track),
+                             ice_settings=IceSettings.from_config(config["call"]))
         return call.peer
 
     def add_local_media(self, call: Call, media: Mapping[str, Any]) -> list[Track]:

@@ -27,6 +27,7 @@ from aiortc import (
 )
 
 from ..errors import BasicError, Codes
+from . import ice
 from .sdp import Sdp
 
 _HOST_ADDRESSES: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar("host_addresses", default=None)
@@ -68,10 +69,13 @@ class Peer:
     """The RTCPeerConnection of one call."""
 
     def __init__(self, *, servers: list[RTCIceServer], host_addresses: list[str] | None,
-                 preferred_codecs: list[str] | None, on_track: Callable[[Any, RTCRtpTransceiver], None]) -> None:
+                 preferred_codecs: list[str] | None, on_track: Callable[[Any, RTCRtpTransceiver], None],
+                 ice_settings: ice.IceSettings | None = None) -> None:
         self.pc = RTCPeerConnection(RTCConfiguration(iceServers=servers))
         self.servers = servers
         self._host_addresses = host_addresses
+        self._ice_settings = ice_settings
+        self.last_gathering: dict[str, Any] = {}  # how the last candidate collection ended (sdk.media.ice)
         self._preferred = [c.lower() for c in preferred_codecs] if preferred_codecs else None
         self._on_track = on_track
         self.pc.on("track", self._track)
@@ -136,12 +140,17 @@ class Peer:
 
     async def _set_local(self, description: RTCSessionDescription) -> None:
         token = _HOST_ADDRESSES.set(self._host_addresses)
+        gathering = ice.Gathering(self._ice_settings) if self._ice_settings is not None else None
+        ice_token = ice.CURRENT.set(gathering)
         try:
             await self.pc.setLocalDescription(description)
         except (ValueError, AttributeError) as exc:
             raise BasicError(Codes.CALL_MEDIA, f"The local {description.type} could not be applied: {exc}") from exc
         finally:
+            ice.CURRENT.reset(ice_token)
             _HOST_ADDRESSES.reset(token)
+        if gathering is not None and gathering.outcome:
+            self.last_gathering = gathering.outcome
 
     def _narrow_codecs(self, answer_sdp: str) -> bool:
         """Make aiortc send only codecs the final answer still lists.
