@@ -37,6 +37,7 @@ STEP_MODULES = [
     "kandy_testing.steps.connectivity",
     "kandy_testing.steps.platform",
     "kandy_testing.steps.calls",
+    "kandy_testing.steps.push",
 ]
 
 
