@@ -26,11 +26,11 @@ def silent_stun() -> Iterator[str]:
 
 async def _offer(stun: str, settings: IceSettings | None) -> tuple[Peer, float, str]:
     peer = Peer(servers=[RTCIceServer(urls=stun)], host_addresses=["127.0.0.1"], preferred_codecs=None,
-                on_track=lambda *_: None, ice_settings=settings)
+                on_track=lambda *_: None)
     peer.pc.addTransceiver("audio")
     loop = asyncio.get_running_loop()
     started = loop.time()
-    sdp = await peer.create_offer(lambda text: text)
+    sdp = await peer.create_offer(lambda text: text, ice=settings)
     elapsed = loop.time() - started
     await peer.close()
     return peer, elapsed, sdp
@@ -66,10 +66,9 @@ async def test_a_check_that_raises_counts_as_not_yet(silent_stun: str) -> None:
 
 
 async def test_without_servers_gathering_completes_at_once() -> None:
-    peer = Peer(servers=[], host_addresses=["127.0.0.1"], preferred_codecs=None, on_track=lambda *_: None,
-                ice_settings=IceSettings(max_timeout=3.0, delay=1.0))
+    peer = Peer(servers=[], host_addresses=["127.0.0.1"], preferred_codecs=None, on_track=lambda *_: None)
     peer.pc.addTransceiver("audio")
-    await peer.create_offer(lambda text: text)
+    await peer.create_offer(lambda text: text, ice=IceSettings(max_timeout=3.0, delay=1.0))
     await peer.close()
     assert peer.last_gathering["reason"] == "complete"
 
@@ -84,3 +83,12 @@ def test_settings_come_from_the_link_call_config() -> None:
     # CPaaS documents no ICE timing keys: aiortc's own bounds apply.
     assert IceSettings.from_config(sdk.cpaas.create({"logs": {"logLevel": "silent"}}).config["call"]) is None
     assert has_relay([{"type": "relay"}]) and not has_relay([{"type": "host"}])
+
+
+async def test_a_link_call_honours_the_ice_timing_keys(make_link: Any, silent_stun: str) -> None:
+    client = await make_link(call={"iceServers": [{"urls": silent_stun}], "maxIceTimeout": 300,
+                                   "iceCollectionDelay": 100})
+    call_id = client.call.makeAnonymous("echo@example.com", {}, {"from": "carol@example.com"})
+    await client.recorder.wait("call:stateChange", lambda p: client.call.getById(call_id)["state"] == "Connected")
+    gathering = client.call.engine.get(call_id).peer.last_gathering
+    assert gathering["reason"] == "timeout" and 250 <= gathering["ms"] < 1500, gathering

@@ -154,8 +154,7 @@ class CallEngine:
             runtime = config.get("runtime", {})
             call.peer = Peer(servers=servers, host_addresses=runtime.get("hostAddresses"),
                              preferred_codecs=runtime.get("codecs"),
-                             on_track=lambda track, transceiver: self._remote_track(call, track),
-                             ice_settings=IceSettings.from_config(config["call"]))
+                             on_track=lambda track, transceiver: self._remote_track(call, track))
         return call.peer
 
     def add_local_media(self, call: Call, media: Mapping[str, Any]) -> list[Track]:
@@ -189,13 +188,18 @@ class CallEngine:
 
     async def local_offer(self, call: Call) -> str:
         peer = self.ensure_peer(call)
-        await peer.create_offer(self.pipeline(call, "offer", "local", "set"))
+        await peer.create_offer(self.pipeline(call, "offer", "local", "set"), ice=self.ice_settings)
         return self.pipeline(call, "offer", "local", "send")(peer.pc.localDescription.sdp)
 
     async def local_answer(self, call: Call) -> str:
         peer = self.ensure_peer(call)
-        await peer.create_answer(self.pipeline(call, "answer", "local", "set"))
+        await peer.create_answer(self.pipeline(call, "answer", "local", "set"), ice=self.ice_settings)
         return self.pipeline(call, "answer", "local", "send")(peer.pc.localDescription.sdp)
+
+    @property
+    def ice_settings(self) -> IceSettings | None:
+        """How long candidate collection may take (Link ``call.maxIceTimeout`` & co, read each time)."""
+        return IceSettings.from_config(self.client.config["call"])
 
     async def teardown(self, call: Call) -> None:
         """Stop tracks first, then close the peer connection (bounded), then forget the media."""
