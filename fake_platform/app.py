@@ -22,8 +22,8 @@ SERVICES = [
     ("presence", presence_routes.ROUTES),
     ("turn", turn_routes.ROUTES),
     ("link", link_routes.ROUTES),
-    ("calls", call_routes.ROUTES),
     ("push", push_routes.ROUTES),
+    ("calls", call_routes.ROUTES),
     ("control", control_routes.ROUTES),
 ]
 

@@ -79,11 +79,11 @@ class PlatformState:
             "channels": [c.to_dict() for c in self.hub.channels.values()],
             "cpaasSubscriptions": [s.to_dict() for s in self.cpaas_channels.subscriptions.values()],
             "linkSubscriptions": [s.to_dict() for s in self.link.subscriptions.values()],
+            "pushRegistrations": [r.to_dict() for r in self.push.registrations.values()],
             "presenceLists": [{"id": p.id, "owner": p.owner, "contacts": p.contacts}
                               for p in self.presence.lists.values()],
             "calls": self.calls.dump(),
             "endpoints": self.calls.endpoints.describe(),
             "faults": self.faults.list(),
             "realms": [r.to_dict() for r in self.link.realms.realms.values()],
-            "pushRegistrations": [r.to_dict() for r in self.push.registrations.values()],
         }
