@@ -21,21 +21,22 @@ def _probe(event_id: str, event_type: str = "probe") -> dict[str, Any]:
 
 
 async def test_register_and_unregister_send_the_documented_requests(platform: Platform, make_link: Any) -> None:
-    bob = await make_link(connect=True)
+    user = await platform.users.create()
+    bob = await make_link(user, connect=True)
     apple = await bob.notification.registerApplePush(APPLE)
     android = await bob.notification.registerAndroidPush(ANDROID)
-    assert apple.startswith(f"/rest/version/1/user/{bob.user.user_id}/push/apple/devices/")
-    assert android.startswith(f"/rest/version/1/user/{bob.user.user_id}/push/google/devices/")
+    assert apple.startswith(f"/rest/version/1/user/{user.user_id}/push/apple/devices/")
+    assert android.startswith(f"/rest/version/1/user/{user.user_id}/push/google/devices/")
     posts = platform.journal(kind="http", method="POST", path="/push/")
     assert [e["path"].endswith("/devices/") for e in posts] == [True, True]
     assert posts[0]["body"] == {"bundleID": "com.example.app", "service": ["call"], "clientCorrelator": "dev-1",
                                 "realm": "r1", "isProduction": True, "voipDeviceToken": "voip-1"}
     assert posts[1]["body"] == {"bundleID": "com.example.app", "service": ["call", "IM"], "clientCorrelator": "d2",
                                 "deviceToken": "fcm-1"}  # no isProduction for Android
-    assert len(platform.push.registrations(bob.user.user_id)) == 2
+    assert len(platform.push.registrations(user.user_id)) == 2
     assert await bob.notification.unregisterApplePush(apple) is None
     assert await bob.notifications.unregisterAndroidPush(android) is None  # LINK-02: the plural spelling
-    assert platform.push.registrations(bob.user.user_id) == []
+    assert platform.push.registrations(user.user_id) == []
     with pytest.raises(BasicError) as gone:
         await bob.notification.unregisterApplePush(apple)
     assert gone.value.code == Codes.NOTIF_UNREGISTER_FAILED and "statusCode 47" in gone.value.message
