@@ -149,6 +149,7 @@ class PushService:
         self._clock = clock
         self._journal = journal
         self.registrations: dict[str, PushRegistration] = {}
+        self._by_user: dict[str, dict[str, PushRegistration]] = {}  # every notification asks: keep it cheap
         self.outbox: deque[PushRecord] = deque(maxlen=OUTBOX_LIMIT)
         self.expired_tokens: set[str] = set()
         self._waiters: list[tuple[Callable[[PushRecord], bool], asyncio.Future[PushRecord]]] = []
@@ -185,11 +186,12 @@ class PushService:
             client_correlator=_string(body, "clientCorrelator", required=False),
             realm=_string(body, "realm", required=False), created_at=self._clock.wall())
         # A device registering again (same correlator or same tokens) replaces its registration.
-        for old in [r for r in self.registrations.values() if r.user == user and r.provider == provider and (
+        for old in [r for r in self.of_user(user) if r.provider == provider and (
                 (registration.client_correlator and r.client_correlator == registration.client_correlator)
                 or r.tokens == tokens)]:
-            del self.registrations[old.id]
+            self._remove(old)
         self.registrations[registration.id] = registration
+        self._by_user.setdefault(user, {})[registration.id] = registration
         return registration
 
     def unregister(self, provider: str, user: str, registration_id: str) -> PushRegistration:
@@ -198,10 +200,20 @@ class PushService:
             raise NotFound("Push registration %1 not found", registration_id)
         if registration.user != user:
             raise Forbidden("Push registration %1 belongs to another user", registration_id)
-        return self.registrations.pop(registration_id)
+        self._remove(registration)
+        return registration
+
+    def _remove(self, registration: PushRegistration) -> None:
+        self.registrations.pop(registration.id, None)
+        mine = self._by_user.get(registration.user, {})
+        mine.pop(registration.id, None)
+        if not mine:
+            self._by_user.pop(registration.user, None)
 
     def of_user(self, user: str | None = None) -> list[PushRegistration]:
-        return [r for r in self.registrations.values() if user is None or r.user == user]
+        if user is None:
+            return list(self.registrations.values())
+        return list(self._by_user.get(user, {}).values())
 
     def accepts(self, user: str, service: str) -> bool:
         """Whether ``user`` has a device that takes pushes of ``service``."""
@@ -216,7 +228,7 @@ class PushService:
     def relay(self, user: str, envelope: dict[str, Any], service: str | None = None) -> list[PushRecord]:
         """Push a Link notification envelope sent to ``user`` to the user's registered devices."""
         message = envelope.get("notificationMessage")
-        if not isinstance(message, dict):
+        if user not in self._by_user or not isinstance(message, dict):
             return []
         event_type = message.get("eventType")
         service = service or service_of(event_type)
@@ -237,7 +249,7 @@ class PushService:
         lowered = token.lower()
         if token in self.expired_tokens or lowered.startswith(EXPIRED):
             status, reason = "expired", "Unregistered" if provider == "apns" else "UNREGISTERED"
-            self.registrations.pop(registration.id, None)  # providers report it gone: forget the device
+            self._remove(registration)  # providers report it gone: forget the device
         elif lowered.startswith(UNAVAILABLE):
             status, reason = "failed", "ServiceUnavailable" if provider == "apns" else "UNAVAILABLE"
         record = PushRecord(

@@ -146,7 +146,6 @@ def registration_answer(world: World, name: str, system: str, status: str, code:
     path = f"/push/{'apple' if system == 'Apple' else 'google'}/devices/$"
     entries = world.platform.journal(kind="http", method="POST", path=path, user=_user_id(world, name))
     assert entries and entries[-1]["status"] == int(status), entries
-    assert world.platform is not None
     registrations = world.platform.push.registrations(_user_id(world, name))
     assert not any(r["provider"] == ("apple" if system == "Apple" else "google") for r in registrations)
     # The body of the error answer is what the SDK turned into its BasicError.
