@@ -16,6 +16,7 @@ from .http import MIDDLEWARES, STATE_KEY
 from .link import routes as link_routes
 from .messaging import routes as messaging_routes
 from .presence import routes as presence_routes
+from .push import routes as push_routes
 from .sms import routes as sms_routes
 from .state import PlatformState
 from .turn import routes as turn_routes
@@ -27,6 +28,7 @@ SERVICES = [
     ("presence", presence_routes.ROUTES),
     ("turn", turn_routes.ROUTES),
     ("link", link_routes.ROUTES),
+    ("push", push_routes.ROUTES),
     ("calls", call_routes.ROUTES),
     ("control", control_routes.ROUTES),
     ("messaging", messaging_routes.ROUTES),  # before groups: /group/sessions must match first

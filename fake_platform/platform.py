@@ -68,6 +68,33 @@ class Faults:
         return self._state.faults.list()
 
 
+class Push:
+    """``platform.push``: the emulated APNs / FCM outbox and the push registrations.
+
+    Outbox filters: ``token``, ``user``, ``service``, ``provider`` (``apns``/``fcm``), ``status``
+    (``delivered``/``expired``/``failed``), ``event_type``, ``environment`` (``production``/``sandbox``).
+    """
+
+    def __init__(self, state: PlatformState) -> None:
+        self._state = state
+
+    def outbox(self, **filters: Any) -> list[dict[str, Any]]:
+        return [r.to_dict() for r in self._state.push.query(**filters)]
+
+    async def wait_for(self, timeout: float = 10.0, **filters: Any) -> dict[str, Any]:
+        """The first push matching ``filters`` (already sent, or the next one within ``timeout``)."""
+        return (await self._state.push.wait_for(timeout, **filters)).to_dict()
+
+    def registrations(self, user: str | None = None) -> list[dict[str, Any]]:
+        return [r.to_dict() for r in self._state.push.of_user(user)]
+
+    def expire(self, token: str) -> int:
+        return self._state.push.expire(token)
+
+    def clear(self) -> None:
+        self._state.push.clear()
+
+
 class Platform:
     def __init__(self, *, host: str = "127.0.0.1", port: int = 0, tls: bool = False,
                  config: PlatformConfig | None = None, **config_fields: Any) -> None:
@@ -77,6 +104,7 @@ class Platform:
         self.state = PlatformState(config or PlatformConfig(**config_fields))
         self.users = Users(self.state)
         self.faults = Faults(self.state)
+        self.push = Push(self.state)
         self._runner: web.AppRunner | None = None
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
         self.ca_file: str | None = None

@@ -25,6 +25,7 @@ from .groups.models import GroupService
 from .link.models import LinkSubscriptions
 from .messaging.models import MessagingService
 from .presence.models import PresenceService
+from .push.models import PushService
 from .sms.models import SmsService
 from .turn.models import TurnService
 
@@ -65,6 +66,8 @@ class PlatformState:
         self.presence = PresenceService(self.cpaas_channels, self.ids)
         self.link = LinkSubscriptions(self.hub, self.users, self.turn, self.ids, self.clock)
         self.default_realm = self.link.realms.add(self.config.realm, self.ids.hex(32))
+        self.push = PushService(self.ids, self.clock, self.journal)
+        self.link.relays.append(self.push.relay)
         self.calls = CallService(self)
         self.presence.use_directory(self.users)
         self.files = FileStore(self.ids, self.clock, lambda: self.base_url)
@@ -90,6 +93,7 @@ class PlatformState:
             "channels": [c.to_dict() for c in self.hub.channels.values()],
             "cpaasSubscriptions": [s.to_dict() for s in self.cpaas_channels.subscriptions.values()],
             "linkSubscriptions": [s.to_dict() for s in self.link.subscriptions.values()],
+            "pushRegistrations": [r.to_dict() for r in self.push.registrations.values()],
             "presenceLists": [{"id": p.id, "owner": p.owner, "contacts": p.contacts}
                               for p in self.presence.lists.values()],
             "calls": self.calls.dump(),

@@ -38,6 +38,7 @@ STEP_MODULES = [
     "kandy_testing.steps.sdk_core",
     "kandy_testing.steps.connectivity",
     "kandy_testing.steps.platform",
+    "kandy_testing.steps.push",
     "kandy_testing.steps.calls",
     "kandy_testing.steps.midcall",
     "kandy_testing.steps.media",

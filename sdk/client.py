@@ -33,6 +33,7 @@ class Client(SnakeCaseAliases):
     CONFIG_SCHEMA: ClassVar[Mapping[str, Any]] = {}
     EVENT_TYPES: ClassVar[frozenset[str]] = frozenset()
     EVENT_ALIASES: ClassVar[Mapping[str, str]] = {}
+    ROUTER_CLASS: ClassVar[type[NotificationRouter]] = NotificationRouter
 
     def __init__(self, config: Mapping[str, Any] | None = None, *, clock: Clock | None = None) -> None:
         if config is not None and not isinstance(config, Mapping):
@@ -53,7 +54,7 @@ class Client(SnakeCaseAliases):
         runtime = self._config.get("runtime", {})
         self.http = RestClient(self._log_manager.get("Request"), ssl=runtime.get("ssl"),
                                timeout=runtime.get("requestTimeout", 30))
-        self.notifications = NotificationRouter(
+        self.notifications = self.ROUTER_CLASS(
             self._identify_notification, self._log_manager.get("Notifications"),
             id_cache_length=self._config["notifications"]["idCacheLength"],
             emit=self.emit,

@@ -16,8 +16,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import inspect
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 from .logger import Logger
@@ -28,6 +29,17 @@ Identify = Callable[[dict[str, Any]], tuple[str | None, str | None]]
 
 WEBSOCKET = "WEBSOCKET"
 PUSH = "PUSH"
+# What happened to a notification
+ACCEPTED, DUPLICATE, DISABLED, FILTERED, UNKNOWN = "accepted", "duplicate", "disabled", "filtered", "unknown"
+OUTCOME_HISTORY = 500
+
+
+@dataclass(frozen=True)
+class Outcome:
+    outcome: str  # accepted | duplicate | disabled (channel off) | filtered (configuration) | unknown (shape)
+    kind: str | None
+    event_id: str | None
+    channel: str
 
 
 class IdCache:
@@ -76,31 +88,54 @@ class NotificationRouter:
         self.filters: list[Callable[[str | None, dict[str, Any], str], bool]] = []
         self.dropped = 0
         self.duplicates = 0
+        # Told when a handler fails on an accepted notification: (channel, exception).
+        self.on_error: Callable[[str, BaseException], None] | None = None
+        # What became of the latest notifications, and who wants to know (tests, load metrics).
+        self.outcomes: deque[Outcome] = deque(maxlen=OUTCOME_HISTORY)
+        self.observers: list[Callable[[Outcome], None]] = []
+
+    def _outcome(self, outcome: str, kind: str | None, event_id: str | None, channel: str) -> bool:
+        record = Outcome(outcome, kind, event_id, channel)
+        self.outcomes.append(record)
+        for observer in list(self.observers):
+            observer(record)
+        return outcome == ACCEPTED
 
     def on(self, kind: str, handler: Handler) -> None:
         self._handlers.setdefault(kind, []).append(handler)
 
     def process(self, frame: dict[str, Any], channel: str = WEBSOCKET) -> bool:
         """Process one notification; returns True when it was accepted (not gated or repeated)."""
+        return self.receive(frame, channel)
+
+    def set_enabled(self, channel: str, enabled: bool) -> bool:
+        """Open or close a channel's gate; True when that changed it."""
+        changed = self.enabled.get(channel) != enabled
+        self.enabled[channel] = enabled
+        return changed
+
+    def receive(self, frame: dict[str, Any], channel: str) -> bool:
+        """What ``process`` does, without a product's checks of app-supplied input (socket frames)."""
         channel = channel.upper()
+        kind, event_id = self._identify(frame)
         if not self.enabled.get(channel, False):
             self.dropped += 1
             self._log.debug(f"notification ignored: channel {channel} disabled")
-            return False
-        kind, event_id = self._identify(frame)
+            return self._outcome(DISABLED, kind, event_id, channel)
         if kind is None:
             self._log.warn(f"notification of unknown shape ignored: {str(frame)[:120]}")
             self.dropped += 1
-            return False
+            return self._outcome(UNKNOWN, kind, event_id, channel)
         for allow in self.filters:
             if not allow(kind, frame, channel):
                 self.dropped += 1
                 self._log.debug(f"notification {kind} ignored on channel {channel} by configuration")
-                return False
+                return self._outcome(FILTERED, kind, event_id, channel)
         if self.ids.seen(event_id):
             self.duplicates += 1
             self._log.debug(f"duplicate notification {event_id} dropped")
-            return False
+            return self._outcome(DUPLICATE, kind, event_id, channel)
+        self._outcome(ACCEPTED, kind, event_id, channel)
         if self._received_event:
             self._emit(self._received_event, {"payload": frame, "channel": channel})
         if self._queue is None:
@@ -131,6 +166,8 @@ class NotificationRouter:
                 raise
             except Exception as exc:
                 self._log.error(f"handler for {kind} notification raised {type(exc).__name__}: {exc}")
+                if self.on_error is not None:
+                    self.on_error(channel, exc)
 
     async def drain(self, timeout: float = 5.0) -> None:
         """Wait until every accepted notification has been handled (tests, teardown)."""

@@ -63,19 +63,29 @@ class CpaasLegChannel:
 
 
 class LinkLegChannel:
-    """Notifications for a Link user's or a CallMe caller's leg, on one subscription's channel."""
+    """Notifications for a Link user's or a CallMe caller's leg, on one subscription's channel.
 
-    def __init__(self, link: LinkSubscriptions, subscription_id: str) -> None:
+    Without a subscription (``subscription_id`` None) the leg rings a user known only by push
+    registrations: its notifications go to the user's push devices and to whatever ``call``
+    subscription the user has made since (the app woken by the push connects, then answers).
+    """
+
+    def __init__(self, link: LinkSubscriptions, subscription_id: str | None, *, owner: str | None = None) -> None:
         self._link = link
         self.subscription_id = subscription_id
+        self.owner = owner
 
     def _send(self, leg: Leg, event_type: str, session_params: dict[str, Any] | None = None,
               **extra: Any) -> None:
+        message = {"eventType": event_type, "sessionParams": {"sessionData": leg.id, **(session_params or {})},
+                   **extra}
+        if self.subscription_id is None:
+            if self.owner is not None:
+                self._link.notify_device(self.owner, message, "call")
+            return
         subscription = self._link.subscriptions.get(self.subscription_id)
         if subscription is None:  # the party unsubscribed: nobody to tell
             return
-        message = {"eventType": event_type, "sessionParams": {"sessionData": leg.id, **(session_params or {})},
-                   **extra}
         self._link.notify(subscription, message)
 
     def _remote(self, leg: Leg) -> Leg | None:

@@ -249,6 +249,9 @@ async def link_session_end(request: web.Request) -> web.Response:
 
 async def link_session_get(request: web.Request) -> web.Response:
     leg = _link_leg(request)
+    session = leg.session
+    if leg.state == ENDED and session is not None and session.state == CONNECTED and session.answered is not leg:
+        return _ok(state="ANSWERED")  # answered on another device: the SDK's resync cancels its copy
     if leg.state == ENDED:
         raise NotFound("Session %1 is closed", leg.id)
     label = {INITIATED: "INITIATED", CONNECTED: "ANSWERED"}.get(leg.state, "RINGING")

@@ -1,7 +1,8 @@
 """The call service: the router, its resolvers (endpoints, users) and the caller legs per front door.
 
 A user is rung on every registration that can take calls: each CPaaS notification channel with a
-``call`` subscription and each Link user subscription that includes ``call``. A caller's
+``call`` subscription and each Link user subscription that includes ``call``; a user with no such
+Link subscription but a device registered for ``call`` pushes is rung by push alone. A caller's
 notifications go back on the registration that placed the call (the CPaaS subscription with the
 request's clientCorrelator, the Link user's latest subscription, the CallMe caller's channel).
 """
@@ -48,6 +49,10 @@ class CallService:
                     legs.append(self.router.new_leg(owner=user.user_id, front_door="link", role="callee",
                                                     address=user.user_id, name=user.display_name,
                                                     channel=LinkLegChannel(self._state.link, subscription.id)))
+            if not any(leg.front_door == "link" for leg in legs) and self._state.push.accepts(user.user_id, "call"):
+                legs.append(self.router.new_leg(owner=user.user_id, front_door="link", role="callee",
+                                                address=user.user_id, name=user.display_name,
+                                                channel=LinkLegChannel(self._state.link, None, owner=user.user_id)))
             return legs
 
         return make_legs

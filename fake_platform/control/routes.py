@@ -2,7 +2,7 @@
 
 from aiohttp import web
 
-from . import handlers, messaging
+from . import handlers, messaging, push
 
 _C = "/_platform"
 
@@ -28,6 +28,10 @@ ROUTES = [
     web.get(_C + "/sockets", handlers.sockets),
     web.post(_C + "/sockets/drop", handlers.drop_sockets),
     web.post(_C + "/notify", handlers.notify),
+    web.get(_C + "/push/outbox", push.outbox),
+    web.delete(_C + "/push/outbox", push.clear_outbox),
+    web.get(_C + "/push/registrations", push.registrations),
+    web.post(_C + "/push/expire", push.expire),
     web.get(_C + "/calls", handlers.calls),
     web.post(_C + "/calls/{session}/forget", handlers.forget_call),
     web.get(_C + "/endpoints", handlers.endpoints),

@@ -8,6 +8,7 @@ belongs to an authenticated Link user. Each subscription owns one notification c
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -76,6 +77,8 @@ class LinkSubscriptions:
         self.subscriptions: dict[str, LinkSubscription] = {}
         # Addresses that can be called anonymously besides users (scripted endpoints register here).
         self.callable_addresses: set[str] = set()
+        # Told of every envelope sent to a user: (owner, envelope, service) -> ... (the push service).
+        self.relays: list[Callable[[str, dict[str, Any], str | None], Any]] = []
 
     # -- resolution ----------------------------------------------------------------------------
     def resolve_anonymous_account(self, account: str, realm: str | None) -> str:
@@ -163,14 +166,32 @@ class LinkSubscriptions:
 
     def notify(self, subscription: LinkSubscription, message: dict[str, Any]) -> bool:
         """Publish ``{"notificationMessage": {...}}`` with a fresh ``eventId`` on its channel."""
-        return self._hub.publish(subscription.channel_id, self.envelope(message))
+        envelope = self.envelope(message)
+        if subscription.mode == "user":  # an anonymous subscription's owner is the callee, not the caller
+            self._relay(subscription.owner, envelope, None)
+        return self._hub.publish(subscription.channel_id, envelope)
 
     def notify_owner(self, owner: str, message: dict[str, Any], *, service: str | None = None) -> int:
+        """One envelope (one ``eventId``) to every subscription of ``owner`` and to its push devices."""
+        envelope = self.envelope(message)
+        self._relay(owner, envelope, service)
         delivered = 0
         for subscription in self.of_owner(owner):
             if service is None or service in subscription.services:
-                delivered += bool(self.notify(subscription, message))
+                delivered += bool(self._hub.publish(subscription.channel_id, envelope))
         return delivered
+
+    def notify_device(self, owner: str, message: dict[str, Any], service: str) -> bool:
+        """For a party reached by push only: its newest ``service`` subscription (if it has one by now)
+        and its push devices get the envelope."""
+        envelope = self.envelope(message)
+        self._relay(owner, envelope, service)
+        subs = [s for s in self.of_owner(owner) if s.mode == "user" and service in s.services]
+        return bool(subs) and self._hub.publish(subs[-1].channel_id, envelope)
+
+    def _relay(self, owner: str, envelope: dict[str, Any], service: str | None) -> None:
+        for relay in list(self.relays):
+            relay(owner, envelope, service)
 
     def envelope(self, message: dict[str, Any]) -> dict[str, Any]:
         return {"notificationMessage": {**message, "eventId": self._ids.id("evt")}}

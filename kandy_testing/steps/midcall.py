@@ -326,13 +326,6 @@ def enable_early_media(world: World, name: str) -> None:
     world.call(_client(world, name).updateConfig, {"call": {"earlyMedia": True}})
 
 
-@given(parsers.re(r"(?P<name>\w+) is connected to link with (?P<config>\{.*\})$"))
-def link_ready_with(world: World, name: str, config: str) -> None:
-    actor = world.create_client(name, "link", config=parse_value(config))
-    assert actor.user is not None
-    world.call(actor.client.connect, {"username": actor.user.user_id, "password": actor.user.password})
-
-
 @then(parsers.parse("{name}'s {operation} operation finishes with an error"))
 def operation_failed(world: World, name: str, operation: str) -> None:
     finished = _finished(world, name, operation)

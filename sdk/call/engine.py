@@ -20,6 +20,7 @@ from ..errors import BasicError, Codes, as_basic_error
 from ..media import dtmf
 from ..media import sdp as sdp_tools
 from ..media.handlers import run_pipeline
+from ..media.ice import IceSettings
 from ..media.peer import Peer, ice_servers
 from ..media.store import Track
 from . import model
@@ -216,13 +217,18 @@ class CallEngine:
 
     async def local_offer(self, call: Call) -> str:
         peer = self.ensure_peer(call)
-        await peer.create_offer(self.pipeline(call, "offer", "local", "set"))
+        await peer.create_offer(self.pipeline(call, "offer", "local", "set"), ice=self.ice_settings)
         return self.pipeline(call, "offer", "local", "send")(peer.pc.localDescription.sdp)
 
     async def local_answer(self, call: Call) -> str:
         peer = self.ensure_peer(call)
-        await peer.create_answer(self.pipeline(call, "answer", "local", "set"))
+        await peer.create_answer(self.pipeline(call, "answer", "local", "set"), ice=self.ice_settings)
         return self.pipeline(call, "answer", "local", "send")(peer.pc.localDescription.sdp)
+
+    @property
+    def ice_settings(self) -> IceSettings | None:
+        """How long candidate collection may take (Link ``call.maxIceTimeout`` & co, read each time)."""
+        return IceSettings.from_config(self.client.config["call"])
 
     async def teardown(self, call: Call) -> None:
         """Stop tracks first, then close the peer connection (bounded), then forget the media."""
@@ -363,7 +369,10 @@ class CallEngine:
         assert self.signalling is not None
         loop = asyncio.get_running_loop()
         try:
-            await self.rebuild_peer(call)
+            if not self.client.config["call"].get("mediaBrokerOnly"):
+                # Peer to peer, the new far end brings its own DTLS certificate; behind a media broker
+                # the media address never changes, so the PeerConnection is kept.
+                await self.rebuild_peer(call)
             call.pending_answer = loop.create_future()
             offer = await self.local_offer(call)
             await self.signalling.respond(call, offer)

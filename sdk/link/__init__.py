@@ -18,7 +18,7 @@ from .. import trace
 from ..client import Client
 from ..clock import Clock
 from ..connection import Connection
-from ..errors import BasicError
+from ..errors import BasicError, Codes, as_basic_error
 from ..media.handlers import SdpHandlers
 from ..media.namespace import LinkMedia
 from ..namespace import api
@@ -26,7 +26,9 @@ from ..transport.channel import ChannelEvent
 from ..version import __version__
 from .calls import LinkCall
 from .config import SCHEMA
+from .notification import LinkNotification, LinkNotificationRouter
 from .protocol.rest import LinkRest
+from .resync import resync_calls
 from .session import LinkSession
 
 #: Documented Link events, plus those the protocol notes name for the 4.21 build.
@@ -50,6 +52,9 @@ class LinkClient(Client):
     agent_name: ClassVar[str] = "link-py-sdk"
     CONFIG_SCHEMA: ClassVar[Mapping[str, Any]] = SCHEMA
     EVENT_TYPES: ClassVar[frozenset[str]] = EVENT_TYPES
+    ROUTER_CLASS: ClassVar[type[LinkNotificationRouter]] = LinkNotificationRouter
+
+    notifications: LinkNotificationRouter
 
     def __init__(self, config: Mapping[str, Any] | None = None, *, clock: Clock | None = None) -> None:
         super().__init__(config, clock=clock)
@@ -59,6 +64,9 @@ class LinkClient(Client):
         self.connection: Connection = self._attach("connection", Connection(self))  # type: ignore[assignment]
         self.media: LinkMedia = self._attach("media", LinkMedia(self))  # type: ignore[assignment]
         self.call: LinkCall = self._attach("call", LinkCall(self, self.media))  # type: ignore[assignment]
+        self.notification: LinkNotification = self._attach("notification", LinkNotification(self))  # type: ignore[assignment]
+        self.notifications.on_error = lambda channel, exc: self.emit("notifications:error", {
+            "channel": channel, "error": as_basic_error(exc, code=Codes.NOTIF_INVALID)})
 
     @api
     def getVersion(self) -> str:
@@ -99,6 +107,8 @@ class LinkClient(Client):
 
     def on_websocket_connected(self, event: ChannelEvent) -> None:
         """Called on every (re)connect of the websocket (call resync hooks in here)."""
+        if self.config["call"].get("resyncOnConnect"):
+            self.spawn(resync_calls(self), "call-resync")
 
     async def _teardown(self) -> None:
         if self.session.active:

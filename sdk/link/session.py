@@ -80,13 +80,14 @@ class LinkSession:
             "link", client.config["connectivity"], method="keepAlive",
             check_connectivity=client.connectivity_checking)
         bearer = self.credentials.get("bearerAccessToken")
-        oauth_mode = client.config["connectivity"].get("webSocketOAuthMode", "query")
         channel = NotificationChannel(
-            lambda reconnect: self._protocol.websocket_url(info, reconnect=reconnect, bearer=bearer,
-                                                           oauth_mode=oauth_mode),
+            # webSocketOAuthMode is read at each (re)connect, so updateConfig applies to the next one.
+            lambda reconnect: self._protocol.websocket_url(
+                info, reconnect=reconnect, bearer=bearer,
+                oauth_mode=client.config["connectivity"].get("webSocketOAuthMode", "query")),
             settings,
             session=lambda: client.http.session,
-            on_message=lambda frame: client.notifications.process(frame, WEBSOCKET),
+            on_message=lambda frame: client.notifications.receive(frame, WEBSOCKET),
             log=client.log_for("Connectivity"),
             clock=client.clock,
             ssl=client.http.ssl,
@@ -117,7 +118,7 @@ class LinkSession:
             channel, self._client.channel = self._client.channel, None
             if channel is not None:
                 await channel.close()
-            self._client.notifications.enabled[WEBSOCKET] = False
+            self._client.notifications.websocket_closed()
             try:
                 await self._protocol.unsubscribe(info)
             except BasicError as error:
@@ -150,12 +151,12 @@ class LinkSession:
         client = self._client
         if event.kind in ("connecting", "connected", "lost", "reconnecting", "closed"):
             if event.kind == "connected":
-                client.notifications.enabled[WEBSOCKET] = True
+                client.notifications.websocket_opened()
                 client.on_websocket_connected(event)
             client.emit("ws:change", {"platform": "link", "state": event.kind,
                                       **{k: v for k, v in event.detail.items() if k in ("reason", "reconnect")}})
         elif event.kind == "reconnect_failed":
-            client.notifications.enabled[WEBSOCKET] = False
+            client.notifications.websocket_closed()
             client.emit("ws:change", {"platform": "link", "state": "disconnected"})
             client.emit("subscription:change", {"reason": "LOST_CONNECTION", "subscribed": []})
             client.emit("auth:change", {"reason": "LOST_CONNECTION", "forced": True})

@@ -27,6 +27,8 @@ from aiortc import (
 )
 
 from ..errors import BasicError, Codes
+from .ice import CURRENT as ICE_GATHERING
+from .ice import Gathering, IceSettings
 from .sdp import Sdp
 
 _HOST_ADDRESSES: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar("host_addresses", default=None)
@@ -72,6 +74,7 @@ class Peer:
         self.pc = RTCPeerConnection(RTCConfiguration(iceServers=servers))
         self.servers = servers
         self._host_addresses = host_addresses
+        self.last_gathering: dict[str, Any] = {}  # how the last candidate collection ended (sdk.media.ice)
         self._preferred = [c.lower() for c in preferred_codecs] if preferred_codecs else None
         self._on_track = on_track
         self.pc.on("track", self._track)
@@ -107,19 +110,19 @@ class Peer:
         return self.pc.getTransceivers()
 
     # -- descriptions --------------------------------------------------------------------------
-    async def create_offer(self, pipeline: Callable[[str], str]) -> str:
-        """Offer -> SDP pipeline (step 'set') -> setLocalDescription (ICE gathering); returns the SDP."""
+    async def create_offer(self, pipeline: Callable[[str], str], *, ice: IceSettings | None = None) -> str:
+        """Offer -> SDP pipeline (step 'set') -> setLocalDescription (ICE gathering, bounded by ``ice``)."""
         offer = await self.pc.createOffer()
-        await self._set_local(RTCSessionDescription(pipeline(offer.sdp), "offer"))
+        await self._set_local(RTCSessionDescription(pipeline(offer.sdp), "offer"), ice)
         return self.pc.localDescription.sdp
 
-    async def create_answer(self, pipeline: Callable[[str], str]) -> str:
+    async def create_answer(self, pipeline: Callable[[str], str], *, ice: IceSettings | None = None) -> str:
         answer = await self.pc.createAnswer()
         final = pipeline(answer.sdp)
         if self._narrow_codecs(final):  # handlers removed codecs: answer again with what is left
             answer = await self.pc.createAnswer()
             final = pipeline(answer.sdp)
-        await self._set_local(RTCSessionDescription(final, "answer"))
+        await self._set_local(RTCSessionDescription(final, "answer"), ice)
         return self.pc.localDescription.sdp
 
     async def set_remote(self, sdp: str, kind: str) -> None:
@@ -134,14 +137,19 @@ class Peer:
                 if any(not c.mimeType.endswith("/rtx") for c in kept):
                     transceiver._codecs = kept
 
-    async def _set_local(self, description: RTCSessionDescription) -> None:
+    async def _set_local(self, description: RTCSessionDescription, settings: IceSettings | None = None) -> None:
         token = _HOST_ADDRESSES.set(self._host_addresses)
+        gathering = Gathering(settings) if settings is not None else None
+        ice_token = ICE_GATHERING.set(gathering)
         try:
             await self.pc.setLocalDescription(description)
         except (ValueError, AttributeError) as exc:
             raise BasicError(Codes.CALL_MEDIA, f"The local {description.type} could not be applied: {exc}") from exc
         finally:
+            ICE_GATHERING.reset(ice_token)
             _HOST_ADDRESSES.reset(token)
+        if gathering is not None and gathering.outcome:
+            self.last_gathering = gathering.outcome
 
     def _narrow_codecs(self, answer_sdp: str) -> bool:
         """Make aiortc send only codecs the final answer still lists.

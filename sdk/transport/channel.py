@@ -27,6 +27,7 @@ import json
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 
 import aiohttp
 
@@ -76,6 +77,15 @@ class ChannelSettings:
             ),
             **overrides,
         )
+
+
+def ws_info(url: str | None) -> dict[str, Any]:
+    """The websocket address in parts, as ``getSocketState().wsInfo`` reports it."""
+    if not url:
+        return {"url": url}
+    parts = urlsplit(url)
+    return {"protocol": parts.scheme, "server": parts.hostname, "port": parts.port, "url": url,
+            "params": dict(parse_qsl(parts.query))}
 
 
 def backoff_delays(settings: ChannelSettings) -> Iterator[float]:
@@ -204,7 +214,7 @@ class NotificationChannel:
             "reconnectTimeLimit": int(s.reconnect_time_limit * 1000),
             "autoReconnect": s.auto_reconnect,
             "checkConnectivity": self.connectivity_checking,
-            "wsInfo": {"url": self.url},
+            "wsInfo": ws_info(self.url),
             "lastContact": self.last_contact,
         }
 

@@ -1,0 +1,285 @@
+"""Steps about Link push notifications: registration, the emulated APNs / FCM outbox, process(),
+the websocket switch, de-duplication, and connection outages that lose notifications."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable
+from typing import Any
+
+from pytest_bdd import given, parsers, then, when
+
+from sdk.notifications import Outcome
+
+from ..world import Actor, World
+from .common import names, parse_value
+
+PROVIDERS = {"Apple": "apns", "Android": "fcm"}
+DEFAULT_BUNDLE = "com.example.kandyapp"
+
+
+def _user_id(world: World, name: str) -> str:
+    actor = world.actor(name)
+    assert actor.user is not None, f"{name} has no platform user"
+    return actor.user.user_id
+
+
+def _channel_id(actor: Actor) -> str:
+    info = actor.client.session.info  # type: ignore[attr-defined]
+    assert info is not None, f"{actor.name} has no Link subscription"
+    return str(info.channel_id)
+
+
+def _connect(world: World, actor: Actor) -> None:
+    assert actor.user is not None
+    world.call(actor.client.connect, {"username": actor.user.user_id, "password": actor.user.password})
+
+
+async def _wait_outcome(actor: Actor, predicate: Callable[[Outcome], bool], timeout: float = 10.0) -> Outcome:
+    """The first notification outcome of ``actor``'s router matching ``predicate`` (past or future)."""
+    router = actor.client.notifications
+    changed = asyncio.Event()
+
+    def observer(_outcome: Outcome) -> None:
+        changed.set()
+
+    router.observers.append(observer)
+    try:
+        async with asyncio.timeout(timeout):
+            while True:
+                found = next((o for o in router.outcomes if predicate(o)), None)
+                if found is not None:
+                    return found
+                changed.clear()
+                await changed.wait()
+    except TimeoutError:
+        raise AssertionError(f"{actor.name}: no such notification outcome in {timeout} s; "
+                             f"seen {list(router.outcomes)[-10:]}") from None
+    finally:
+        router.observers.remove(observer)
+
+
+# -- clients -----------------------------------------------------------------------------------
+@given(parsers.re(r"(?P<name>\w+) is connected to link with (?P<config>\{.*\})$"))
+def link_ready_with(world: World, name: str, config: str) -> None:
+    _connect(world, world.create_client(name, "link", config=parse_value(config)))
+
+
+@given(parsers.re(r"(?P<device>\w+) is another link device of (?P<owner>\w+)(?: with (?P<config>\{.*\}))?$"))
+def second_device(world: World, device: str, owner: str, config: str | None) -> None:
+    world.users[device] = world.user(owner)  # same platform user, its own client and tone
+    _connect(world, world.create_client(device, "link", config=parse_value(config) if config else None))
+
+
+@when(parsers.parse("{name} disconnects"))
+def disconnects(world: World, name: str) -> None:
+    world.call(world.actor(name).client.disconnect)
+
+
+@when(parsers.parse("{name} connects again"))
+def connects_again(world: World, name: str) -> None:
+    _connect(world, world.actor(name))
+
+
+# -- registration ------------------------------------------------------------------------------
+def _register(world: World, name: str, system: str, token: str, services: str | None, env: str | None) -> None:
+    actor = world.actor(name)
+    wanted = names(services) if services else ["call"]
+    params: dict[str, Any] = {"services": wanted, "bundleId": DEFAULT_BUNDLE, "clientCorrelator": f"{name}-{system}",
+                              "realm": "kandy-test"}
+    if system == "Apple":
+        if "call" in wanted:
+            params["voipDeviceToken"] = token
+        if any(s != "call" for s in wanted):
+            params["standardDeviceToken"] = f"{token}-standard" if "call" in wanted else token
+        params["isProduction"] = env != "sandbox"
+        register = actor.client.notification.registerApplePush  # type: ignore[attr-defined]
+    else:
+        params["deviceToken"] = token
+        register = actor.client.notification.registerAndroidPush  # type: ignore[attr-defined]
+    world.values[f"push-registration-{name}-{system}"] = world.attempt(register, params)
+
+
+_REGISTER = (r"(?P<name>\w+) (?P<tries>tries to register|registers) for (?P<system>Apple|Android) push with "
+             r"(?:VoIP )?token \"(?P<token>[^\"]+)\"(?: for \"(?P<services>[^\"]+)\")?"
+             r"(?: in (?P<env>production|sandbox))?$")
+
+
+@given(parsers.re(_REGISTER))
+@when(parsers.re(_REGISTER))
+def register(world: World, name: str, tries: str, system: str, token: str, services: str | None,
+             env: str | None) -> None:
+    _register(world, name, system, token, services, env)
+    if tries == "registers":
+        assert world.last_error is None, world.last_error
+        registration = world.values[f"push-registration-{name}-{system}"]
+        assert isinstance(registration, str) and f"/push/{'apple' if system == 'Apple' else 'google'}/devices/" \
+            in registration, registration
+
+
+@when(parsers.re(r"(?P<name>\w+) unregisters from (?P<system>Apple|Android) push$"))
+def unregister(world: World, name: str, system: str) -> None:
+    client = world.actor(name).client
+    registration = world.values[f"push-registration-{name}-{system}"]
+    fn = client.notification.unregisterApplePush if system == "Apple" \
+        else client.notification.unregisterAndroidPush  # type: ignore[attr-defined]
+    assert world.call(fn, registration) is None
+
+
+@then(parsers.re(r"the platform has (?P<count>no|\d+) push registrations? for (?P<name>\w+)$"))
+def registrations_for(world: World, count: str, name: str) -> None:
+    assert world.platform is not None
+    found = world.platform.push.registrations(_user_id(world, name))
+    assert len(found) == (0 if count == "no" else int(count)), found
+
+
+@then(parsers.parse('the BasicError message mentions "{text}"'))
+def error_mentions(world: World, text: str) -> None:
+    assert world.last_error is not None and text in str(world.last_error), world.last_error
+
+
+@then(parsers.re(r"the platform answered (?P<name>\w+)'s (?P<system>Apple|Android) registration with status "
+                 r"(?P<status>\d+) and statusCode (?P<code>\d+)$"))
+def registration_answer(world: World, name: str, system: str, status: str, code: str) -> None:
+    assert world.platform is not None
+    path = f"/push/{'apple' if system == 'Apple' else 'google'}/devices/$"
+    entries = world.platform.journal(kind="http", method="POST", path=path, user=_user_id(world, name))
+    assert entries and entries[-1]["status"] == int(status), entries
+    registrations = world.platform.push.registrations(_user_id(world, name))
+    assert not any(r["provider"] == ("apple" if system == "Apple" else "google") for r in registrations)
+    # The body of the error answer is what the SDK turned into its BasicError.
+    assert f"statusCode {code}" in str(world.last_error), world.last_error
+
+
+# -- the outbox --------------------------------------------------------------------------------
+def _incoming_push(world: World, **filters: Any) -> dict[str, Any]:
+    assert world.platform is not None
+    pushes = world.platform.push.outbox(event_type="call", **filters)
+    record = pushes[-1] if pushes else world.run(world.platform.push.wait_for(10, event_type="call", **filters))
+    world.values["incoming-event"] = record["notification"]["notificationMessage"]["eventId"]
+    return record
+
+
+@then(parsers.re(r"the push outbox has the incoming call for \"(?P<token>[^\"]+)\" via (?P<provider>apns|fcm)"
+                 r"(?: (?P<env>production|sandbox))?$"))
+def outbox_has_call(world: World, token: str, provider: str, env: str | None) -> None:
+    record = _incoming_push(world, token=token)
+    assert record["provider"] == provider and record["status"] == "delivered", record
+    assert record["pushType"] == ("voip" if provider == "apns" else "data"), record
+    assert record["environment"] == (env or "production"), record
+    assert record["bundleId"] == DEFAULT_BUNDLE, record
+
+
+@then(parsers.re(r"the push for \"(?P<token>[^\"]+)\" is (?P<status>delivered|expired|failed)$"))
+def push_status(world: World, token: str, status: str) -> None:
+    assert world.platform is not None
+    record = world.run(world.platform.push.wait_for(10, token=token))
+    assert record["status"] == status, record
+
+
+@then(parsers.parse('no push was sent to "{token}"'))
+def no_push(world: World, token: str) -> None:
+    assert world.platform is not None
+    assert world.platform.push.outbox(token=token) == []
+
+
+@when(parsers.re(r"(?P<name>\w+) hands the (?P<system>Apple|Android) push of the incoming call to process\(\)$"))
+def hand_to_process(world: World, name: str, system: str) -> None:
+    record = _incoming_push(world, user=_user_id(world, name), provider=PROVIDERS[system])
+    request = record["request"]
+    if system == "Apple":  # the PushKit payload is the dictionary itself
+        payload = request
+    else:  # FCM data values are strings: the app parses the JSON first
+        payload = {"notificationMessage": json.loads(request["message"]["data"]["notificationMessage"])}
+    world.call(world.actor(name).client.notification.process, payload)  # type: ignore[attr-defined]
+
+
+# -- channels and de-duplication ---------------------------------------------------------------
+@when(parsers.re(r"(?P<name>\w+) turns websocket notifications (?P<state>on|off)$"))
+@given(parsers.re(r"(?P<name>\w+) turns websocket notifications (?P<state>on|off)$"))
+def websocket_switch(world: World, name: str, state: str) -> None:
+    world.values[f"switch-mark-{name}"] = world.actor(name).recorder.mark
+    world.call(world.actor(name).client.notification.enableWebsocket, state == "on")  # type: ignore[attr-defined]
+
+
+@then(parsers.re(r"(?P<name>\w+) is told the websocket channel is (?P<state>on|off)$"))
+def told_channel(world: World, name: str, state: str) -> None:
+    world.wait_event(name, "notifications:change",
+                     lambda p: p["channel"] == "WEBSOCKET" and p["enabled"] is (state == "on"),
+                     since=world.values.get(f"switch-mark-{name}", 0))
+
+
+@then(parsers.re(r"(?P<name>\w+)'s copy of the incoming call through (?P<channel>PUSH|WEBSOCKET) is "
+                 r"(?P<how>dropped as a duplicate|ignored by configuration|ignored)$"))
+def copy_dropped(world: World, name: str, channel: str, how: str) -> None:
+    outcome = {"dropped as a duplicate": "duplicate", "ignored by configuration": "filtered",
+               "ignored": "disabled"}[how]
+    if "incoming-event" not in world.values:
+        _incoming_push(world, user=_user_id(world, name))
+    event_id = world.values["incoming-event"]
+    world.run(_wait_outcome(world.actor(name), lambda o: o.event_id == event_id and o.channel == channel
+                            and o.outcome == outcome))
+
+
+@then(parsers.parse("{name} received the incoming call once"))
+def received_once(world: World, name: str) -> None:
+    actor = world.actor(name)
+    event_id = world.values["incoming-event"]
+    accepted = [o for o in actor.client.notifications.outcomes if o.event_id == event_id and o.outcome == "accepted"]
+    assert len(accepted) == 1, list(actor.client.notifications.outcomes)
+    assert len(actor.recorder.of("call:receive")) == 1, actor.recorder.of("call:receive")
+
+
+@then(parsers.parse("{name} has no call"))
+def has_no_call(world: World, name: str) -> None:
+    assert world.call(world.actor(name).client.call.getAll) == []
+
+
+@then(parsers.parse("a notification sent to {name} on the websocket is ignored"))
+def websocket_ignored(world: World, name: str) -> None:
+    assert world.platform is not None
+    actor = world.actor(name)
+    kind = f"probe-{actor.recorder.mark}"  # an event type of its own, to find its fate
+    delivered = world.call(world.platform.state.link.notify_owner, _user_id(world, name), {"eventType": kind})
+    assert delivered >= 1
+    world.run(_wait_outcome(actor, lambda o: o.kind == kind and o.channel == "WEBSOCKET" and o.outcome == "disabled"))
+    assert actor.recorder.find("notification:received",
+                               lambda p: p["payload"]["notificationMessage"]["eventType"] == kind) is None
+
+
+@given(parsers.parse("the platform delays notifications to {name} by {ms:d} ms"))
+def delay_notifications(world: World, name: str, ms: int) -> None:
+    assert world.platform is not None
+    world.call(world.platform.faults.add, "delay_notifications", duration=30, ms=ms,
+               match={"channel": _channel_id(world.actor(name))})
+
+
+# -- outages -----------------------------------------------------------------------------------
+@when(parsers.re(r"(?P<name>\w+)'s connection is cut for (?P<seconds>[\d.]+) seconds?, losing the notifications "
+                 r"meanwhile$"))
+def cut_connection(world: World, name: str, seconds: str) -> None:
+    """Upgrades refused and notifications dropped on ``name``'s channel, then its socket dropped."""
+    assert world.platform is not None
+    actor = world.actor(name)
+    channel = _channel_id(actor)
+    for kind in ("refuse_upgrades", "drop_notifications"):
+        world.call(world.platform.faults.add, kind, duration=float(seconds), match={"channel": channel})
+    world.values["drop_mark"] = actor.recorder.mark
+    world.values["drop_seq"] = world.platform.state.journal.last_seq
+    dropped = world.run(world.platform.drop_sockets(channel=channel))
+    assert dropped == 1, dropped
+
+
+@then(parsers.parse('the platform received no "{method}" on "{path}" from {name}'))
+def platform_received_nothing(world: World, method: str, path: str, name: str) -> None:
+    assert world.platform is not None
+    entries = world.platform.journal(kind="http", method=method, path=path, user=_user_id(world, name))
+    assert entries == [], entries
+
+
+@then(parsers.parse('the platform answered {name}\'s "{method}" on "{path}" with status {status:d}'))
+def platform_answered(world: World, name: str, method: str, path: str, status: int) -> None:
+    assert world.platform is not None
+    entries = world.platform.journal(kind="http", method=method, path=path, user=_user_id(world, name))
+    assert entries and all(e["status"] == status for e in entries), entries
