@@ -30,7 +30,7 @@ test: $(STAMP)
 	rm -rf reports/coverage && mkdir -p reports/coverage
 	KANDY_API_TRACE=$(CURDIR)/reports/coverage/trace $(BIN)/pytest -n $(WORKERS) $(PYTEST_FLAGS) tests features
 	cd examples/customer_app && $(CURDIR)/$(BIN)/pytest -q $(PYTEST_FLAGS)
-	$(BIN)/python -m kandy_testing.coverage --traces reports/coverage --out reports/coverage/coverage.json
+	$(BIN)/python -m kandy_testing.coverage --traces reports/coverage --suite features --gate --out reports/coverage/coverage.json
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -73,3 +73,5 @@ Feature: Link push notifications: registration, the emulated APNs / FCM outbox, 
     Then Bob receives the call from Alice
     And the push for "fcm-bob-3" is delivered
     And no push was sent to "voip-bob-3"
+    When Bob unregisters from Android push
+    Then the platform has no push registration for Bob
