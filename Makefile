@@ -41,10 +41,11 @@ unit: $(STAMP)
 features: $(STAMP)
 	$(BIN)/pytest -n $(WORKERS) $(PYTEST_FLAGS) features
 
-## Every benchmark under bench/ (each writes its figures to reports/bench/).
+## Every benchmark under bench/ (each writes its figures to reports/bench/), then their plots.
 bench: $(STAMP)
 	mkdir -p reports/bench
-	for script in bench/*.py; do $(BIN)/python $$script || exit 1; done
+	for script in $(filter-out bench/plot.py,$(wildcard bench/*.py)); do $(BIN)/python $$script || exit 1; done
+	$(BIN)/python bench/plot.py
 
 ## Allure results from two runs (allure-pytest-bdd for features, allure-pytest for the rest: they
 ## cannot be loaded together), rendered to one HTML file by the npm allure 3 CLI (no Java).
