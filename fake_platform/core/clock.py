@@ -1,20 +1,12 @@
-"""The platform's clock: loop time for timers and fault windows, wall time for tokens and stamps."""
+"""The platform's clock: loop time for timers and fault windows, wall time for tokens and stamps.
+
+The same injectable source as the SDK's, so virtual loop time and frozen wall time move both.
+"""
 
 from __future__ import annotations
 
-import asyncio
-import time
+from sdk.clock import Clock
 
 
-class PlatformClock:
-    def monotonic(self) -> float:
-        try:
-            return asyncio.get_running_loop().time()
-        except RuntimeError:
-            return time.monotonic()
-
-    def wall(self) -> float:
-        return time.time()
-
-    def wall_ms(self) -> int:
-        return int(self.wall() * 1000)
+class PlatformClock(Clock):
+    """The clock the platform's services share (one per :class:`PlatformState`)."""

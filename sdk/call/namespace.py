@@ -79,6 +79,29 @@ class CallNamespace(Namespace):
 
     # -- documented ----------------------------------------------------------------------------
     @api
+    def make(self, destination: str, media: Mapping[str, Any] | None = None,
+             options: Mapping[str, Any] | None = None) -> str:
+        """Starts an outgoing call to a UserID or a PhoneNumber (Link: as the connected user);
+        returns the call's ID."""
+        return self._make(destination, media, options)
+
+    @api
+    def answer(self, callId: str, media: Mapping[str, Any] | None = None,
+               options: Mapping[str, Any] | None = None) -> asyncio.Task[Any]:
+        """Answers an incoming call in the Ringing state."""
+        return self._answer(callId, media, options)
+
+    @api
+    def reject(self, callId: str) -> asyncio.Task[Any]:
+        """Rejects an incoming call in the Ringing state; the caller is told."""
+        return self._reject(callId)
+
+    @api
+    def ignore(self, callId: str) -> asyncio.Task[Any]:
+        """Ignores an incoming call in the Ringing state; the caller is not told."""
+        return self._ignore(callId)
+
+    @api
     def getAll(self) -> list[dict[str, Any]]:
         """The CallObjects of every call of this session."""
         return [call.to_object() for call in self.engine.calls.values()]

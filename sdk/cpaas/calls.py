@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from ..call import model
@@ -30,28 +29,6 @@ class CpaasCall(CallNamespace):
     def _before_make(self, options: Any) -> None:
         if not self._client.auth.access_token:
             raise BasicError(Codes.AUTH_NOT_CONNECTED, "Cannot make a call before setTokens()")
-
-    @api
-    def make(self, destination: str, media: Mapping[str, Any] | None = None,
-             options: Mapping[str, Any] | None = None) -> str:
-        """Starts an outgoing call to a UserID or a PhoneNumber; returns the call's ID."""
-        return self._make(destination, media, options)
-
-    @api
-    def answer(self, callId: str, media: Mapping[str, Any] | None = None,
-               options: Mapping[str, Any] | None = None) -> asyncio.Task[Any]:
-        """Answers an incoming call in the Ringing state."""
-        return self._answer(callId, media, options)
-
-    @api
-    def reject(self, callId: str) -> asyncio.Task[Any]:
-        """Rejects an incoming call in the Ringing state; the caller is told."""
-        return self._reject(callId)
-
-    @api
-    def ignore(self, callId: str) -> asyncio.Task[Any]:
-        """Ignores an incoming call in the Ringing state; the caller is not told."""
-        return self._ignore(callId)
 
     # -- transfer and join ---------------------------------------------------------------------
     def _both_held(self, callId: str, otherCallId: str, what: str) -> tuple[Call, Call]:

@@ -126,28 +126,6 @@ class LinkCall(CallNamespace):
         if call.direction == "outgoing" and info is not None:
             call.from_address = normalize(info.account)
 
-    @api
-    def make(self, destination: str, media: Mapping[str, Any] | None = None,
-             options: Mapping[str, Any] | None = None) -> str:
-        """Starts an outgoing call as the connected Link user; returns the call's ID."""
-        return self._make(destination, media, options)
-
-    @api
-    def answer(self, callId: str, media: Mapping[str, Any] | None = None,
-               options: Mapping[str, Any] | None = None) -> asyncio.Task[Any]:
-        """Answers an incoming call in the Ringing state."""
-        return self._answer(callId, media, options)
-
-    @api
-    def reject(self, callId: str) -> asyncio.Task[Any]:
-        """Rejects an incoming call in the Ringing state; the caller is told."""
-        return self._reject(callId)
-
-    @api
-    def ignore(self, callId: str) -> asyncio.Task[Any]:
-        """Ignores an incoming call in the Ringing state; the caller is not told."""
-        return self._ignore(callId)
-
     # -- Link-only call APIs -------------------------------------------------------------------
     @api
     def startVideo(self, callId: str, videoOptions: Mapping[str, Any] | None = None,
