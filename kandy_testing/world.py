@@ -19,12 +19,13 @@ from fake_platform import Platform
 from fake_platform.auth.models import User
 from sdk.bridge import SyncBridge
 from sdk.client import Client
-from sdk.logger import LogEntry
+from sdk.logger import LogEntry, levels
 
 from .recorder import EventRecorder
 
 T = TypeVar("T")
 DEFAULT_TIMEOUT = 10.0
+NO_PLATFORM = "no platform yet: start the scenario (or its Background) with 'Given the platform is running'"
 # Each actor's emulated microphone plays its own tone, so a test can tell who is heard.
 TONES = [440, 660, 880, 550, 770, 990]
 COLOURS = [(200, 30, 30), (30, 30, 200), (30, 160, 30), (200, 200, 30), (160, 30, 160), (30, 160, 160)]
@@ -81,7 +82,7 @@ class World:
 
     def user(self, name: str) -> User:
         if name not in self.users:
-            assert self.platform is not None, "no platform: use 'Given the platform is running'"
+            assert self.platform is not None, NO_PLATFORM
             self.users[name] = self.run(self.platform.users.create(first_name=name))
         return self.users[name]
 
@@ -94,7 +95,7 @@ class World:
     def create_client(self, name: str, product: str, config: dict[str, Any] | None = None, *,
                       with_user: bool = True, raw_config: dict[str, Any] | None = None) -> Actor:
         """Create ``name``'s client of ``product`` on the loop thread, recording events and logs."""
-        assert self.platform is not None
+        assert self.platform is not None, NO_PLATFORM
         user = self.user(name) if with_user else None
         logs: list[LogEntry] = []
         index = len(self.actors) % len(TONES)
@@ -112,7 +113,11 @@ class World:
             merged["runtime"] = {**runtime, **merged.get("runtime", {})}
             full = self.platform.sdk_config(user, product=product, **merged)
         full.setdefault("logs", {})
-        full["logs"] = {**full["logs"], "handler": full["logs"].get("handler") or logs.append}
+        # Scenario clients log everything to the actor (attached to the report when a step fails),
+        # unless the scenario configures logging itself.
+        chosen = raw_config is not None or "logLevel" in (config or {}).get("logs", {})
+        level = {} if chosen else {"logLevel": levels.DEBUG}
+        full["logs"] = {**full["logs"], **level, "handler": full["logs"].get("handler") or logs.append}
         module = sdk.cpaas if product == "cpaas" else sdk.link
 
         async def build() -> Actor:
@@ -127,7 +132,8 @@ class World:
     def sign_in(self, name: str) -> None:
         """CPaaS: tokens from the real token endpoint, given to setTokens."""
         actor = self.actor(name)
-        assert self.platform is not None and actor.user is not None
+        assert self.platform is not None, NO_PLATFORM
+        assert actor.user is not None, f"{actor.name} has no platform user"
         tokens = self.run(self.platform.tokens_for(actor.user, sdk_form=True))
         self.call(actor.client.setTokens, tokens)
 
