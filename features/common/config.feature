@@ -37,7 +37,7 @@ Feature: SDK configuration
     When Alice updates the configuration with {"connectivity": {"pingInterval": 12000}}
     Then the configuration value "connectivity.pingInterval" is 12000
     And the configuration value "connectivity.reconnectDelay" is 5000
-    And the configuration value "logs.logLevel" is "info"
+    And the configuration value "connectivity.maxMissedPings" is 3
 
     Examples:
       | product |
