@@ -30,7 +30,8 @@ class SeededRandom:
         return "".join(self.random.choice(alphabet) for _ in range(length))
 
     def hex(self, length: int = 16) -> str:
-        return "".join(self.random.choice("0123456789abcdef") for _ in range(length))
+        # One draw per id, not one per character: ids are made for every notification.
+        return format(self.random.getrandbits(4 * length), f"0{length}x")
 
     def counter(self, name: str) -> int:
         value = self._counters.get(name, 0) + 1
