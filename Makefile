@@ -40,6 +40,21 @@ unit: $(STAMP)
 features: $(STAMP)
 	$(BIN)/pytest -n $(WORKERS) $(PYTEST_FLAGS) features
 
+## Load test (Locust, headless): the default scenario (200 CPaaS and Link users, storms, a keepalive
+## blackout, refused reconnects, latency) against a standalone platform. Writes reports/load/
+## (Locust CSV and HTML, reconnects.png, checks.json) and fails when a check fails.
+load: $(STAMP)
+	$(BIN)/python -m load.run --scenario default --out reports/load
+
+## The same with Locust distributed: a master and two worker processes on this machine.
+.PHONY: load-distributed
+load-distributed: $(STAMP)
+	$(BIN)/python -m load.run --scenario default --workers 2 --out reports/load-distributed
+
+## Every benchmark script under bench/ (not timed tests); each writes reports/bench/<name>.json.
+bench: $(STAMP)
+	@set -e; for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script; done
+
 ## The platform as a standalone server (Ctrl-C to stop).
 serve: $(STAMP)
 	$(BIN)/python -m fake_platform serve --port 8080 --users 3

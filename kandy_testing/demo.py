@@ -12,6 +12,7 @@ import argparse
 import asyncio
 import sys
 import time
+
 import sdk.cpaas
 import sdk.link
 from fake_platform import Platform

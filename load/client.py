@@ -184,6 +184,8 @@ class LoadClient:
         if kind == "connecting":
             self._connecting_at = event.at
         elif kind == "connected":
+            # Each socket's pinger counts missed pings from its own start (channel._ping_loop).
+            self._last_ok_sent = event.at
             if detail.get("reconnect"):
                 self._socket_up(event.at)
             elif self._connecting_at is not None:

@@ -150,9 +150,10 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.out).resolve()
     clean(out)
     scenario = scenarios.get(args.scenario)
+    started = time.monotonic()
     platform = None if args.platform_url else start_platform(out / "platform.log", *shlex.split(args.platform_args))
     host = args.platform_url or (platform.url if platform else "")
-    started = time.monotonic()
+    phases = {"platform up": time.monotonic() - started}
     try:
         commands = locust_commands(args, host, out)
         with running(commands) as processes:
@@ -162,13 +163,17 @@ def run(args: argparse.Namespace) -> int:
             except subprocess.TimeoutExpired:
                 print(f"locust did not finish within {limit:.0f} s; stopping it", file=sys.stderr)
                 code = -1
+            phases["locust done"] = time.monotonic() - started
             for worker in processes[1:]:
                 with contextlib.suppress(subprocess.TimeoutExpired):
                     worker.wait(15)
+            phases["workers done"] = time.monotonic() - started
     finally:
         if platform is not None:
             platform.stop()
-    print(f"locust exited with {code} after {time.monotonic() - started:.1f} s; reports in {out}")
+    phases["platform stopped"] = time.monotonic() - started
+    print(f"locust exited with {code}; reports in {out}; "
+          + ", ".join(f"{k} at {v:.1f} s" for k, v in phases.items()))
     print((commands[0][1]).read_text(encoding="utf-8")[-6000:])
     if code != 0:
         return 2

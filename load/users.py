@@ -32,12 +32,10 @@ from .client import PROBES, ClientSettings, LoadClient
 from .control import AsyncControlPlane, ControlPlane
 from .metrics import FINAL, SampleLog, SampleSink
 
-# The SDK and aiohttp (imported by load.client) and aiortc (which the SDK's call code will need)
-# must be imported here, in the main greenlet: importing them first inside the loop thread of a
-# gevent-patched process fails (notes/harness-anchors.md §2.3: ifaddr -> ldconfig subprocess ->
-# gevent's child watchers are only available on the default loop).
-with contextlib.suppress(ImportError):
-    import aiortc  # noqa: F401
+# The SDK and aiohttp are imported (by load.client) here, in the main greenlet: importing them
+# first inside the loop thread of a gevent-patched process can fail (notes/harness-anchors.md §2.3:
+# ifaddr -> ldconfig subprocess -> gevent's child watchers). Call tasks, once the SDK has calls,
+# must import aiortc here too, for the same reason.
 
 log = logging.getLogger("kandy.load")
 DRAIN_EVERY = 0.2  # seconds
