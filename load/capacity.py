@@ -13,7 +13,7 @@ when the next keepalive is due counts as missed, as in the SDK.
 
 Commands (one JSON object per line): ``{"target": n}`` opens sockets until n are up and answers
 ``{"connected", "failed"}``; ``{"measure": s}`` answers keepalive figures over the next s seconds;
-``{"quit": true}`` closes everything.
+``{"pause": true|false}`` stops or resumes the keepalives; ``{"quit": true}`` closes everything.
 """
 
 from __future__ import annotations
@@ -196,6 +196,7 @@ class Fleet:
         self.failed = 0
         self._users: list[tuple[str, str]] = []
         self._session: aiohttp.ClientSession | None = None
+        self.paused = False  # paused: no keepalives, so another server can be measured alone
 
     async def grow(self, target: int) -> dict[str, int]:
         missing = target - len(self.connections)
@@ -259,7 +260,11 @@ class Fleet:
             due = self._due
             while due and due[0][0] <= now:
                 when, index = heapq.heappop(due)
-                self.connections[index].ping(now)
+                conn = self.connections[index]
+                if self.paused:
+                    conn.sent_at = None
+                else:
+                    conn.ping(now)
                 heapq.heappush(due, (when + self.interval, index))
             await asyncio.sleep(0.005)
 
@@ -298,6 +303,9 @@ async def run_client(url: str, kind: str, interval: float) -> None:
                 reply: dict[str, Any] = await fleet.grow(int(command["target"]))
             elif "measure" in command:
                 reply = await fleet.measure(float(command["measure"]))
+            elif "pause" in command:
+                fleet.paused = bool(command["pause"])
+                reply = {"paused": fleet.paused}
             else:
                 break
             print(json.dumps(reply), flush=True)

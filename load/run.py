@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import IO
 
 from . import scenarios
+from .capacity import raise_fd_limit
 
 ROOT = Path(__file__).resolve().parent.parent
 LOCUSTFILE = ROOT / "load" / "locustfile.py"
@@ -42,7 +43,7 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _env() -> dict[str, str]:
+def subprocess_env() -> dict[str, str]:
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p)
     env["PYTHONUNBUFFERED"] = "1"
@@ -72,7 +73,7 @@ def start_platform(log_path: Path, *extra: str) -> StandalonePlatform:
     """``python -m fake_platform serve --port 0``; its address is read from the JSON it prints."""
     log = log_path.open("w", encoding="utf-8")
     process = subprocess.Popen([sys.executable, "-m", "fake_platform", "serve", "--port", "0", *extra],
-                               stdout=subprocess.PIPE, stderr=log, text=True, cwd=ROOT, env=_env())
+                               stdout=subprocess.PIPE, stderr=log, text=True, cwd=ROOT, env=subprocess_env())
     assert process.stdout is not None
     deadline = time.monotonic() + PLATFORM_START_TIMEOUT
     text = ""
@@ -137,7 +138,7 @@ def running(commands: list[tuple[list[str], Path]]) -> Iterator[list[subprocess.
             log = log_path.open("w", encoding="utf-8")
             logs.append(log)
             processes.append(subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, text=True,
-                                              cwd=ROOT, env=_env()))
+                                              cwd=ROOT, env=subprocess_env()))
         yield processes
     finally:
         for process in processes:
@@ -210,6 +211,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 def main(argv: list[str] | None = None) -> int:
+    raise_fd_limit()  # inherited by every process started here: one descriptor per channel
     return run(parse(argv))
 
 

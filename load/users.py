@@ -65,6 +65,10 @@ def _add_options(parser: Any) -> None:
                         help="connectivity.reconnectLimit (0 = never give up)")
     parser.add_argument("--kandy-probe", default="notify", choices=PROBES, env_var="KANDY_LOAD_PROBE",
                         help="what proves a reconnect usable: a notification round trip or a keepalive ack")
+    parser.add_argument("--kandy-ramp", default="100,200", env_var="KANDY_LOAD_RAMP",
+                        help="RampShape (locustfile_ramp.py): comma list of user counts, one per stage")
+    parser.add_argument("--kandy-stage-seconds", type=float, default=20, env_var="KANDY_LOAD_STAGE_SECONDS",
+                        help="RampShape: how long each stage holds its user count")
     parser.add_argument("--kandy-optional-tasks", default="", env_var="KANDY_LOAD_OPTIONAL_TASKS",
                         help=f"comma list of optional tasks ({', '.join(OPTIONAL_TASKS)}); off by default")
 

@@ -28,4 +28,5 @@ ROUTES = [
     web.get(_C + "/sockets", handlers.sockets),
     web.post(_C + "/sockets/drop", handlers.drop_sockets),
     web.post(_C + "/notify", handlers.notify),
+    web.post(_C + "/notify/batch", handlers.notify_batch),
 ]
