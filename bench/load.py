@@ -360,7 +360,7 @@ def part_c(quick: bool, out: Path, workers: int) -> dict[str, Any]:
     run_dir = out / (f"load-storm-{workers}w" if workers else "load-storm")
     quiet = wait_quiet()
     code = run_main(["--scenario", "storm", "--users", str(users), "--spawn-rate", "100", "--workers", str(workers),
-                     "--out", str(run_dir), "--platform-args=--no-journal", "--no-plot"])
+                     "--out", str(run_dir), "--no-plot"])
     timeline = scenarios.read_timeline(run_dir)
     storm = next((e for e in timeline if e["kind"] == "storm"), None)
     settings = next((e["settings"] for e in timeline if e["kind"] == "start"), {})

@@ -204,7 +204,9 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--out", default="reports/load")
     parser.add_argument("--locustfile", default=str(LOCUSTFILE))
     parser.add_argument("--platform-url", default=None, help="use a running platform instead of starting one")
-    parser.add_argument("--platform-args", default="", help="extra `fake_platform serve` arguments, one string")
+    parser.add_argument("--platform-args", default="--no-journal",
+                        help="`fake_platform serve` arguments, one string (default: no journal, it costs CPU per "
+                             "keepalive; pass '' to keep it for debugging)")
     parser.add_argument("--no-plot", action="store_true")
     parser.add_argument("--no-checks", action="store_true")
     return parser.parse_args(argv)
