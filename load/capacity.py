@@ -109,6 +109,7 @@ class WsConnection(asyncio.Protocol):
         self.transport: asyncio.Transport | None = None
         self.sent_at: float | None = None
         self.alive = False
+        self.retired = False  # closed on purpose to shrink the fleet: never pinged again
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
@@ -162,6 +163,8 @@ class WsConnection(asyncio.Protocol):
             self.sent_at = None
 
     def ping(self, now: float) -> None:
+        if self.retired:
+            return
         if self.sent_at is not None:  # the previous keepalive was never answered
             self._stats.missed += 1
         if self.transport is not None and self.alive:
@@ -174,7 +177,7 @@ class WsConnection(asyncio.Protocol):
             self.transport.close()
 
     def connection_lost(self, exc: Exception | None) -> None:
-        if self.alive:
+        if self.alive and not self.retired:
             self._stats.closed += 1
         self.alive = False
         if not self._opened.done():
@@ -199,12 +202,17 @@ class Fleet:
         self.paused = False  # paused: no keepalives, so another server can be measured alone
 
     async def grow(self, target: int) -> dict[str, int]:
-        missing = target - len(self.connections)
+        """Open (or retire) sockets until ``target`` are in use."""
+        active = [c for c in self.connections if not c.retired]
+        for conn in active[target:]:
+            conn.retired = True
+            conn.close()
+        missing = target - len(active)
         if missing > 0:
             paths = await self._paths(missing)
             gate = asyncio.Semaphore(OPEN_CONCURRENCY)
             await asyncio.gather(*(self._open(path, gate) for path in paths))
-        return {"connected": sum(c.alive for c in self.connections), "failed": self.failed}
+        return {"connected": sum(c.alive and not c.retired for c in self.connections), "failed": self.failed}
 
     async def _open(self, path: str, gate: asyncio.Semaphore) -> None:
         async with gate:
@@ -227,6 +235,7 @@ class Fleet:
     async def _paths(self, count: int) -> list[str]:
         if self.kind == "echo":
             return ["/ws"] * count
+        # Platform channels are made for the sockets opened so far, retired ones included.
         session = self._session = self._session or aiohttp.ClientSession(
             connector=aiohttp.TCPConnector(limit=REST_CONCURRENCY))
         gate = asyncio.Semaphore(REST_CONCURRENCY)
@@ -279,9 +288,10 @@ class Fleet:
         def pct(q: float) -> float | None:
             return round(rtts[min(len(rtts) - 1, int(q / 100 * len(rtts)))] * 1000, 3) if rtts else None
 
-        return {"sent": s.sent, "acked": s.acked, "missed": s.missed, "closed": s.closed,
-                "alive": sum(c.alive for c in self.connections), "rtt_p50_ms": pct(50), "rtt_p95_ms": pct(95),
-                "rtt_p99_ms": pct(99), "cpu": round((time.process_time() - cpu0) / (time.monotonic() - t0), 3)}
+        alive = sum(c.alive and not c.retired for c in self.connections)
+        return {"sent": s.sent, "acked": s.acked, "missed": s.missed, "closed": s.closed, "alive": alive,
+                "rtt_p50_ms": pct(50), "rtt_p95_ms": pct(95), "rtt_p99_ms": pct(99),
+                "cpu": round((time.process_time() - cpu0) / (time.monotonic() - t0), 3)}
 
     async def close(self) -> None:
         for conn in self.connections:
