@@ -41,6 +41,17 @@ unit: $(STAMP)
 features: $(STAMP)
 	$(BIN)/pytest -n $(WORKERS) $(PYTEST_FLAGS) features
 
+## Load test (Locust, headless): the default scenario (200 CPaaS and Link users, storms, a keepalive
+## blackout, refused reconnects, latency) against a standalone platform. Writes reports/load/
+## (Locust CSV and HTML, reconnects.png, checks.json) and fails when a check fails.
+load: $(STAMP)
+	$(BIN)/python -m load.run --scenario default --out reports/load
+
+## The same with Locust distributed: a master and two worker processes on this machine.
+.PHONY: load-distributed
+load-distributed: $(STAMP)
+	$(BIN)/python -m load.run --scenario default --workers 2 --out reports/load-distributed
+
 ## Every benchmark under bench/ (each writes its figures to reports/bench/), then their plots.
 bench: $(STAMP)
 	mkdir -p reports/bench

@@ -23,13 +23,15 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--domain", default="example.com")
     serve.add_argument("--users", type=int, default=0, help="create N users at start and print them")
     serve.add_argument("--server-ping-interval", type=float, default=30.0)
+    serve.add_argument("--no-journal", action="store_true",
+                       help="record no requests or frames (load runs: the journal costs CPU per keepalive)")
     args = parser.parse_args(argv)
     return asyncio.run(_serve(args))
 
 
 async def _serve(args: argparse.Namespace) -> int:
     platform = Platform(host=args.host, port=args.port, tls=args.tls, seed=args.seed, domain=args.domain,
-                        server_ping_interval=args.server_ping_interval)
+                        server_ping_interval=args.server_ping_interval, journal=not args.no_journal)
     await platform.start()
     users = [await platform.users.create() for _ in range(args.users)]
     print(json.dumps({

@@ -27,6 +27,9 @@ from .core.faults import Fault
 from .state import PlatformConfig, PlatformState
 
 SHUTDOWN_TIMEOUT = 2.0
+# A storm makes every client reconnect at once: with aiohttp's default backlog of 128 the kernel
+# drops the overflow and those clients wait a full SYN retransmit (1 s) before they even connect.
+LISTEN_BACKLOG = 4096
 _correlators = itertools.count(1)
 
 
@@ -119,7 +122,7 @@ class Platform:
                                      handle_signals=False)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port, ssl_context=self._ssl_context,
-                           reuse_address=True)
+                           reuse_address=True, backlog=LISTEN_BACKLOG)
         await site.start()
         sockets = site._server.sockets if site._server is not None else []
         if sockets:

@@ -40,6 +40,7 @@ class PlatformConfig:
     token_lifetime: int = 3600
     server_ping_interval: float = 30.0
     journal_capacity: int = 20000
+    journal: bool = True  # False for load runs: nothing recorded, nothing to pay per frame
     turn_urls: list[str] = field(default_factory=list)
     realm: str = DEFAULT_REALM
     client_id: str = DEFAULT_CLIENT_ID
@@ -55,6 +56,7 @@ class PlatformState:
     def _build(self, seed: int | None) -> None:
         self.ids = SeededRandom(seed)
         self.journal = Journal(self.clock.wall_ms, self.clock.monotonic, self.config.journal_capacity)
+        self.journal.enabled = self.config.journal
         self.faults = FaultRegistry(self.clock, self.ids)
         self.hub = NotificationHub(clock=self.clock, ids=self.ids, faults=self.faults, journal=self.journal)
         self.users = UserDirectory(self.ids, self.config.domain)

@@ -68,6 +68,9 @@ class SyncBridge:
                 loop: asyncio.AbstractEventLoop = asyncio.SelectorEventLoop(selector_cls())
                 start_thread = monkey.get_original("_thread", "start_new_thread")
                 allocate = monkey.get_original("_thread", "allocate_lock")
+                # The default executor's threads would be gevent greenlets of a hub this thread
+                # never runs: run_in_executor (getaddrinfo for host names, ...) would hang.
+                loop.set_default_executor(_NativeThreadExecutor(start_thread))
             else:
                 loop = (self._loop_factory or asyncio.new_event_loop)()
                 import _thread
@@ -161,6 +164,36 @@ class SyncBridge:
                 raise
             future.cancel()
             raise TimeoutError(f"bridge call did not finish within {timeout} s") from None
+
+
+class _NativeThreadExecutor(concurrent.futures.ThreadPoolExecutor):
+    """Runs each job on a new native thread (gevent's saved original ``start_new_thread``).
+
+    A ThreadPoolExecutor only by type (asyncio insists on one); its pool is never used.
+    """
+
+    def __init__(self, start_thread: Callable[..., Any]) -> None:
+        super().__init__(max_workers=1, thread_name_prefix="sdk-bridge-native")
+        self._start_thread = start_thread
+
+    def submit(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> concurrent.futures.Future[T]:
+        future: concurrent.futures.Future[T] = concurrent.futures.Future()
+
+        def work() -> None:
+            if not future.set_running_or_notify_cancel():
+                return
+            try:
+                result = fn(*args, **kwargs)
+            except BaseException as exc:
+                future.set_exception(exc)
+            else:
+                future.set_result(result)
+
+        self._start_thread(work, ())
+        return future
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        """Nothing to stop: every job has its own thread, which ends with the job."""
 
 
 async def _await(awaitable: Awaitable[T]) -> T:

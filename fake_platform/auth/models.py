@@ -17,6 +17,7 @@ import jwt
 from ..core.errors import Conflict, InvalidInput, NotFound, OAuthError, Unauthorized
 
 ISSUER = "fake-kandy-platform"
+VERIFIED_CACHE = 20000
 
 
 def _slug(text: str) -> str:
@@ -139,6 +140,9 @@ class TokenIssuer:
         self._secret = secret
         self._clock = clock
         self.lifetime = lifetime
+        # Signature checks cost ~0.2 ms each and a reconnect storm repeats them for every socket:
+        # remember tokens whose signature was good (type and expiry are still checked every time).
+        self._verified: dict[str, dict[str, Any]] = {}
 
     def issue(self, user: User, client_id: str, *, lifetime: int | None = None) -> dict[str, Any]:
         now = int(self._clock.wall())
@@ -154,11 +158,17 @@ class TokenIssuer:
     def verify(self, token: str | None, *, kind: str = "access") -> dict[str, Any]:
         if not token:
             raise Unauthorized("Missing access token")
-        try:
-            claims = jwt.decode(token, self._secret, algorithms=["HS256"], issuer=ISSUER,
-                                options={"verify_aud": False, "verify_exp": False, "verify_iat": False})
-        except jwt.InvalidTokenError as exc:
-            raise Unauthorized("Invalid access token: %1", exc) from None
+        claims = self._verified.get(token)
+        if claims is None:
+            try:
+                claims = jwt.decode(token, self._secret, algorithms=["HS256"], issuer=ISSUER,
+                                    options={"verify_aud": False, "verify_exp": False, "verify_iat": False})
+            except jwt.InvalidTokenError as exc:
+                raise Unauthorized("Invalid access token: %1", exc) from None
+            if len(self._verified) >= VERIFIED_CACHE:
+                self._verified.pop(next(iter(self._verified)))
+            self._verified[token] = claims
+        claims = dict(claims)
         if claims.get("typ") != kind:
             raise Unauthorized("Wrong token type %1", claims.get("typ"))
         if claims.get("exp", 0) <= self._clock.wall():

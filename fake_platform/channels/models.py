@@ -38,6 +38,7 @@ class CpaasChannels:
         self._ids = ids
         self._clock = clock
         self.subscriptions: dict[str, ServiceSubscription] = {}
+        self._ids_by_user: dict[str, dict[str, None]] = {}  # notify() looks them up by user (ordered set)
 
     # -- channels ------------------------------------------------------------------------------
     def create_channel(self, user: str, *, lifetime: int | None, role: str | None) -> ChannelEndpoint:
@@ -61,6 +62,7 @@ class CpaasChannels:
         endpoint = self.channel(user, channel_id)
         for sub_id in [s.id for s in self.subscriptions.values() if s.notify_url == endpoint.callback_url]:
             self.subscriptions.pop(sub_id, None)
+            self._ids_by_user.get(user, {}).pop(sub_id, None)
         await self._hub.close_channel(channel_id)
 
     def channels(self, user: str) -> list[ChannelEndpoint]:
@@ -80,6 +82,7 @@ class CpaasChannels:
                                            client_correlator=correlator if isinstance(correlator, str) else None,
                                            created_at=self._clock.wall(), extra=extra)
         self.subscriptions[subscription.id] = subscription
+        self._ids_by_user.setdefault(user, {})[subscription.id] = None
         return subscription
 
     def unsubscribe(self, user: str, service: str, sub_id: str) -> ServiceSubscription:
@@ -88,11 +91,12 @@ class CpaasChannels:
             raise NotFound("Subscription %1 not found", sub_id)
         if subscription.user != user:
             raise Forbidden("Subscription %1 belongs to another user", sub_id)
+        self._ids_by_user.get(user, {}).pop(sub_id, None)
         return self.subscriptions.pop(sub_id)
 
     def subscriptions_of(self, user: str, service: str | None = None) -> list[ServiceSubscription]:
-        return [s for s in self.subscriptions.values()
-                if s.user == user and (service is None or s.service == service)]
+        found = (self.subscriptions.get(sub_id) for sub_id in self._ids_by_user.get(user, {}))
+        return [s for s in found if s is not None and s.user == user and (service is None or s.service == service)]
 
     def is_subscribed(self, user: str, service: str) -> bool:
         return bool(self.subscriptions_of(user, service))

@@ -12,6 +12,7 @@ from ..http import json_response, no_content, read_json, state_of
 from ..link.tokens import make_token
 
 MAX_USERS_PER_REQUEST = 1000
+MAX_NOTIFY_BATCH = 1000
 
 
 async def health(request: web.Request) -> web.Response:
@@ -189,8 +190,20 @@ async def drop_sockets(request: web.Request) -> web.Response:
 
 async def notify(request: web.Request) -> web.Response:
     """Push a raw notification to a user (WireMock's 'HTTP request as trigger')."""
+    return json_response({"delivered": _notify_one(state_of(request), await read_json(request))})
+
+
+async def notify_batch(request: web.Request) -> web.Response:
+    """``{"notifications": [<notify body>, ...]}`` in one request (load runs probe many users at once)."""
+    items = (await read_json(request)).get("notifications")
+    if not isinstance(items, list) or not 1 <= len(items) <= MAX_NOTIFY_BATCH or \
+            not all(isinstance(item, dict) for item in items):
+        raise InvalidInput("notifications must be a list of 1 to %1 notify bodies", MAX_NOTIFY_BATCH)
     state = state_of(request)
-    body = await read_json(request)
+    return json_response({"delivered": [_notify_one(state, item) for item in items]})
+
+
+def _notify_one(state: Any, body: dict[str, Any]) -> int:
     user, frame = body.get("user"), body.get("frame")
     if not isinstance(user, str) or not isinstance(frame, dict) or len(frame) != 1:
         raise InvalidInput("user and a one-key frame object are required")
@@ -201,7 +214,7 @@ async def notify(request: web.Request) -> web.Response:
     else:
         (message,) = frame.values()
         delivered = state.link.notify_owner(user_id, message)
-    return json_response({"delivered": delivered})
+    return delivered
 
 
 async def calls(request: web.Request) -> web.Response:

@@ -38,4 +38,5 @@ ROUTES = [
     web.get(_C + "/endpoints/calls", handlers.endpoint_calls),
     web.post(_C + "/sms/inbound", messaging.inbound_sms),
     web.get(_C + "/sms/outbox", messaging.sms_outbox),
+    web.post(_C + "/notify/batch", handlers.notify_batch),
 ]

@@ -91,6 +91,8 @@ class FaultRegistry:
 
     def check(self, kind: str, **ctx: Any) -> Fault | None:
         """The first live fault of ``kind`` matching ``ctx``; consumes one of its count."""
+        if not self._faults:
+            return None
         now = self._clock.monotonic()
         self._expire(now)
         for fault in self._faults:
@@ -105,6 +107,8 @@ class FaultRegistry:
 
     def active(self, kind: str, **ctx: Any) -> bool:
         """Whether a fault of ``kind`` matches, without consuming it."""
+        if not self._faults:  # every keepalive asks: keep the common case cheap
+            return False
         now = self._clock.monotonic()
         self._expire(now)
         return any(f.kind == kind and f.matches(ctx) for f in self._faults)

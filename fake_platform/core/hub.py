@@ -57,6 +57,7 @@ class NotificationHub:
         self._faults = faults
         self._journal = journal
         self.channels: dict[str, ChannelEndpoint] = {}
+        self._by_user: dict[str, dict[str, ChannelEndpoint]] = {}  # every notify looks channels up by user
         self._delayed: set[asyncio.TimerHandle] = set()
         self.observers: list[Callable[[str, ChannelEndpoint], None]] = []
 
@@ -65,6 +66,7 @@ class NotificationHub:
         endpoint = ChannelEndpoint(id=channel_id or self._ids.id("ch"), user=user, product=product,
                                    created_at=self._clock.wall(), **attrs)
         self.channels[endpoint.id] = endpoint
+        self._by_user.setdefault(user, {})[endpoint.id] = endpoint
         return endpoint
 
     def get(self, channel_id: str) -> ChannelEndpoint:
@@ -75,11 +77,13 @@ class NotificationHub:
 
     async def close_channel(self, channel_id: str, code: int = 1000) -> None:
         endpoint = self.channels.pop(channel_id, None)
+        if endpoint is not None:
+            self._by_user.get(endpoint.user, {}).pop(channel_id, None)
         if endpoint is not None and endpoint.socket is not None:
             await endpoint.socket.close(code)
 
     def channels_of(self, user: str, product: str | None = None) -> list[ChannelEndpoint]:
-        return [c for c in self.channels.values() if c.user == user and (product is None or c.product == product)]
+        return [c for c in self._by_user.get(user, {}).values() if product is None or c.product == product]
 
     # -- sockets -------------------------------------------------------------------------------
     def attach(self, channel_id: str, sink: SocketSink) -> SocketSink | None:

@@ -23,6 +23,8 @@ if TYPE_CHECKING:
     from ..state import PlatformState
 
 WRITE_QUEUE_LIMIT = 10000
+CONN_ACK = {"connAck": {}}
+CONN_ACK_TEXT = json.dumps(CONN_ACK)
 
 
 class WebSocketSink:
@@ -73,6 +75,17 @@ class WebSocketSink:
         if unsent:
             self._state.hub.requeue(self.channel_id, unsent)
 
+    async def send_now(self, text: str, frame: dict[str, Any]) -> None:
+        """Write a reply at once, from the reader: keepalive answers skip the queue and its task hop
+        (the hot path under load); their order relative to queued notifications does not matter."""
+        if self.ws.closed:
+            return
+        try:
+            await self.ws.send_str(text)
+        except (ConnectionError, RuntimeError):
+            return
+        self._state.journal.record("ws-out", user=self._user, channel=self.channel_id, body=frame)
+
     async def close(self, code: int) -> None:
         if code == 1006:  # abnormal closure: no close frame, just drop the transport
             transport = self._request.transport
@@ -110,7 +123,8 @@ async def serve_channel(request: web.Request, endpoint: ChannelEndpoint, state: 
     try:
         async for msg in ws:
             if msg.type == WSMsgType.TEXT:
-                _handle_text(msg.data, sink, endpoint, state, ctx)
+                if _handle_text(msg.data, endpoint, state, ctx):
+                    await sink.send_now(CONN_ACK_TEXT, CONN_ACK)
             elif msg.type == WSMsgType.PING:
                 if not state.faults.active("keepalive_blackout", **ctx):
                     await ws.pong(msg.data)
@@ -125,21 +139,20 @@ async def serve_channel(request: web.Request, endpoint: ChannelEndpoint, state: 
     return ws
 
 
-def _handle_text(text: str, sink: WebSocketSink, endpoint: ChannelEndpoint, state: PlatformState,
-                 ctx: dict[str, Any]) -> None:
+def _handle_text(text: str, endpoint: ChannelEndpoint, state: PlatformState, ctx: dict[str, Any]) -> bool:
+    """Journal a client frame; True when it is a connCheck the platform must answer with connAck."""
     try:
         frame = json.loads(text)
     except ValueError:
         state.journal.record("ws-in", user=endpoint.user, channel=endpoint.id, body=text,
                              detail={"error": "not JSON"})
-        return
+        return False
     state.journal.record("ws-in", user=endpoint.user, channel=endpoint.id, body=frame)
     if not isinstance(frame, dict):
-        return
-    if frame.get("connCheck") is not None and endpoint.product == "cpaas" and endpoint.conn_check_role == "client":
-        if not state.faults.active("keepalive_blackout", **ctx):
-            sink.send({"connAck": {}})
+        return False
     # {"message_type": "ping"} (Link) and server-driven connAck need no reply.
+    return (frame.get("connCheck") is not None and endpoint.product == "cpaas"
+            and endpoint.conn_check_role == "client" and not state.faults.active("keepalive_blackout", **ctx))
 
 
 async def _server_pings(sink: WebSocketSink, state: PlatformState, ctx: dict[str, Any]) -> None:

@@ -75,6 +75,9 @@ class LinkSubscriptions:
         self._clock = clock
         self.realms = Realms()
         self.subscriptions: dict[str, LinkSubscription] = {}
+        # Websocket (re)connects and notifications look subscriptions up by channel and by owner.
+        self._by_channel: dict[str, str] = {}
+        self._ids_by_owner: dict[str, dict[str, None]] = {}  # insertion-ordered sets
         # Addresses that can be called anonymously besides users (scripted endpoints register here).
         self.callable_addresses: set[str] = set()
         # Told of every envelope sent to a user: (owner, envelope, service) -> ... (the push service).
@@ -115,6 +118,8 @@ class LinkSubscriptions:
             id=self._ids.id("sub"), mode=mode, account=account, owner=owner, services=granted,
             expires=_expires(request), channel_id=endpoint.id, created_at=now, refreshed_at=now, realm=realm)
         self.subscriptions[subscription.id] = subscription
+        self._by_channel[subscription.channel_id] = subscription.id
+        self._ids_by_owner.setdefault(owner, {})[subscription.id] = None
         return subscription
 
     def get(self, mode: str, account: str, sub_id: str) -> LinkSubscription:
@@ -135,6 +140,8 @@ class LinkSubscriptions:
     async def unsubscribe(self, mode: str, account: str, sub_id: str) -> LinkSubscription:
         subscription = self.get(mode, account, sub_id)
         del self.subscriptions[sub_id]
+        self._by_channel.pop(subscription.channel_id, None)
+        self._ids_by_owner.get(subscription.owner, {}).pop(sub_id, None)
         await self._hub.close_channel(subscription.channel_id)
         return subscription
 
@@ -154,15 +161,16 @@ class LinkSubscriptions:
 
     # -- channels and delivery -----------------------------------------------------------------
     def channel(self, mode: str, account: str, channel_id: str) -> tuple[LinkSubscription, ChannelEndpoint]:
-        for subscription in self.subscriptions.values():
-            if subscription.channel_id == channel_id and subscription.mode == mode:
-                if subscription.account.lower() != account.lower():
-                    raise Forbidden("Channel %1 belongs to another account", channel_id)
-                return subscription, self._hub.get(channel_id)
-        raise NotFound("Notification channel %1 not found", channel_id)
+        subscription = self.subscriptions.get(self._by_channel.get(channel_id, ""))
+        if subscription is None or subscription.channel_id != channel_id or subscription.mode != mode:
+            raise NotFound("Notification channel %1 not found", channel_id)
+        if subscription.account.lower() != account.lower():
+            raise Forbidden("Channel %1 belongs to another account", channel_id)
+        return subscription, self._hub.get(channel_id)
 
     def of_owner(self, owner: str) -> list[LinkSubscription]:
-        return [s for s in self.subscriptions.values() if s.owner == owner]
+        found = (self.subscriptions.get(sub_id) for sub_id in self._ids_by_owner.get(owner, {}))
+        return [s for s in found if s is not None and s.owner == owner]
 
     def notify(self, subscription: LinkSubscription, message: dict[str, Any]) -> bool:
         """Publish ``{"notificationMessage": {...}}`` with a fresh ``eventId`` on its channel."""
