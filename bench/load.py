@@ -16,9 +16,9 @@
     (socket up and a notification through it). Target: within reconnectDelay + 2 s.
 
 The machine is shared: every window records the CPU used by processes that are not ours
-("others_cores"); a failed step measured while others used more than a quarter of a core is
-measured again once. Figures are what was measured here, nothing is extrapolated; near the cliff
-(where the two vCPUs are both busy) capacities vary by about 2,000 channels between runs.
+("others_cores"), and a failed capacity step is measured once more after a rest. Figures are what
+was measured here, nothing is extrapolated; near the cliff (where both vCPUs are busy) capacities
+vary by about 2,000 channels between runs.
 """
 
 from __future__ import annotations
