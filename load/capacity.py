@@ -55,7 +55,10 @@ async def _echo(request: web.Request) -> web.WebSocketResponse:
     await ws.prepare(request)
     async for msg in ws:
         if msg.type == aiohttp.WSMsgType.TEXT:
-            await ws.send_str(msg.data)
+            try:
+                await ws.send_str(msg.data)
+            except ConnectionError:  # the client went away (a shrinking fleet closes sockets)
+                break
     return ws
 
 
