@@ -7,8 +7,10 @@
     every second and under 1 % missed acks, beside a plain aiohttp websocket echo server measured
     the same way in the same run. Lightweight protocol clients (load.capacity: bare asyncio
     protocols, two client processes per server) speak the CPaaS connCheck protocol on real channels.
-    The servers are measured in turn at each step (the other fleets paused), so that both see the
-    same machine. Targets: at least 5,000 channels and at least 0.8 of the echo server's capacity.
+    The servers are measured in turn at each step (the other fleets paused), so that all see the
+    same machine: the plain echo server, the echo server with the heap freeze load runs give the
+    platform (fake_platform/core/heap.py), the platform as load runs serve it, and the platform
+    with its defaults. Targets: at least 5,000 channels and at least 0.8 of the echo's capacity.
 (b) SDK clients per Locust worker: one Locust process (load/locustfile_ramp.py) steps up real SDK
     clients of both products, each pinging every second; a stage passes with under 1 % missed acks
     and every user started.
@@ -27,6 +29,7 @@ import argparse
 import json
 import os
 import platform
+import shlex
 import subprocess
 import sys
 import threading
@@ -44,12 +47,21 @@ sys.path.insert(0, str(ROOT))
 from load import checks, metrics, scenarios  # noqa: E402
 from load.capacity import raise_fd_limit  # noqa: E402
 from load.metrics import read_samples  # noqa: E402
-from load.run import start_platform, stop_process, subprocess_env  # noqa: E402
+from load.run import LOAD_PLATFORM_ARGS, start_platform, stop_process, subprocess_env  # noqa: E402
 
 MISSED_LIMIT = 0.01
 RTT_P95_LIMIT_MS = 500  # (b): half the 1 s ping interval
 NOISY_OTHERS = 0.25  # cores used by other processes that make a failed step worth measuring again
 CLIENTS_PER_SERVER = 2
+#: (a)'s servers and their arguments: the plain echo server the issue compares with, the same echo
+#: server with the platform's load-run GC setting (apples to apples), the platform as load runs
+#: serve it (python -m load.run), and the platform with its defaults (journal on, no heap freeze).
+KINDS = {
+    "echo": [],
+    "echo+gc-freeze": ["--gc-freeze", "5"],
+    "platform": shlex.split(LOAD_PLATFORM_ARGS),
+    "platform-defaults": [],
+}
 
 
 # -- CPU accounting ---------------------------------------------------------------------------------
@@ -154,19 +166,18 @@ class Server:
     def __init__(self, kind: str, monitor: CpuMonitor, log_dir: Path) -> None:
         self.kind = kind
         self.clients: list[LineProcess] = []
-        if kind == "echo":
-            self.process = subprocess.Popen([sys.executable, "-m", "load.capacity", "echo"], stdout=subprocess.PIPE,
-                                            text=True, cwd=ROOT, env=subprocess_env())
+        if kind.startswith("echo"):
+            command = [sys.executable, "-m", "load.capacity", "echo", *KINDS[kind]]
+            self.process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, cwd=ROOT, env=subprocess_env())
             assert self.process.stdout is not None
             self.url = json.loads(self.process.stdout.readline())["url"]
         else:
-            extra = [] if kind == "platform+journal" else ["--no-journal"]
-            started = start_platform(log_dir / f"{kind}.log", *extra)
+            started = start_platform(log_dir / f"{kind}.log", *KINDS[kind])
             self.process, self.url = started.process, started.url
         monitor.watch(kind, self.process.pid)
         for n in range(CLIENTS_PER_SERVER):
             client = LineProcess(["-m", "load.capacity", "client", "--url", self.url,
-                                  "--kind", "echo" if kind == "echo" else "platform"])
+                                  "--kind", "echo" if kind.startswith("echo") else "platform"])
             self.clients.append(client)
             monitor.watch(f"{kind} client {n + 1}", client.process.pid)
         self.done = False
@@ -220,7 +231,7 @@ def part_a(quick: bool, out: Path) -> dict[str, Any]:
     # 19,500 is the last step that fits the 20,000 descriptors a process may hold here
     steps = [1000, 2000, 5000] if quick else [2000, 4000, 6000, 8000, 10000, 12000, 14000, 16000, 18000, 19500]
     hold = 5.0 if quick else 10.0
-    kinds = ["echo", "platform", "platform+journal"]
+    kinds = list(KINDS)
     monitor = CpuMonitor().start()
     servers = [Server(kind, monitor, out) for kind in kinds]
     quiet = wait_quiet()
@@ -266,6 +277,7 @@ def part_a(quick: bool, out: Path) -> dict[str, Any]:
                for s in servers}
     echo, plat = by_kind["echo"]["capacity"], by_kind["platform"]["capacity"]
     ratio = round(plat / echo, 3) if echo else None
+    tuned = by_kind["echo+gc-freeze"]["capacity"]
     return {
         "question": "concurrent notification channels one platform process holds, keepalive every 1 s, "
                     "< 1 % missed acks",
@@ -275,7 +287,9 @@ def part_a(quick: bool, out: Path) -> dict[str, Any]:
                   "a rest; then one step between the last pass and the first failure",
         "others_cores_at_start": quiet, "steps_tried": steps, "servers": by_kind,
         "platform_capacity": plat, "echo_capacity": echo, "ratio_to_echo": ratio,
-        "platform_with_journal_capacity": by_kind["platform+journal"]["capacity"],
+        "echo_gc_freeze_capacity": tuned, "ratio_to_echo_gc_freeze": round(plat / tuned, 3) if tuned else None,
+        "platform_defaults_capacity": by_kind["platform-defaults"]["capacity"],
+        "platform_args": LOAD_PLATFORM_ARGS,
         "fd_limit_per_process": raise_fd_limit(),
         "targets": {"min_channels": 5000, "min_ratio": 0.8},
         "met": bool(plat >= 5000 and ratio is not None and ratio >= 0.8),
@@ -285,7 +299,7 @@ def part_a(quick: bool, out: Path) -> dict[str, Any]:
 # -- (b) SDK clients per Locust worker --------------------------------------------------------------
 @contextmanager
 def platform_process(log: Path, monitor: CpuMonitor) -> Iterator[str]:
-    started = start_platform(log, "--no-journal")
+    started = start_platform(log, *shlex.split(LOAD_PLATFORM_ARGS))
     monitor.watch("platform", started.process.pid)
     try:
         yield started.url
@@ -294,8 +308,8 @@ def platform_process(log: Path, monitor: CpuMonitor) -> Iterator[str]:
 
 
 def part_b(quick: bool, out: Path) -> dict[str, Any]:
-    # each SDK client holds about 3 descriptors (a process may hold 20,000 here); 4,000 already fails
-    stages = [100, 200] if quick else [250, 500, 1000, 1500, 2000, 2500, 3000, 4000]
+    # each SDK client holds about 3 descriptors and a process may hold 20,000 here: 6,000 at most
+    stages = [100, 200] if quick else [500, 1000, 2000, 3000, 4000, 5000, 6000]
     seconds = 12.0 if quick else 25.0
     run_dir = out / "load-ramp"
     run_dir.mkdir(parents=True, exist_ok=True)
@@ -352,7 +366,7 @@ def part_b(quick: bool, out: Path) -> dict[str, Any]:
         "question": "SDK clients (both products, keepalive every 1 s) one Locust worker process drives",
         "method": f"load/locustfile_ramp.py, stages {stages} of {seconds} s; a stage passes with < 1 % missed "
                   f"acks, keepalive RTT p95 < {RTT_P95_LIMIT_MS} ms and every user started; the platform runs "
-                  "in its own process (--no-journal)",
+                  f"in its own process ({LOAD_PLATFORM_ARGS})",
         "others_cores_at_start": quiet, "stages": rows, "sdk_clients_per_worker": capacity,
         "reached_last_stage": capacity == stages[-1],
     }
@@ -414,8 +428,10 @@ def summary(report: dict[str, Any]) -> dict[str, Any]:
     a = report.get("a_channel_capacity")
     if a:
         out["a"] = {"platform_channels": a["platform_capacity"], "echo_channels": a["echo_capacity"],
-                    "ratio_to_echo": a["ratio_to_echo"], "platform_channels_with_journal":
-                    a["platform_with_journal_capacity"], "target": ">= 5000 and >= 0.8 x echo", "met": a["met"]}
+                    "ratio_to_echo": a["ratio_to_echo"], "echo_gc_freeze_channels": a["echo_gc_freeze_capacity"],
+                    "ratio_to_echo_gc_freeze": a["ratio_to_echo_gc_freeze"],
+                    "platform_defaults_channels": a["platform_defaults_capacity"],
+                    "target": ">= 5000 and >= 0.8 x echo", "met": a["met"]}
     b = report.get("b_sdk_clients_per_worker")
     if b:
         out["b"] = {"sdk_clients_per_worker": b["sdk_clients_per_worker"],

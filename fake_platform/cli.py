@@ -9,6 +9,7 @@ import json
 import signal
 import sys
 
+from .core.heap import freeze_heap_every
 from .platform import Platform
 
 
@@ -25,6 +26,8 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--server-ping-interval", type=float, default=30.0)
     serve.add_argument("--no-journal", action="store_true",
                        help="record no requests or frames (load runs: the journal costs CPU per keepalive)")
+    serve.add_argument("--gc-freeze", type=float, default=0, metavar="SECONDS",
+                       help="freeze the heap every SECONDS (load runs: no full-collection pauses; core/heap.py)")
     args = parser.parse_args(argv)
     return asyncio.run(_serve(args))
 
@@ -33,6 +36,7 @@ async def _serve(args: argparse.Namespace) -> int:
     platform = Platform(host=args.host, port=args.port, tls=args.tls, seed=args.seed, domain=args.domain,
                         server_ping_interval=args.server_ping_interval, journal=not args.no_journal)
     await platform.start()
+    freezer = asyncio.create_task(freeze_heap_every(args.gc_freeze)) if args.gc_freeze > 0 else None
     users = [await platform.users.create() for _ in range(args.users)]
     print(json.dumps({
         "url": platform.url, "ws": platform.ws_url, "caFile": platform.ca_file,
@@ -46,6 +50,8 @@ async def _serve(args: argparse.Namespace) -> int:
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, stop.set)
     await stop.wait()
+    if freezer is not None:
+        freezer.cancel()
     await platform.stop()
     return 0
 

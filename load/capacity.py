@@ -35,6 +35,8 @@ from urllib.parse import urlsplit
 import aiohttp
 from aiohttp import web
 
+from fake_platform.core.heap import freeze_heap_every
+
 CONN_CHECK = json.dumps({"connCheck": {"interval": 1}}).encode()
 OPEN_CONCURRENCY = 100
 REST_CONCURRENCY = 50
@@ -62,7 +64,8 @@ async def _echo(request: web.Request) -> web.WebSocketResponse:
     return ws
 
 
-async def serve_echo(port: int) -> None:
+async def serve_echo(port: int, gc_freeze: float = 0) -> None:
+    freezer = asyncio.create_task(freeze_heap_every(gc_freeze)) if gc_freeze > 0 else None
     app = web.Application()
     app.router.add_get("/{tail:.*}", _echo)
     runner = web.AppRunner(app, access_log=None, shutdown_timeout=1, handle_signals=True)
@@ -74,6 +77,8 @@ async def serve_echo(port: int) -> None:
     try:
         await asyncio.Event().wait()
     finally:
+        if freezer is not None:
+            freezer.cancel()
         await runner.cleanup()
 
 
@@ -334,6 +339,7 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     echo = sub.add_parser("echo")
     echo.add_argument("--port", type=int, default=0)
+    echo.add_argument("--gc-freeze", type=float, default=0, metavar="SECONDS", help="as fake_platform serve's")
     client = sub.add_parser("client")
     client.add_argument("--url", required=True)
     client.add_argument("--kind", choices=("platform", "echo"), required=True)
@@ -341,7 +347,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     raise_fd_limit()
     if args.command == "echo":
-        asyncio.run(serve_echo(args.port))
+        asyncio.run(serve_echo(args.port, args.gc_freeze))
     else:
         asyncio.run(run_client(args.url, args.kind, args.interval))
     return 0

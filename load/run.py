@@ -34,6 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 LOCUSTFILE = ROOT / "load" / "locustfile.py"
 USER_CLASSES = {"cpaas": "CpaasUser", "link": "LinkUser"}
 PLATFORM_START_TIMEOUT = 30.0
+LOAD_PLATFORM_ARGS = "--no-journal --gc-freeze 5"  # the platform as load runs serve it
 EXIT_MARGIN = 60.0  # seconds beyond the run time before Locust is stopped by force
 
 
@@ -204,9 +205,9 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--out", default="reports/load")
     parser.add_argument("--locustfile", default=str(LOCUSTFILE))
     parser.add_argument("--platform-url", default=None, help="use a running platform instead of starting one")
-    parser.add_argument("--platform-args", default="--no-journal",
+    parser.add_argument("--platform-args", default=LOAD_PLATFORM_ARGS,
                         help="`fake_platform serve` arguments, one string (default: no journal, it costs CPU per "
-                             "keepalive; pass '' to keep it for debugging)")
+                             "keepalive, and a periodic heap freeze; pass '' for the defaults)")
     parser.add_argument("--no-plot", action="store_true")
     parser.add_argument("--no-checks", action="store_true")
     return parser.parse_args(argv)
