@@ -41,11 +41,12 @@ unit: $(STAMP)
 features: $(STAMP)
 	$(BIN)/pytest -n $(WORKERS) $(PYTEST_FLAGS) features
 
-## Load test (Locust, headless): the default scenario (200 CPaaS and Link users, storms, a keepalive
+## Load test (Locust, headless): the default scenario (200 CPaaS and Link users calling and messaging
+## each other; storms, a keepalive
 ## blackout, refused reconnects, latency) against a standalone platform. Writes reports/load/
 ## (Locust CSV and HTML, reconnects.png, checks.json) and fails when a check fails.
 load: $(STAMP)
-	$(BIN)/python -m load.run --scenario default --out reports/load
+	$(BIN)/python -m load.run --scenario default --optional-tasks call,message --out reports/load
 
 ## The same with Locust distributed: a master and two worker processes on this machine.
 .PHONY: load-distributed

@@ -18,6 +18,10 @@ fault happened when). What is checked, with the bounds stated here:
                    CSV's failure count equals the samples';
 * ``detection``    missed-ping detection took ``pingInterval x maxMissedPings`` within
                    [-DETECTION_EARLY_S, +DETECTION_LATE_S] (the CSV's min and max).
+* ``traffic``      with the optional call / message tasks: every call set up, carried its audio and
+                   ended, and every message arrived, except those that overlapped a fault (its window
+                   plus the time to notice it and reconnect, ``RECOVERY_BOUND_S`` included); and
+                   something was measured.
 """
 
 from __future__ import annotations
@@ -226,6 +230,47 @@ def check_detection(d: RunData) -> Check:
                  {"min_s": lo, "max_s": hi, "expected_s": expected})
 
 
+def fault_spans(d: RunData) -> list[tuple[float, float]]:
+    """When faults can disturb traffic: each window or storm, plus noticing and recovering from it."""
+    recover = d.detection_s + d.delay_s + RECOVERY_BOUND_S
+    spans = [(float(w["start"]), float(w["end"]) + recover) for w in d.timeline if w["kind"] == "window"]
+    for storm in (e for e in d.timeline if e["kind"] == "storm"):
+        start = float(storm.get("start", storm["t"]))
+        end = max(start, float(storm.get("refused_until", start))) + float(storm.get("latency_ms", 0)) / 1000
+        spans.append((start, end + recover))
+    return spans
+
+
+def check_traffic(d: RunData) -> Check:
+    traffic = [s for s in d.samples if s.type in (metrics.CALL, metrics.MESSAGE)]
+    if not traffic:
+        return Check("traffic", True, "no optional call or message task in the run")
+    spans = fault_spans(d)
+
+    def excused(s: Sample) -> bool:
+        begun = s.t - s.ms / 1000
+        return any(begun <= end and s.t >= start for start, end in spans)
+
+    failed = [s for s in traffic if not s.ok]
+    unexcused = [s for s in failed if not excused(s)]
+    counts = {f"{s_type} {name}": (sum(1 for s in traffic if (s.type, s.name) == (s_type, name) and s.ok),
+                                   sum(1 for s in traffic if (s.type, s.name) == (s_type, name)))
+              for s_type, name in sorted({(s.type, s.name) for s in traffic})}
+    detail = ", ".join(f"{k}: {ok}/{n} ok" for k, (ok, n) in counts.items())
+    if unexcused:
+        first = unexcused[0]
+        detail = (f"{len(unexcused)} failures outside fault windows (first {first.type} {first.name} at "
+                  f"+{first.t - d.t0:.2f} s, {first.user}: {first.error}); " + detail)
+    elif failed:
+        detail += f"; {len(failed)} failures, all during faults"
+    never = [k for k, (ok, _n) in counts.items() if ok == 0]
+    if never:
+        detail = f"never succeeded: {', '.join(never)}; " + detail
+    return Check("traffic", not never and not unexcused, detail,
+                 {"counts": {k: {"ok": ok, "total": n} for k, (ok, n) in counts.items()},
+                  "failed_in_faults": len(failed) - len(unexcused), "failed_outside": len(unexcused)})
+
+
 def summary(d: RunData) -> dict[str, Any]:
     def ms(values: list[float]) -> dict[str, Any]:
         return {"n": len(values), "p50": percentile(values, 50), "p95": percentile(values, 95),
@@ -246,11 +291,15 @@ def summary(d: RunData) -> dict[str, Any]:
         "connect_ms": ms([s.ms for s in d.of(metrics.CONNECT) if s.ok]),
         "rest_ms": {name: ms([s.ms for s in d.samples if s.type == metrics.REST and s.name == name])
                     for name in sorted({s.name for s in d.samples if s.type == metrics.REST})},
+        "call_setup_ms": ms([s.ms for s in d.of(metrics.CALL_SETUP, metrics.CALL) if s.ok]),
+        "call_media_ms": ms([s.ms for s in d.of(metrics.CALL_MEDIA, metrics.CALL) if s.ok]),
+        "message_delivery_ms": ms([s.ms for s in d.of(metrics.MESSAGE_DELIVERY, metrics.MESSAGE) if s.ok]),
         "settings": d.settings,
     }
 
 
-CHECKS = (check_started, check_storms, check_blackouts, check_lost_for_good, check_keepalive, check_detection)
+CHECKS = (check_started, check_storms, check_blackouts, check_lost_for_good, check_keepalive, check_detection,
+          check_traffic)
 
 
 def run_checks(out: str | Path, csv_prefix: str | Path | None = None) -> tuple[bool, list[Check], dict[str, Any]]:

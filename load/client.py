@@ -71,7 +71,7 @@ def sdk_config(product: str, base_url: str, settings: ClientSettings) -> dict[st
         "reconnectTimeMultiplier": 1,
     }
     common = {"logs": {"logLevel": settings.log_level}, "call": {"iceServers": []},
-              "runtime": {"hostAddresses": ["127.0.0.1"]}}
+              "runtime": {"hostAddresses": ["127.0.0.1"], "codecs": ["PCMU"]}}
     if product == "cpaas":
         # pingPong + client: the CPaaS connCheck/connAck protocol, answered by the platform.
         connectivity["method"] = {"type": "pingPong", "responsibleParty": "client"}
@@ -164,7 +164,7 @@ class LoadClient:
         self._cancel_probe_timer()
         for task in list(self._probe_tasks):
             task.cancel()
-        self._emit(metrics.FINAL, metrics.FINAL, 0.0, self.connected and not self.counters.gave_up,
+        self.emit(metrics.FINAL, metrics.FINAL, 0.0, self.connected and not self.counters.gave_up,
                    detail={"product": self.product, "outage_open": self._outage is not None,
                            "gave_up": self.counters.gave_up, "reconnects": self.counters.reconnects,
                            "keepalives_missed": self.counters.keepalives_missed})
@@ -190,7 +190,7 @@ class LoadClient:
                 self._socket_up(event.at)
             elif self._connecting_at is not None:
                 self.counters.connects += 1
-                self._emit(metrics.WS, metrics.CONNECT, (event.at - self._connecting_at) * 1000, True)
+                self.emit(metrics.WS, metrics.CONNECT, (event.at - self._connecting_at) * 1000, True)
         elif kind == "keepalive":
             self._keepalive(event)
         elif kind == "lost":
@@ -202,7 +202,7 @@ class LoadClient:
             outage, self._outage = self._outage, None
             self._cancel_probe_timer()
             ms = 0.0 if outage is None else (event.at - outage.lost_at) * 1000
-            self._emit(metrics.WS, metrics.RECONNECT, ms, False,
+            self.emit(metrics.WS, metrics.RECONNECT, ms, False,
                        error=f"gave up after {detail.get('attempts')} attempts", detail=self._outage_detail(outage))
 
     def _keepalive(self, event: ChannelEvent) -> None:
@@ -210,13 +210,13 @@ class LoadClient:
         if event.detail.get("ok"):
             self.counters.keepalives_ok += 1
             self._last_ok_sent = sent_at
-            self._emit(metrics.WS, metrics.KEEPALIVE, float(event.detail.get("rtt", 0.0)) * 1000, True)
+            self.emit(metrics.WS, metrics.KEEPALIVE, float(event.detail.get("rtt", 0.0)) * 1000, True)
             outage = self._outage
             if self.settings.probe == "keepalive" and outage is not None and outage.socket_up_at is not None:
                 self._usable(event.at)
         else:
             self.counters.keepalives_missed += 1
-            self._emit(metrics.WS, metrics.KEEPALIVE, (event.at - sent_at) * 1000, False, error="missed ack")
+            self.emit(metrics.WS, metrics.KEEPALIVE, (event.at - sent_at) * 1000, False, error="missed ack")
 
     def _lost(self, event: ChannelEvent) -> None:
         reason = str(event.detail.get("reason", ""))
@@ -227,7 +227,7 @@ class LoadClient:
             self._outage.losses += 1
             self._outage.socket_up_at = None
         if reason.startswith("no keepalive answer") and self._last_ok_sent is not None:
-            self._emit(metrics.WS, metrics.DETECTION, (event.at - self._last_ok_sent) * 1000, True,
+            self.emit(metrics.WS, metrics.DETECTION, (event.at - self._last_ok_sent) * 1000, True,
                        detail={"expected_ms": self.settings.detection_s * 1000})
 
     def _socket_up(self, at: float) -> None:
@@ -269,7 +269,7 @@ class LoadClient:
         if outage is None or self._stopping:
             return
         self.counters.reconnects += 1
-        self._emit(metrics.WS, metrics.RECONNECT, (at - outage.lost_at) * 1000, True,
+        self.emit(metrics.WS, metrics.RECONNECT, (at - outage.lost_at) * 1000, True,
                    detail=self._outage_detail(outage))
 
     def _probe_timed_out(self, seq: int) -> None:
@@ -279,7 +279,7 @@ class LoadClient:
             return
         self._outage = None
         now = self.client.clock.monotonic() if self.client is not None else outage.lost_at
-        self._emit(metrics.WS, metrics.RECONNECT, (now - outage.lost_at) * 1000, False,
+        self.emit(metrics.WS, metrics.RECONNECT, (now - outage.lost_at) * 1000, False,
                    error=f"no probe notification within {self.settings.probe_timeout} s of the reconnect",
                    detail=self._outage_detail(outage))
 
@@ -301,7 +301,7 @@ class LoadClient:
     # -- REST ------------------------------------------------------------------------------------
     def _rest_sample(self, operation: str, ms: float, error: BaseException | None) -> None:
         if not self._stopping:
-            self._emit(metrics.REST, operation, ms, error is None,
+            self.emit(metrics.REST, operation, ms, error is None,
                        error=None if error is None else f"{type(error).__name__}: {error}")
 
     # -- helpers ---------------------------------------------------------------------------------
@@ -310,7 +310,7 @@ class LoadClient:
         loop_now = self.client.clock.monotonic() if self.client is not None else at
         return time.time() - (loop_now - at)
 
-    def _emit(self, type_: str, name: str, ms: float, ok: bool, *, error: str | None = None,
+    def emit(self, type_: str, name: str, ms: float, ok: bool, *, error: str | None = None,
               detail: dict[str, Any] | None = None) -> None:
         self._sink.add(Sample(type_, name, round(ms, 3), ok, self.user_id, time.time(), error, detail or {}))
 

@@ -25,11 +25,19 @@ KEEPALIVE = "keepalive"
 RECONNECT = "reconnect"
 DETECTION = "missed-ping detection"
 FINAL = "final"  # not a metric: a user's state when it stopped (checks only)
+# Optional traffic (load.traffic): "CALL setup", "CALL media", "CALL end", "MESSAGE delivery".
+CALL = "CALL"
+MESSAGE = "MESSAGE"
+CALL_SETUP = "setup"
+CALL_MEDIA = "media"
+CALL_END = "end"
+MESSAGE_DELIVERY = "delivery"
+METRIC_TYPES = (WS, REST, CALL, MESSAGE)
 
 
 @dataclass(frozen=True, slots=True)
 class Sample:
-    type: str  # WS | REST | USER
+    type: str  # WS | REST | CALL | MESSAGE | final
     name: str
     ms: float  # response time reported to Locust
     ok: bool
@@ -40,7 +48,7 @@ class Sample:
 
     @property
     def is_metric(self) -> bool:
-        return self.type in (WS, REST)
+        return self.type in METRIC_TYPES
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), separators=(",", ":"))

@@ -115,6 +115,9 @@ def locust_commands(args: argparse.Namespace, host: str, out: Path) -> list[tupl
               "--kandy-scenario", scenario.name, "--kandy-out", str(out), "--kandy-faults", args.faults,
               "--kandy-ping-ms", str(args.ping_ms), "--kandy-reconnect-delay-ms", str(args.reconnect_delay_ms),
               "--kandy-probe", args.probe, "--loglevel", "WARNING"]
+    if args.optional_tasks:
+        common += ["--kandy-optional-tasks", args.optional_tasks, "--kandy-call-every", str(args.call_every),
+                   "--kandy-media-share", str(args.media_share), "--kandy-message-every", str(args.message_every)]
     classes = [USER_CLASSES[p] for p in args.products.split(",") if p]
     run = ["--headless", "-u", str(args.users or scenario.users), "-r", str(args.spawn_rate or scenario.spawn_rate),
            "-t", f"{int(args.run_time or scenario.run_time)}s", "--stop-timeout", "20",
@@ -202,6 +205,10 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--ping-ms", type=int, default=1000)
     parser.add_argument("--reconnect-delay-ms", type=int, default=500)
     parser.add_argument("--probe", default="notify", choices=("notify", "keepalive"))
+    parser.add_argument("--optional-tasks", default="", help="comma list: call, message (default: none)")
+    parser.add_argument("--call-every", type=float, default=20.0, help="seconds between one user's calls")
+    parser.add_argument("--media-share", type=float, default=0.1, help="share of calls with checked audio")
+    parser.add_argument("--message-every", type=float, default=5.0, help="seconds between one user's messages")
     parser.add_argument("--out", default="reports/load")
     parser.add_argument("--locustfile", default=str(LOCUSTFILE))
     parser.add_argument("--platform-url", default=None, help="use a running platform instead of starting one")

@@ -15,10 +15,13 @@ from __future__ import annotations
 import contextlib
 import gc
 import logging
+import random
+import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+import aiortc  # noqa: F401  (imported in the main greenlet, before the loop thread uses it: see below)
 import gevent
 import gevent.event
 from locust import User, constant, events, task
@@ -32,20 +35,19 @@ from . import scenarios
 from .client import PROBES, ClientSettings, LoadClient
 from .control import AsyncControlPlane, ControlPlane
 from .metrics import FINAL, SampleLog, SampleSink
+from .traffic import CALL_TIMEOUT_S, DELIVERY_TIMEOUT_S, MEDIA_HOLD_S, MEDIA_TIMEOUT_S, Traffic
 
 # The SDK and aiohttp are imported (by load.client) here, in the main greenlet: importing them
 # first inside the loop thread of a gevent-patched process can fail (notes/harness-anchors.md §2.3:
-# ifaddr -> ldconfig subprocess -> gevent's child watchers). Call tasks, once the SDK has calls,
-# must import aiortc here too, for the same reason.
+# ifaddr -> ldconfig subprocess -> gevent's child watchers). aiortc too, for the call task.
 
 log = logging.getLogger("kandy.load")
 DRAIN_EVERY = 0.2  # seconds
 FREEZE_AFTER = 5.0  # seconds after spawning completes: the last users' on_start are done by then
-#: Optional per-user tasks the issue asks for, and the SDK API each needs. None is implemented:
-#: this branch's SDK has no calls or messaging yet. Asking for one fails fast instead of faking it.
+#: Optional per-user tasks (``--kandy-optional-tasks call,message``), measured by load.traffic.
 OPTIONAL_TASKS = {
-    "call": "client.call (CALL setup metric, signalling-only calls between load users)",
-    "message": "client.conversation (MESSAGE delivery metric)",
+    "call": "calls between this process's users: CALL setup (signalling), CALL media for a share, CALL end",
+    "message": "CPaaS one-to-one chat between this process's users: MESSAGE delivery",
 }
 
 
@@ -73,6 +75,12 @@ def _add_options(parser: Any) -> None:
                         help="RampShape: how long each stage holds its user count")
     parser.add_argument("--kandy-optional-tasks", default="", env_var="KANDY_LOAD_OPTIONAL_TASKS",
                         help=f"comma list of optional tasks ({', '.join(OPTIONAL_TASKS)}); off by default")
+    parser.add_argument("--kandy-call-every", type=float, default=20.0, env_var="KANDY_LOAD_CALL_EVERY",
+                        help="call task: seconds between one user's calls (jittered)")
+    parser.add_argument("--kandy-media-share", type=float, default=0.1, env_var="KANDY_LOAD_MEDIA_SHARE",
+                        help="call task: share of calls that carry checked audio (the rest: signalling only)")
+    parser.add_argument("--kandy-message-every", type=float, default=5.0, env_var="KANDY_LOAD_MESSAGE_EVERY",
+                        help="message task: seconds between one CPaaS user's messages (jittered)")
 
 
 def settings_from(environment: Environment) -> ClientSettings:
@@ -98,6 +106,7 @@ class ProcessState:
     drainer: gevent.Greenlet | None = None
     driver: scenarios.Driver | None = None
     driver_greenlet: gevent.Greenlet | None = None
+    traffic: Traffic = field(default_factory=Traffic)
 
     @property
     def bridge(self) -> SyncBridge:
@@ -132,13 +141,17 @@ def _drain(environment: Environment) -> None:
     _flush(environment)
 
 
+def optional_tasks(environment: Environment) -> set[str]:
+    wanted = {t.strip() for t in str(_option(environment, "kandy_optional_tasks", "")).split(",") if t.strip()}
+    unknown = wanted - set(OPTIONAL_TASKS)
+    if unknown:
+        raise SystemExit(f"unknown optional task(s) {sorted(unknown)}; known: {sorted(OPTIONAL_TASKS)}")
+    return wanted
+
+
 @events.init.add_listener
 def _on_init(environment: Environment, **_kwargs: Any) -> None:
-    wanted = [t for t in _option(environment, "kandy_optional_tasks", "").split(",") if t.strip()]
-    for name in wanted:
-        need = OPTIONAL_TASKS.get(name.strip())
-        raise SystemExit(f"optional task {name!r} is not available: it needs {need or 'an unknown API'}, "
-                         "which this SDK build does not provide yet")
+    optional_tasks(environment)  # fail fast on a typo, in every process
     if not isinstance(environment.runner, MasterRunner):
         STATE.drainer = gevent.spawn(_drain, environment)
 
@@ -204,14 +217,39 @@ class KandyUser(User):
             with contextlib.suppress(Exception):
                 STATE.bridge.run(self.load.stop(), timeout=15)
             raise StopUser() from None
+        self.optional = optional_tasks(self.environment)
+        if self.optional:
+            STATE.bridge.call(STATE.traffic.join, self.load)
+        # First turns spread over one period, so users do not all call at once.
+        self.call_due = time.monotonic() + random.uniform(0, self._every("call"))
+        self.message_due = time.monotonic() + random.uniform(0, self._every("message"))
+
+    def _every(self, task_name: str) -> float:
+        return max(0.1, float(_option(self.environment, f"kandy_{task_name}_every", 10.0)))
 
     @task
     def hold(self) -> None:
-        """Nothing to do on the gevent side: the loop thread keeps the channel alive and measures it."""
+        """The loop thread keeps the channel alive and measures it; optional traffic is placed here."""
+        now = time.monotonic()
+        if "call" in self.optional and now >= self.call_due:
+            self.call_due = now + self._every("call") * random.uniform(0.5, 1.5)
+            with_media = random.random() < float(_option(self.environment, "kandy_media_share", 0.1))
+            self._traffic(STATE.traffic.place_call(self.load, with_media),
+                          2 * CALL_TIMEOUT_S + MEDIA_TIMEOUT_S + MEDIA_HOLD_S + 5)
+        if "message" in self.optional and self.product == "cpaas" and now >= self.message_due:
+            self.message_due = now + self._every("message") * random.uniform(0.5, 1.5)
+            self._traffic(STATE.traffic.send_message(self.load), DELIVERY_TIMEOUT_S + 5)
+
+    def _traffic(self, work: Any, timeout: float) -> None:
+        try:
+            STATE.bridge.run(work, timeout=timeout)
+        except Exception as exc:  # the samples carry the verdict; a stuck task must not stop the user
+            log.warning("%s: %s task failed: %s", self.load.user_id, type(work).__name__, exc)
 
     def on_stop(self) -> None:
         load = getattr(self, "load", None)
         if load is not None and not load._stopping:
+            STATE.traffic.leave(load)
             try:
                 STATE.bridge.run(load.stop(), timeout=15)
             except Exception as exc:

@@ -126,3 +126,40 @@ def test_users_down_at_the_end_fail_the_lost_for_good_check(run: Run) -> None:
     ok, results = run.finish(connected=False)
     assert not ok
     assert not results["lost_for_good"].ok and "not connected at the end" in results["lost_for_good"].detail
+
+
+def _traffic(run: Run, *, call_ok: bool = True, call_at: float = 20, message_ok: bool = True) -> None:
+    run.add(metrics.CALL, metrics.CALL_SETUP, 150, call_ok, "u1", T0 + call_at)
+    run.add(metrics.MESSAGE, metrics.MESSAGE_DELIVERY, 12, message_ok, "u2", T0 + 21)
+
+
+def test_calls_and_messages_pass_when_each_succeeds(run: Run) -> None:
+    run.storm(5, {"u1": 0.2, "u2": 0.2})
+    _traffic(run)
+    ok, results = run.finish()
+    assert ok and results["traffic"].ok, results["traffic"]
+    assert results["traffic"].data["counts"]["CALL setup"] == {"ok": 1, "total": 1}
+
+
+def test_a_failed_call_outside_any_fault_fails_the_run(run: Run) -> None:
+    run.storm(5, {"u1": 0.2, "u2": 0.2})
+    _traffic(run)
+    run.add(metrics.CALL, metrics.CALL_SETUP, 15000, False, "u2", T0 + 40)  # 25-40 s: nothing was injected
+    ok, results = run.finish()
+    assert not ok and not results["traffic"].ok
+    assert results["traffic"].data["failed_outside"] == 1
+
+
+def test_a_failure_during_a_storm_is_excused(run: Run) -> None:
+    run.storm(20, {"u1": 0.2, "u2": 0.2})
+    _traffic(run, call_at=20.5)
+    run.add(metrics.CALL, metrics.CALL_SETUP, 400, False, "u2", T0 + 20.3)  # overlaps the storm
+    ok, results = run.finish()
+    assert ok and results["traffic"].data["failed_in_faults"] == 1, results["traffic"]
+
+
+def test_a_kind_of_traffic_that_never_succeeds_fails_the_run(run: Run) -> None:
+    run.storm(20, {"u1": 0.2, "u2": 0.2})
+    _traffic(run, message_ok=False)  # during the storm's recovery: excused, but nothing was ever delivered
+    ok, results = run.finish()
+    assert not ok and "never succeeded: MESSAGE delivery" in results["traffic"].detail

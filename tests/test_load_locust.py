@@ -50,9 +50,15 @@ def test_short_headless_run_meets_the_thresholds(tmp_path: Path) -> None:
 
 
 def test_distributed_master_and_two_workers(tmp_path: Path) -> None:
-    """A master and two worker processes share the users; the master's CSV has every sample."""
-    done, verdict = _run(tmp_path, "--scenario", "distributed", "--workers", "2")
+    """A master and two worker processes share the users; the master's CSV has every sample. The
+    users also call each other (a share with checked audio) and exchange chat messages."""
+    done, verdict = _run(tmp_path, "--scenario", "distributed", "--workers", "2", "--optional-tasks", "call,message",
+                         "--call-every", "3", "--media-share", "0.2", "--message-every", "2")
     assert done.returncode == 0 and verdict.get("ok"), _failures(done, verdict)
+    counts = {c["name"]: c for c in verdict["checks"]}["traffic"]["data"]["counts"]
+    assert counts["CALL setup"]["ok"] >= 10 and counts["MESSAGE delivery"]["ok"] >= 10, counts
+    stats = (tmp_path / "locust_stats.csv").read_text()
+    assert "CALL,setup" in stats and "MESSAGE,delivery" in stats
     per_worker = {}
     for path in tmp_path.glob("samples-*.jsonl"):
         users = {json.loads(line)["user"] for line in path.read_text().splitlines()}
