@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
 from typing import Any
 
 from pytest_bdd import given, parsers, then, when
@@ -221,14 +223,43 @@ def _container(world: World, name: str, kind: str = "audio") -> Any:
     return world.call(actor.client.media.getContainer, selector)
 
 
-def _hears(world: World, name: str, frequency: float, timeout: float = 20.0) -> None:
-    container = _container(world, name)
+def wait_for_media(world: World, name: str, condition: Callable[[Any], bool], timeout: float,
+                   kind: str = "audio") -> None:
+    """Wait until ``name``'s rendered remote media meet ``condition``, rendering the call's remote
+    tracks again whenever a new one arrives: a transfer or a join rebuilds the peer connection and
+    brings new tracks, which an app renders as they come (so must a test, or it watches a dead one)."""
+    _container(world, name, kind)
+    client = world.actor(name).client
+    call_id = _call_of(world, name)
+    selector = f"#remote-{name.lower()}"
 
+    async def follow() -> None:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while True:
+            client.media.renderTracks(client.call.getById(call_id)["remoteTracks"], selector)
+            container = client.media.getContainer(selector)
+            remaining = max(deadline - loop.time(), 0.01)
+            met = asyncio.ensure_future(container.wait_until(condition, remaining))
+            new_track = asyncio.ensure_future(client.wait_for(
+                "call:newTrack", lambda p: p["callId"] == call_id and not p["local"], timeout=remaining))
+            await asyncio.wait({met, new_track}, return_when=asyncio.FIRST_COMPLETED)
+            if met.done() or new_track.exception() is not None:  # met, or out of time: met says which
+                new_track.cancel()
+                await asyncio.gather(new_track, return_exceptions=True)
+                return await met  # TimeoutError (with what the container holds) when not met in time
+            met.cancel()
+            await asyncio.gather(met, return_exceptions=True)
+
+    world.run(follow(), timeout + 5)
+
+
+def _hears(world: World, name: str, frequency: float, timeout: float = 20.0) -> None:
     def heard(c: Any) -> bool:
         return any(abs(r.dominant_frequency() - frequency) < FREQUENCY_TOLERANCE and r.rms() > SILENCE_RMS
                    for r in c.audio())
 
-    world.run(container.wait_until(heard, timeout), timeout + 5)
+    wait_for_media(world, name, heard, timeout)
 
 
 @then(parsers.re(r"(?P<name>\w+) hears (?P<other>\w+)'s tone$"))
@@ -254,14 +285,13 @@ def hears_frequency(world: World, name: str, frequency: int) -> None:
 
 @then(parsers.parse("{name} sees {other}'s camera"))
 def sees_camera(world: World, name: str, other: str) -> None:
-    container = _container(world, name, "video")
     colour = world.actor(other).colour
 
     def seen(c: Any) -> bool:
         return any(r.frames > 3 and all(abs(a - b) < 40 for a, b in zip(r.colour(), colour, strict=True))
                    for r in c.video())
 
-    world.run(container.wait_until(seen, 15), 20)
+    wait_for_media(world, name, seen, 15, "video")
 
 
 @then(parsers.parse("no media flows between {a} and {b}"))
@@ -288,8 +318,7 @@ def unmute(world: World, name: str) -> None:
 
 @then(parsers.parse("{name} hears silence from {other}"))
 def hears_silence(world: World, name: str, other: str) -> None:
-    container = _container(world, name)
-    world.run(container.wait_until(lambda c: all(r.rms() < SILENCE_RMS for r in c.audio()) and c.frames > 0, 10), 15)
+    wait_for_media(world, name, lambda c: all(r.rms() < SILENCE_RMS for r in c.audio()) and c.frames > 0, 10)
 
 
 @then(parsers.parse("{name}'s microphone track is muted"))

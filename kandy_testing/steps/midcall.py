@@ -11,7 +11,7 @@ from pytest_bdd import given, parsers, then, when
 from sdk.media.sdp import Sdp
 
 from ..world import World
-from .calls import _call_of, _container, wait_state
+from .calls import _call_of, wait_for_media, wait_state
 from .common import parse_value
 
 
@@ -310,10 +310,8 @@ def calls_ended(world: World, name: str, first: str, second: str) -> None:
 
 @then(parsers.parse("{name} hears both {first}'s and {second}'s tones"))
 def hears_both(world: World, name: str, first: str, second: str) -> None:
-    container = _container(world, name)
     tones = [world.actor(first).tone, world.actor(second).tone]
-    world.run(container.wait_until(lambda c: any(all(r.level_at(t) > 0.1 for t in tones) for r in c.audio()), 30),
-              35)
+    wait_for_media(world, name, lambda c: any(all(r.level_at(t) > 0.1 for t in tones) for r in c.audio()), 30)
 
 
 @then(parsers.parse("{name}'s call becomes {state} again"))
