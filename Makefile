@@ -6,18 +6,26 @@ STAMP   := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1
 WORKERS ?= 2
 PYTEST_FLAGS := -p no:allure_pytest -p no:allure_pytest_bdd -p no:cacheprovider
 
-.PHONY: all venv run test lint unit features coverage load bench report serve inventory clean
+.PHONY: all venv chromium run test lint unit features coverage load bench report serve inventory clean
 
 all: test
 
 $(STAMP):
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[test,load,report]'
+	$(BIN)/pip install -q -e '.[test,load,report,interop]'
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 
 venv: $(STAMP)
+
+## Debian's Chromium for the interop suite (tests/interop drives it through playwright). Where it
+## cannot be installed the interop tests skip and say why; nothing else depends on it.
+chromium:
+	@command -v chromium >/dev/null || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; \
+	} || echo "chromium could not be installed: the interop tests will skip"
 
 ## The main job: the in-process platform, one client of each product, keepalive, a forced drop.
 run: $(STAMP)
@@ -25,7 +33,7 @@ run: $(STAMP)
 
 ## Every test that is not a load test: lint, unit and integration tests, Gherkin scenarios,
 ## then the conformance coverage report.
-test: $(STAMP)
+test: $(STAMP) chromium
 	$(BIN)/ruff check .
 	rm -rf reports/coverage && mkdir -p reports/coverage
 	KANDY_API_TRACE=$(CURDIR)/reports/coverage/trace $(BIN)/pytest -n $(WORKERS) $(PYTEST_FLAGS) tests features

@@ -112,6 +112,7 @@ class Platform:
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
         self.ca_file: str | None = None
         self._ssl_context: ssl.SSLContext | None = None
+        self.certificate_spki: str | None = None  # base64 SHA-256 of the TLS key (browser pinning)
 
     # -- lifecycle -----------------------------------------------------------------------------
     async def start(self) -> Platform:
@@ -151,6 +152,7 @@ class Platform:
         cert = ca.issue_cert("127.0.0.1", "localhost", self.host)
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         cert.configure_cert(context)
+        self.certificate_spki = _spki_hash(cert.cert_chain_pems[0].bytes())
         self._tmp = tempfile.TemporaryDirectory(prefix="fake-platform-")
         self.ca_file = str(Path(self._tmp.name) / "ca.pem")
         ca.cert_pem.write_to_path(self.ca_file)
@@ -314,3 +316,16 @@ class ThreadedPlatform:
 
     def drop_sockets(self, **kwargs: Any) -> int:
         return self._bridge.run(self.platform.drop_sockets(**kwargs))
+
+
+def _spki_hash(cert_pem: bytes) -> str:
+    """What Chromium's --ignore-certificate-errors-spki-list takes: base64(SHA-256(SPKI DER))."""
+    import base64
+    import hashlib
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import serialization
+
+    key = x509.load_pem_x509_certificate(cert_pem).public_key()
+    spki = key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    return base64.b64encode(hashlib.sha256(spki).digest()).decode()

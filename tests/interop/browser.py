@@ -1,0 +1,177 @@
+"""Headless Chromium (Debian's package) driven by playwright, with the project's interop page.
+
+One browser per test, started with fake media devices (the microphone plays a tone file the test
+writes) and told to accept exactly the platform's TLS certificate (its SPKI hash). Each
+:class:`BrowserApp` is one page in its own browser context: one user of an official SDK.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import shutil
+import time
+import wave
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from aiohttp import web
+
+from .official_sdks import OfficialSdk
+
+PAGE_DIR = Path(__file__).parent / "page"
+CHROMIUM = "/usr/bin/chromium"
+# Without the background-networking flags Chromium keeps dialling Google hosts this sandbox refuses.
+CHROMIUM_FLAGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
+    "--autoplay-policy=no-user-gesture-required",
+]
+BROWSER_TONE_HZ = 660.0
+
+
+def chromium_path() -> str | None:
+    return CHROMIUM if Path(CHROMIUM).exists() else shutil.which("chromium")
+
+
+def write_tone(path: Path, frequency: float = BROWSER_TONE_HZ, seconds: float = 5.0, rate: int = 48000) -> Path:
+    """A WAV of a steady sine; Chromium's fake microphone plays it in a loop."""
+    t = np.arange(int(seconds * rate)) / rate
+    samples = (0.5 * 32767 * np.sin(2 * np.pi * frequency * t)).astype("<i2")
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(rate)
+        out.writeframes(samples.tobytes())
+    return path
+
+
+class AppServer:
+    """Serves the interop page, its harness and the cached official SDK builds on 127.0.0.1
+    (a loopback origin is a secure context, so getUserMedia works; the platform is cross-origin)."""
+
+    def __init__(self, sdks: dict[str, OfficialSdk]) -> None:
+        self.sdks = sdks
+        self.url = ""
+        self._runner: web.AppRunner | None = None
+
+    async def start(self) -> AppServer:
+        app = web.Application()
+        app.router.add_get("/", self._file("index.html"))
+        app.router.add_get("/harness.js", self._file("harness.js"))
+        app.router.add_get("/sdk/{name}.js", self._sdk)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.url = f"http://127.0.0.1:{port}"
+        return self
+
+    @staticmethod
+    def _file(name: str) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+        async def serve(_: web.Request) -> web.StreamResponse:
+            return web.FileResponse(PAGE_DIR / name, headers={"Cache-Control": "no-store"})
+        return serve
+
+    async def _sdk(self, request: web.Request) -> web.StreamResponse:
+        sdk = self.sdks.get(request.match_info["name"])
+        if sdk is None:
+            raise web.HTTPNotFound(text="no such SDK build")
+        return web.FileResponse(sdk.bundle, headers={"Cache-Control": "no-store"})
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+
+class BrowserApp:
+    """One page running one official SDK: evaluate JS in it, wait for the SDK's events."""
+
+    def __init__(self, page: Any, name: str, log: list[str]) -> None:
+        self.page = page
+        self.name = name
+        self.log = log
+        self._seen = 0
+
+    async def js(self, expression: str, arg: Any = None) -> Any:
+        return await self.page.evaluate(expression, arg)
+
+    async def events(self, type_: str | None = None) -> list[dict[str, Any]]:
+        events = await self.js("harness.events")
+        return [e for e in events if type_ is None or e["type"] == type_]
+
+    async def wait_event(self, type_: str, where: Callable[[dict[str, Any]], bool] | None = None,
+                         timeout: float = 15.0, *, since: int = 0) -> dict[str, Any]:
+        """The first ``type_`` event (from index ``since`` on) whose payload satisfies ``where``."""
+        deadline = time.monotonic() + timeout
+        checked = since
+        while True:
+            events = await self.js("harness.events")
+            for event in events[checked:]:
+                if event["type"] == type_ and (where is None or where(event["payload"])):
+                    return event
+            checked = len(events)
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                recent = json.dumps(events[-15:], default=str)[-3000:]
+                raise TimeoutError(f"{self.name}: no {type_} event within {timeout} s; last events: {recent}")
+            try:  # wakes when a new event is recorded
+                await self.page.wait_for_function("n => harness.events.length > n", arg=checked,
+                                                  timeout=remaining * 1000, polling=50)
+            except Exception as exc:  # playwright's TimeoutError: loop once more to report
+                if "Timeout" not in type(exc).__name__:
+                    raise
+
+    async def mark(self) -> int:
+        """Index of the next event: pass as ``since`` to wait only for what happens after now."""
+        return int(await self.js("harness.events.length"))
+
+    async def wait_until(self, expression: str, arg: Any = None, timeout: float = 15.0) -> Any:
+        """Wait until the JS ``expression`` (a function of ``arg``) is truthy; its value."""
+        handle = await self.page.wait_for_function(expression, arg=arg, timeout=timeout * 1000, polling=100)
+        return await handle.json_value()
+
+
+class Browser:
+    """The test's Chromium and the apps opened in it; console output collected for failures."""
+
+    def __init__(self, server: AppServer, spki: str | None, tone_file: Path) -> None:
+        self.server = server
+        self.spki = spki
+        self.tone_file = tone_file
+        self.log: list[str] = []
+        self._playwright: Any = None
+        self._browser: Any = None
+        self.apps: list[BrowserApp] = []
+
+    async def start(self) -> Browser:
+        from playwright.async_api import async_playwright
+
+        flags = [*CHROMIUM_FLAGS, f"--use-file-for-fake-audio-capture={self.tone_file}"]
+        if self.spki:
+            flags.append(f"--ignore-certificate-errors-spki-list={self.spki}")
+        self._playwright = await async_playwright().start()
+        self._browser = await self._playwright.chromium.launch(executable_path=chromium_path(), args=flags)
+        return self
+
+    async def open(self, sdk: str, name: str) -> BrowserApp:
+        context = await self._browser.new_context()
+        page = await context.new_page()
+        page.on("console", lambda m: self.log.append(f"[{name}] {m.type}: {m.text}"[:2000]))
+        page.on("pageerror", lambda e: self.log.append(f"[{name}] pageerror: {e}"))
+        page.on("requestfailed", lambda r: self.log.append(f"[{name}] request failed: {r.method} {r.url} {r.failure}"))
+        await page.goto(f"{self.server.url}/?sdk={sdk}")
+        await page.evaluate("harness.ready.then(() => true)")
+        app = BrowserApp(page, name, self.log)
+        self.apps.append(app)
+        return app
+
+    async def stop(self) -> None:
+        if self._browser is not None:
+            await asyncio.wait_for(self._browser.close(), 15)
+        if self._playwright is not None:
+            await asyncio.wait_for(self._playwright.stop(), 15)

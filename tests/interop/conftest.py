@@ -1,0 +1,98 @@
+"""Fixtures of the interop suite: the official SDK builds, a TLS platform, Chromium.
+
+A failing test prints what the browser logged and the platform's journal for that test. When
+Chromium, playwright or the npm registry cannot be had, the tests skip and say why.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from fake_platform import Platform
+
+from . import official_sdks
+from .browser import AppServer, Browser, chromium_path, write_tone
+
+JOURNAL_LINES = 150
+
+
+@pytest.fixture(scope="session")
+def official_builds() -> dict[str, official_sdks.OfficialSdk | str]:
+    """Each official build, or the reason it could not be fetched."""
+    builds: dict[str, official_sdks.OfficialSdk | str] = {}
+    for name, package in (("cpaas", official_sdks.CPAAS), ("callme", official_sdks.CALLME)):
+        try:
+            builds[name] = official_sdks.fetch(package)
+        except official_sdks.Unavailable as exc:
+            builds[name] = str(exc)
+    return builds
+
+
+def _need(builds: dict[str, Any], name: str) -> official_sdks.OfficialSdk:
+    build = builds[name]
+    if isinstance(build, str):
+        pytest.skip(f"official {name} SDK unavailable: {build}")
+    return build
+
+
+@pytest.fixture
+def cpaas_build(official_builds: dict[str, Any]) -> official_sdks.OfficialSdk:
+    return _need(official_builds, "cpaas")
+
+
+@pytest.fixture
+def callme_build(official_builds: dict[str, Any]) -> official_sdks.OfficialSdk:
+    return _need(official_builds, "callme")
+
+
+@pytest.fixture
+async def platform() -> AsyncIterator[Platform]:
+    """The platform as a browser app reaches it: TLS (a trustme certificate) and CORS."""
+    async with Platform(tls=True) as running:
+        yield running
+
+
+@pytest.fixture
+def tone_file(tmp_path: Path) -> Path:
+    return write_tone(tmp_path / "browser-tone.wav")
+
+
+@pytest.fixture
+async def browser(platform: Platform, official_builds: dict[str, Any], tone_file: Path) -> AsyncIterator[Browser]:
+    try:
+        import playwright  # noqa: F401
+    except ImportError:
+        pytest.skip("playwright is not installed (make test installs it)")
+    if chromium_path() is None:
+        pytest.skip("Chromium is not installed (make test installs Debian's chromium)")
+    builds = {name: b for name, b in official_builds.items() if not isinstance(b, str)}
+    server = await AppServer(builds).start()
+    running = Browser(server, platform.certificate_spki, tone_file)
+    try:
+        await running.start()
+        yield running
+    finally:
+        await running.stop()
+        await server.stop()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> Iterator[None]:
+    """A failure shows the browser's console and the platform's journal for the test."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.when != "call" or not report.failed:
+        return
+    funcargs = getattr(item, "funcargs", {})
+    running: Browser | None = funcargs.get("browser")
+    if running is not None:
+        report.sections.append(("browser console", "\n".join(running.log[-400:])))
+    platform: Platform | None = funcargs.get("platform")
+    if platform is not None:
+        lines = [json.dumps(entry, default=str)[:600] for entry in platform.journal()[-JOURNAL_LINES:]]
+        report.sections.append(("platform journal", "\n".join(lines)))

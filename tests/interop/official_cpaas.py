@@ -1,0 +1,52 @@
+"""Signing an official CPaaS SDK app in to the platform, as an app built on it does."""
+
+from __future__ import annotations
+
+from itertools import count
+from typing import Any
+
+from fake_platform import Platform
+from fake_platform.auth.models import User
+
+from .browser import Browser, BrowserApp
+
+ALL_SERVICES = ["call", "chat", "presence", "smsinbound"]
+# The events a test may wait for; recorded from the moment the client is created.
+EVENTS = [
+    "subscription:change", "subscription:error", "ws:change", "auth:change", "auth:error",
+    "call:start", "call:join", "call:receive", "call:stateChange", "call:newTrack", "call:trackEnded",
+    "call:error", "media:error",
+    "conversations:new", "conversations:change", "messages:change", "messages:error",
+    "isTypingList:change", "presence:change", "presence:selfChange", "presence:error",
+    "group:new", "group:change", "group:delete", "group:refresh", "group:invitation_received",
+    "group:error", "directory:change", "contacts:new", "contacts:change", "contacts:error",
+]
+_correlators = count(1)
+
+
+def cpaas_config(platform: Platform) -> dict[str, Any]:
+    return {
+        "authentication": {
+            "server": {"base": platform.host, "port": str(platform.port), "protocol": "https"},
+            "clientCorrelator": f"browser-{next(_correlators)}",
+        },
+        "call": {"iceServers": []},
+        "logs": {"logLevel": "debug"},
+    }
+
+
+async def open_cpaas(browser: Browser, platform: Platform, user: User,
+                     services: list[str] | None = None) -> BrowserApp:
+    """A page with the official CPaaS SDK, signed in as ``user`` (tokens from the platform's token
+    endpoint, fetched by the page) and subscribed to ``services`` on a websocket channel."""
+    app = await browser.open("cpaas", user.user_id.split("@")[0])
+    await app.js("([config, events]) => { harness.create(config); harness.listen(events); }",
+                 [cpaas_config(platform), EVENTS])
+    tokens = await app.js("([url, id, user, password]) => harness.tokens(url, id, user, password)",
+                          [platform.url, platform.state.config.client_id, user.user_id, user.password])
+    await app.js("tokens => client.setTokens(tokens)", tokens)
+    if services:
+        await app.js("services => client.services.subscribe(services, 'websocket')", services)
+        await app.wait_until("want => want.every(s => client.services.getSubscriptions().subscribed.includes(s))",
+                             services)
+    return app

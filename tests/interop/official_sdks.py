@@ -1,0 +1,95 @@
+"""The official Kandy.js SDK builds, fetched from the npm registry at test time.
+
+Their licence forbids committing or copying them into this repository, so each build is fetched with
+``npm pack`` into a cache outside git (``$KANDY_INTEROP_CACHE``, default
+``~/.cache/kandy-testing/official-sdks``) and served to the browser from there. Versions are pinned
+here; ``latest`` is resolved against the registry, falling back to the newest cached build when the
+registry cannot be reached. When neither works the caller skips, printing why.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import shutil
+import subprocess
+import tarfile
+from dataclasses import dataclass
+from pathlib import Path
+
+CPAAS = "@kandy-io/cpaas-sdk"
+CALLME = "@kandy-io/callme-sdk"
+PINNED = {CPAAS: "4.9.0", CALLME: "latest"}
+NPM_TIMEOUT = 120.0
+
+
+class Unavailable(RuntimeError):
+    """The build cannot be had here (no npm, registry unreachable, nothing cached)."""
+
+
+@dataclass(frozen=True)
+class OfficialSdk:
+    package: str
+    version: str
+    bundle: Path  # dist/kandy.js of the unpacked package
+
+
+def cache_dir() -> Path:
+    default = Path.home() / ".cache" / "kandy-testing" / "official-sdks"
+    return Path(os.environ.get("KANDY_INTEROP_CACHE", default))
+
+
+def _slug(package: str) -> str:
+    return package.lstrip("@").replace("/", "-")
+
+
+def _npm(*args: str, cwd: Path) -> str:
+    npm = shutil.which("npm")
+    if npm is None:
+        raise Unavailable("npm is not installed")
+    try:
+        done = subprocess.run([npm, *args], cwd=cwd, capture_output=True, text=True, timeout=NPM_TIMEOUT)
+    except subprocess.TimeoutExpired as exc:
+        raise Unavailable(f"npm {' '.join(args)} took over {NPM_TIMEOUT:.0f} s") from exc
+    if done.returncode != 0:
+        raise Unavailable(f"npm {' '.join(args)} failed: {done.stderr.strip()[-500:]}")
+    return done.stdout
+
+
+def _resolve(package: str, wanted: str, root: Path) -> str:
+    if wanted != "latest":
+        return wanted
+    try:
+        return json.loads(_npm("view", package, "version", "--json", cwd=root))
+    except (Unavailable, json.JSONDecodeError) as exc:
+        cached = sorted((p.name.rsplit("-", 1)[1] for p in root.glob(f"{_slug(package)}-*") if p.is_dir()),
+                        key=lambda v: tuple(int(x) for x in v.split(".") if x.isdigit()))
+        if not cached:
+            raise Unavailable(f"cannot resolve {package}@latest and nothing is cached: {exc}") from exc
+        return cached[-1]
+
+
+def fetch(package: str, wanted: str | None = None) -> OfficialSdk:
+    """The unpacked build of ``package`` at its pinned version, fetched once and cached."""
+    root = cache_dir()
+    root.mkdir(parents=True, exist_ok=True)
+    with open(root / ".lock", "w") as lock:  # xdist workers fetch one at a time
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        version = _resolve(package, wanted or PINNED[package], root)
+        target = root / f"{_slug(package)}-{version}"
+        bundle = target / "dist" / "kandy.js"
+        if not bundle.is_file():
+            out = json.loads(_npm("pack", f"{package}@{version}", "--json", "--pack-destination", str(root), cwd=root))
+            archive = root / out[0]["filename"]
+            shutil.rmtree(target, ignore_errors=True)
+            with tarfile.open(archive) as tar:
+                tar.extractall(target, filter="data")
+            (target / "package").rename(target / "unpacked")
+            for item in (target / "unpacked").iterdir():
+                item.rename(target / item.name)
+            (target / "unpacked").rmdir()
+            archive.unlink()
+            if not bundle.is_file():
+                raise Unavailable(f"{package}@{version} has no dist/kandy.js")
+    return OfficialSdk(package, version, bundle)
