@@ -44,6 +44,11 @@ class PlatformConfig:
     turn_urls: list[str] = field(default_factory=list)
     realm: str = DEFAULT_REALM
     client_id: str = DEFAULT_CLIENT_ID
+    # The far end hears of a new call or a re-offer this long after the requester got its response.
+    # The official SDKs act on their own request's response before they expect the far end's
+    # reply (a real platform's relay always takes longer); an automated far end answering within a
+    # millisecond would otherwise overtake that response in the browser.
+    relay_delay: float = 0.05
 
 
 class PlatformState:

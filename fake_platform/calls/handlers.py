@@ -106,7 +106,8 @@ async def cpaas_answer(request: web.Request) -> web.Response:
 async def cpaas_update(request: web.Request) -> web.Response:
     leg = _cpaas_leg(request)
     sdp = _sdp_of(await read_json(request), "wrtcsOffer", required=False)
-    state_of(request).calls.router.update(leg, sdp)
+    state = state_of(request)
+    state.calls.router.update(leg, sdp, state.config.relay_delay)
     return no_content()
 
 
@@ -219,7 +220,7 @@ async def link_session_update(request: web.Request) -> web.Response:
             raise InvalidInput("Invalid input value for message part %1", "sdp")
         router.answer(leg, sdp)
     elif kind == "startCallUpdate":
-        router.update(leg, sdp)
+        router.update(leg, sdp, state_of(request).config.relay_delay)
     elif kind == "respondCallUpdate":
         if sdp is None:
             raise InvalidInput("Invalid input value for message part %1", "sdp")

@@ -10,6 +10,7 @@ in that front door's protocol. Nothing here touches HTTP.
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -166,9 +167,10 @@ class CallRouter:
         return session
 
     def invite(self, session: CallSession) -> None:
-        """Tell every callee (call after the caller has been answered, see handlers)."""
+        """Tell every callee still in the call (after the caller has been answered, see handlers)."""
         for leg in session.callees:
-            leg.channel.invitation(leg, session.offer)
+            if leg.state != ENDED:
+                leg.channel.invitation(leg, session.offer)
 
     def ringing(self, leg: Leg) -> None:
         self._require_callee(leg, "ring")
@@ -249,12 +251,21 @@ class CallRouter:
                 leg.channel.ended(leg, status, text)
 
     # -- mid-call ------------------------------------------------------------------------------
-    def update(self, leg: Leg, offer: str | None) -> None:
-        """A re-offer (hold, unhold, media change) goes to the peer as an offer notification."""
+    def update(self, leg: Leg, offer: str | None, relay_delay: float | None = None) -> None:
+        """A re-offer (hold, unhold, media change) goes to the peer as an offer notification,
+        ``relay_delay`` seconds later when given (see ``PlatformConfig.relay_delay``)."""
         peer = self._connected_peer(leg)
         self._record(leg, "update")
         peer.extra["awaiting_answer_for"] = leg.id
-        peer.channel.offer(peer, offer)
+        if relay_delay is None:
+            peer.channel.offer(peer, offer)
+            return
+
+        def relay() -> None:
+            if peer.state != ENDED and leg.state != ENDED:
+                peer.channel.offer(peer, offer)
+
+        asyncio.get_running_loop().call_later(relay_delay, relay)
 
     def respond(self, leg: Leg, answer: str) -> None:
         """The answer to the peer's re-offer goes back to the peer. A leg asked for an offer

@@ -97,8 +97,8 @@ class CallService:
     def start(self, caller: Leg, to_address: str, offer: str | None) -> CallSession:
         session = self.router.start(caller, to_address, offer)
         # Callees hear about the call only after the caller has its answer (cpaas-wire §8.1.8):
-        # the invitations go out on the next loop iteration, after the response is written.
-        asyncio.get_running_loop().call_soon(self.router.invite, session)
+        # the invitations go out ``relay_delay`` after the response is written.
+        asyncio.get_running_loop().call_later(self._state.config.relay_delay, self.router.invite, session)
         return session
 
     def join(self, leg_a: Leg, leg_b: Leg, caller: Leg, offer: str) -> CallSession:

@@ -77,6 +77,7 @@ class Peer:
         self.last_gathering: dict[str, Any] = {}  # how the last candidate collection ended (sdk.media.ice)
         self._preferred = [c.lower() for c in preferred_codecs] if preferred_codecs else None
         self._on_track = on_track
+        self._origin: tuple[str, int] | None = None  # (sess-id, last sess-version) of our o= line
         self.pc.on("track", self._track)
 
     def _track(self, track: Any) -> None:
@@ -113,7 +114,7 @@ class Peer:
     async def create_offer(self, pipeline: Callable[[str], str], *, ice: IceSettings | None = None) -> str:
         """Offer -> SDP pipeline (step 'set') -> setLocalDescription (ICE gathering, bounded by ``ice``)."""
         offer = await self.pc.createOffer()
-        await self._set_local(RTCSessionDescription(pipeline(offer.sdp), "offer"), ice)
+        await self._set_local(RTCSessionDescription(self._keep_origin(pipeline(offer.sdp)), "offer"), ice)
         return self.pc.localDescription.sdp
 
     async def create_answer(self, pipeline: Callable[[str], str], *, ice: IceSettings | None = None) -> str:
@@ -122,8 +123,24 @@ class Peer:
         if self._narrow_codecs(final):  # handlers removed codecs: answer again with what is left
             answer = await self.pc.createAnswer()
             final = pipeline(answer.sdp)
-        await self._set_local(RTCSessionDescription(final, "answer"), ice)
+        await self._set_local(RTCSessionDescription(self._keep_origin(final), "answer"), ice)
         return self.pc.localDescription.sdp
+
+    def _keep_origin(self, sdp: str) -> str:
+        """One session id for the life of the peer, its version one higher each time (RFC 3264
+        section 8). aiortc stamps a fresh id on every description; browsers take a new id for a new
+        session and rebuild their peer connection (new ICE and DTLS), which would break the call."""
+        lines = sdp.split("\r\n")
+        for index, line in enumerate(lines):
+            if line.startswith("o="):
+                fields = line[2:].split(" ")
+                if len(fields) == 6:
+                    session_id, version = self._origin or (fields[1], int(fields[2]) - 1)
+                    self._origin = (session_id, version + 1)
+                    fields[1:3] = [session_id, str(version + 1)]
+                    lines[index] = "o=" + " ".join(fields)
+                break
+        return "\r\n".join(lines)
 
     async def set_remote(self, sdp: str, kind: str) -> None:
         try:
@@ -177,6 +194,10 @@ class Peer:
         return {key: _stat_dict(value) for key, value in report.items()}
 
     async def close(self) -> None:
+        """Close the connection but keep the local sources alive: an aiortc sender stops its track
+        when its RTP loop ends, and the same sources go on in the next peer after a rebuild."""
+        for transceiver in self.pc.getTransceivers():
+            transceiver.sender.replaceTrack(None)
         with contextlib.suppress(Exception):
             await asyncio.wait_for(self.pc.close(), CLOSE_TIMEOUT)
 

@@ -63,6 +63,7 @@ class AppServer:
         app.router.add_get("/", self._file("index.html"))
         app.router.add_get("/harness.js", self._file("harness.js"))
         app.router.add_get("/sdk/{name}.js", self._sdk)
+        app.router.add_get("/favicon.ico", self._no_icon)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -76,6 +77,10 @@ class AppServer:
         async def serve(_: web.Request) -> web.StreamResponse:
             return web.FileResponse(PAGE_DIR / name, headers={"Cache-Control": "no-store"})
         return serve
+
+    @staticmethod
+    async def _no_icon(_: web.Request) -> web.StreamResponse:
+        return web.Response(status=204)
 
     async def _sdk(self, request: web.Request) -> web.StreamResponse:
         sdk = self.sdks.get(request.match_info["name"])
@@ -130,10 +135,14 @@ class BrowserApp:
         """Index of the next event: pass as ``since`` to wait only for what happens after now."""
         return int(await self.js("harness.events.length"))
 
-    async def wait_until(self, expression: str, arg: Any = None, timeout: float = 15.0) -> Any:
-        """Wait until the JS ``expression`` (a function of ``arg``) is truthy; its value."""
-        handle = await self.page.wait_for_function(expression, arg=arg, timeout=timeout * 1000, polling=100)
-        return await handle.json_value()
+    async def wait_until(self, predicate: str, arg: Any = None, timeout: float = 15.0) -> Any:
+        """The first truthy value of the JS ``predicate`` (a function of ``arg``, sync or async),
+        checked in the page every 50 ms until ``timeout``."""
+        try:
+            return await self.page.evaluate("([source, arg, ms]) => harness.until(source, arg, ms)",
+                                            [predicate, arg, timeout * 1000])
+        except Exception as exc:
+            raise TimeoutError(f"{self.name}: {exc}") from None
 
 
 class Browser:

@@ -19,6 +19,7 @@ from . import official_sdks
 from .browser import AppServer, Browser, chromium_path, write_tone
 
 JOURNAL_LINES = 150
+CONSOLE_LINES = 1500
 
 
 @pytest.fixture(scope="session")
@@ -91,7 +92,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> 
     funcargs = getattr(item, "funcargs", {})
     running: Browser | None = funcargs.get("browser")
     if running is not None:
-        report.sections.append(("browser console", "\n".join(running.log[-400:])))
+        report.sections.append(("browser console", "\n".join(running.log[-CONSOLE_LINES:])))
     platform: Platform | None = funcargs.get("platform")
     if platform is not None:
         lines = [json.dumps(entry, default=str)[:600] for entry in platform.journal()[-JOURNAL_LINES:]]

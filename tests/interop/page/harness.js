@@ -67,6 +67,24 @@
       }
     },
 
+    // Resolve with the first truthy value of predicate(arg) (sync or async), checked every
+    // intervalMs; reject after timeoutMs. WebRTC stats have no events, so they are polled.
+    async until(source, arg, timeoutMs, intervalMs = 50) {
+      const predicate = (0, eval)(`(${source})`);
+      const deadline = Date.now() + timeoutMs;
+      let last;
+      for (;;) {
+        try {
+          last = await predicate(arg);
+          if (last) return last;
+        } catch (error) {
+          last = error;
+        }
+        if (Date.now() >= deadline) throw new Error(`not met within ${timeoutMs} ms: ${source} (last: ${last})`);
+        await new Promise(resolve => setTimeout(resolve, intervalMs));
+      }
+    },
+
     // Packets the browser received and sent on its peer connections, by kind.
     async rtpCounts() {
       const counts = { inbound: {}, outbound: {} };
@@ -79,6 +97,18 @@
         });
       }
       return counts;
+    },
+
+    // Total energy of the audio the browser decoded from its peers (0 while only silence came).
+    async inboundAudioEnergy() {
+      let energy = 0;
+      for (const pc of peers) {
+        if (pc.connectionState === 'closed') continue;
+        (await pc.getStats()).forEach(stat => {
+          if (stat.type === 'inbound-rtp' && stat.kind === 'audio') energy += stat.totalAudioEnergy || 0;
+        });
+      }
+      return energy;
     },
   };
 })();

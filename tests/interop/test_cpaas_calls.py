@@ -1,0 +1,124 @@
+"""Scenario 3: calls between the official CPaaS SDK (in Chromium) and our Python SDK, both ways.
+
+Both sides reach Connected; media flows both ways (the browser's inbound-rtp packets and audio
+energy; our container hears the browser's fake-microphone tone); hold, unhold and end from either
+side, each checked on both sides.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from fake_platform import Platform
+
+from .browser import BROWSER_TONE_HZ, Browser, BrowserApp
+from .official_cpaas import open_cpaas
+
+TONE_TOLERANCE_HZ = 15.0
+CALL_TIMEOUT = 20.0
+
+
+async def _official_state(app: BrowserApp, call_id: str, state: str, **flags: bool) -> dict[str, Any]:
+    """Wait until the official SDK's call object is in ``state`` (with the hold flags given),
+    looking again at each of its call:stateChange events."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + CALL_TIMEOUT
+    while True:
+        since = await app.mark()
+        call = await app.js("id => client.call.getById(id)", call_id)
+        if call and call["state"] == state and all(call[k] == v for k, v in flags.items()):
+            return call
+        remaining = deadline - loop.time()
+        if remaining <= 0:
+            raise AssertionError(f"{app.name}: call {call_id} is not {state} {flags} but {call}")
+        try:
+            await app.wait_event("call:stateChange", lambda p: p["callId"] == call_id, remaining, since=since)
+        except TimeoutError:
+            continue
+
+
+async def _python_state(client: Any, call_id: str, state: str, **flags: bool) -> None:
+    def reached(_: Any = None) -> bool:
+        call = client.call.getById(call_id)
+        return bool(call) and call["state"] == state and all(call[k] == v for k, v in flags.items())
+
+    if not reached():
+        await client.recorder.wait("call:stateChange", lambda p: reached(), timeout=CALL_TIMEOUT)
+
+
+async def _media_flows_both_ways(app: BrowserApp, app_call: str, client: Any, call_id: str) -> None:
+    # The app plays the remote audio (the SDK renders it into an element), and the browser receives
+    # ours: packets, and non-zero energy in its inbound-rtp stats (decoded audio, not silence).
+    await app.js("""id => client.media.renderTracks(
+        client.call.getById(id).remoteTracks.filter(t => client.media.getTrackById(t).kind === 'audio'), '#remote')""",
+        app_call)
+    first = await app.wait_until("() => harness.rtpCounts().then(c => c.inbound.audio > 0 && c)")
+    await app.wait_until("before => harness.rtpCounts().then(c => c.inbound.audio >= before + 50)",
+                         first["inbound"]["audio"])
+    energy = await app.wait_until("() => harness.inboundAudioEnergy().then(e => e > 0 && e)")
+    assert energy > 0
+    # We receive the browser's fake microphone: its tone, in the container we render into.
+    client.media.renderTracks(client.call.getById(call_id)["remoteTracks"], "#remote")
+    container = client.media.getContainer("#remote")
+    await container.wait_until(lambda c: any(
+        abs(r.dominant_frequency() - BROWSER_TONE_HZ) < TONE_TOLERANCE_HZ and r.rms() > 0.01 for r in c.audio()),
+        timeout=CALL_TIMEOUT)
+
+
+async def test_official_sdk_calls_python_sdk(platform: Platform, browser: Browser, make_cpaas: Any) -> None:
+    bob = await make_cpaas(services=["call"])
+    alice_user = await platform.users.create()
+    alice = await open_cpaas(browser, platform, alice_user, ["call"])
+
+    alice_call = await alice.js("to => client.call.make(to, {audio: true, video: false})", bob.account.user_id)
+    await alice.wait_event("call:start", lambda p: p["callId"] == alice_call)
+    received = await bob.recorder.wait("call:receive", timeout=CALL_TIMEOUT)
+    bob_call = received["callId"]
+    assert bob.call.getById(bob_call)["remoteParticipant"]["displayNumber"].startswith(alice_user.user_id.split("@")[0])
+    await _python_state(bob, bob_call, "Ringing")
+    await bob.call.answer(bob_call, {"audio": True})
+    await _official_state(alice, alice_call, "Connected")
+    await _python_state(bob, bob_call, "Connected")
+    await alice.wait_event("call:newTrack", lambda p: p["callId"] == alice_call and not p.get("local", True))
+    await _media_flows_both_ways(alice, alice_call, bob, bob_call)
+
+    # Hold and unhold from the browser; end from our side.
+    await alice.js("id => client.call.hold(id)", alice_call)
+    await _official_state(alice, alice_call, "On Hold", localHold=True)
+    await _python_state(bob, bob_call, "On Hold", remoteHold=True)
+    await alice.js("id => client.call.unhold(id)", alice_call)
+    await _official_state(alice, alice_call, "Connected", localHold=False)
+    await _python_state(bob, bob_call, "Connected", remoteHold=False)
+
+    await bob.call.end(bob_call)
+    await _python_state(bob, bob_call, "Ended")
+    await _official_state(alice, alice_call, "Ended")
+
+
+async def test_python_sdk_calls_official_sdk(platform: Platform, browser: Browser, make_cpaas: Any) -> None:
+    bob = await make_cpaas(services=["call"])
+    alice_user = await platform.users.create()
+    alice = await open_cpaas(browser, platform, alice_user, ["call"])
+
+    bob_call = bob.call.make(alice_user.user_id, {"audio": True})
+    received = await alice.wait_event("call:receive")
+    alice_call = received["payload"]["callId"]
+    ringing = await _official_state(alice, alice_call, "Ringing")
+    assert ringing["direction"] == "incoming"
+    await alice.js("id => client.call.answer(id, {audio: true, video: false})", alice_call)
+    await _official_state(alice, alice_call, "Connected")
+    await _python_state(bob, bob_call, "Connected")
+    await _media_flows_both_ways(alice, alice_call, bob, bob_call)
+
+    # Hold and unhold from our side; end from the browser.
+    await bob.call.hold(bob_call)
+    await _python_state(bob, bob_call, "On Hold", localHold=True)
+    await _official_state(alice, alice_call, "On Hold", remoteHold=True)
+    await bob.call.unhold(bob_call)
+    await _python_state(bob, bob_call, "Connected", localHold=False)
+    await _official_state(alice, alice_call, "Connected", remoteHold=False)
+
+    await alice.js("id => client.call.end(id)", alice_call)
+    await _official_state(alice, alice_call, "Ended")
+    await _python_state(bob, bob_call, "Ended")
