@@ -186,6 +186,11 @@ async def test_presence_validation_and_private_lists(platform, people) -> None:
     path = f"{presence % alice.user_id}/presenceLists/{list_id}/presenceContacts/{bob.user_id}"
     assert (await request(platform, alice, "PUT", path, {"presenceContact": {"presentityUserId": [bob.user_id]}}))[0] \
         == 403
+    # Adding a contact answers with the contact resource (the official 4.9.0 build reads it).
+    own = f"{presence % bob.user_id}/presenceLists/{list_id}/presenceContacts/{alice.user_id}"
+    status, reply = await request(platform, bob, "PUT", own, {"presenceContact": {"presentityUserId": alice.user_id}})
+    assert status == 200 and reply["presenceContact"]["presentityUserId"] == alice.user_id
+    assert reply["presenceContact"]["resourceURL"].endswith(f"/presenceContacts/{alice.user_id}")
     status, reply = await request(platform, bob, "POST", f"{presence % bob.user_id}/adhocPresenceList",
                                   {"adhocPresenceList": {"presentityUserId": [alice.user_id]}})
     assert reply["presenceList"]["presenceContact"][0]["presence"]["person"]["activities"]["other"] == "In a meeting"

@@ -81,12 +81,17 @@ async def adhoc_fetch(request: web.Request) -> web.Response:
 
 
 async def add_contacts(request: web.Request) -> web.Response:
+    """Answered with the ``presenceContact`` resource, not 204: the official 4.9.0 build reads
+    ``presenceContact`` from this answer and its saga crashes on an empty one (docs/decisions.md)."""
     user = cpaas_user(request)
     body = wrapped(await read_json(request), "presenceContact")
     # The SDK puts the users both in the path (comma-joined) and in the body; the body wins.
     users = body.get("presentityUserId", request.match_info["users"].split(","))
-    state_of(request).presence.add_contacts(user, request.match_info["list"], users)
-    return no_content()
+    added = state_of(request).presence.add_contacts(user, request.match_info["list"], users)
+    base = f"/cpaas/presence/{request.match_info['ver']}/{user}/presenceLists/{request.match_info['list']}"
+    return json_response({"presenceContact": {
+        "presentityUserId": added[0] if len(added) == 1 else added,
+        "resourceURL": f"{base}/presenceContacts/{','.join(added)}"}})
 
 
 async def remove_contacts(request: web.Request) -> web.Response:

@@ -50,3 +50,16 @@ async def open_cpaas(browser: Browser, platform: Platform, user: User,
         await app.wait_until("want => want.every(s => client.services.getSubscriptions().subscribed.includes(s))",
                              services)
     return app
+
+
+# What the official SDK logs when one of its redux-saga workers throws: the operation in progress is
+# lost without an event (cpaas-wire "crash"), so a test that only waits for events may not notice.
+SAGA_CRASH = "Unhandled error in saga"
+
+
+def assert_no_sdk_trouble(browser: Browser, platform: Platform) -> None:
+    """No saga of an official SDK crashed, and the platform refused no request."""
+    crashes = [line for line in browser.log if SAGA_CRASH in line]
+    assert not crashes, "the official SDK crashed:\n" + "\n".join(crashes)
+    refused = [(e["method"], e["path"], e["status"]) for e in platform.journal(kind="http") if e["status"] >= 400]
+    assert not refused, f"the platform refused requests: {refused}"
