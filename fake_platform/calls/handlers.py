@@ -207,6 +207,7 @@ def _link_leg(request: web.Request) -> Leg:
 
 async def link_session_update(request: web.Request) -> web.Response:
     leg = _link_leg(request)
+    state_of(request).calls.caller_knows_session(leg)
     router = state_of(request).calls.router
     wrapper, call_request = _link_request(await read_json(request))
     kind = call_request.get("type")

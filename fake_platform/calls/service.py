@@ -17,10 +17,12 @@ from ..core.errors import InvalidInput, NotFound, Unavailable
 from .channels import CpaasLegChannel, LinkLegChannel
 from .conference import Conference
 from .endpoints import Endpoints, EndpointSettings
-from .models import CallRouter, CallSession, Leg, display_name_of, plain_address
+from .models import ENDED, CallRouter, CallSession, Leg, display_name_of, plain_address
 
 if TYPE_CHECKING:
     from ..state import PlatformState
+
+LINK_CALLER_SETTLE = 0.2
 
 
 class CallService:
@@ -31,6 +33,9 @@ class CallService:
         self.router.resolvers = [self.endpoints.resolve, self._resolve_user]
         state.link.callable_addresses.update(self.endpoints.addresses())
         self.conferences: dict[str, Conference] = {}
+        # Longest wait between a Link / CallMe caller's callStart response and the invitations (see start).
+        self.link_caller_settle = LINK_CALLER_SETTLE
+        self._pending_invites: dict[str, asyncio.TimerHandle] = {}
 
     # -- callees -------------------------------------------------------------------------------
     def _resolve_user(self, address: str) -> Callable[[CallSession], list[Leg]] | None:
@@ -98,8 +103,29 @@ class CallService:
         session = self.router.start(caller, to_address, offer)
         # Callees hear about the call only after the caller has its answer (cpaas-wire §8.1.8):
         # the invitations go out ``relay_delay`` after the response is written.
-        asyncio.get_running_loop().call_later(self._state.config.relay_delay, self.router.invite, session)
+        loop = asyncio.get_running_loop()
+        if caller.front_door in ("link", "callme") and self.link_caller_settle > 0:
+            # A Link / CallMe caller learns its session id from that response, and the official SDKs
+            # drop a notification for a session they do not know yet (link-callme-wire §8 item 5):
+            # the response and an endpoint's instant ringing race to the browser on two connections.
+            # So the callees are invited once the caller shows it knows the session (its first
+            # request on it: CallMe 5.x audits at once) or after a settle time (4.x does not).
+            self._pending_invites[session.id] = loop.call_later(self.link_caller_settle, self._invite, session)
+        else:
+            loop.call_later(self._state.config.relay_delay, self._invite, session)
         return session
+
+    def caller_knows_session(self, leg: Leg) -> None:
+        """The caller made a request on its session: invite its callees now if they are still waiting."""
+        session = leg.session
+        if session is not None and leg is session.caller and session.id in self._pending_invites:
+            self._pending_invites[session.id].cancel()
+            self._invite(session)
+
+    def _invite(self, session: CallSession) -> None:
+        self._pending_invites.pop(session.id, None)
+        if session.caller.state != ENDED:  # the caller may have hung up meanwhile
+            self.router.invite(session)
 
     def join(self, leg_a: Leg, leg_b: Leg, caller: Leg, offer: str) -> CallSession:
         """Join two connected calls of one user into an audio conference; returns the user's new session.
@@ -131,6 +157,9 @@ class CallService:
         return [s.to_dict() for s in self.router.sessions.values()]
 
     async def close(self) -> None:
+        for handle in self._pending_invites.values():
+            handle.cancel()
+        self._pending_invites.clear()
         await self.endpoints.close()
         for conference in self.conferences.values():
             await conference.close()

@@ -19,6 +19,7 @@ from .tokens import Realms, read_token
 USER_SERVICES = ("call", "IM", "Presence", "MWI", "SMS", "callMe", "conversation", "push")
 CALLME = "callMe"
 MIN_EXPIRES, MAX_EXPIRES, DEFAULT_EXPIRES = 60, 86400, 3600
+SUBSCRIPTION_GONE = 39  # Link statusCode of a refresh whose subscription no longer exists
 
 
 @dataclass
@@ -131,6 +132,10 @@ class LinkSubscriptions:
         return subscription
 
     def refresh(self, mode: str, account: str, sub_id: str, body: dict[str, Any]) -> LinkSubscription:
+        if sub_id not in self.subscriptions:
+            # statusCode 39 on a 404 tells the SDKs (CallMe 4.41+, 5.x) the subscription is gone for good;
+            # 4.21 treats it as any failed refresh.
+            raise NotFound("Subscription %1 not found", sub_id, link_code=SUBSCRIPTION_GONE)
         subscription = self.get(mode, account, sub_id)
         subscription.expires = _expires(_subscribe_request(body))
         subscription.refreshed_at = self._clock.wall()

@@ -40,6 +40,31 @@
     });
   }
 
+  // One analyser per remote track. Chromium only feeds a remote WebRTC track into WebAudio while
+  // the track also plays in a media element, so each one gets a muted <audio> too.
+  const analysers = new Map();
+  let audioContext = null;
+  function analyse(track) {
+    let entry = analysers.get(track.id);
+    if (!entry) {
+      audioContext = audioContext || new AudioContext();
+      const stream = new MediaStream([track]);
+      const element = new Audio();
+      element.muted = true;
+      element.srcObject = stream;
+      element.play().catch(() => {});
+      const analyser = audioContext.createAnalyser();
+      analyser.fftSize = 8192;
+      audioContext.createMediaStreamSource(stream).connect(analyser);
+      entry = { analyser, element, bins: new Float32Array(analyser.frequencyBinCount) };
+      analysers.set(track.id, entry);
+    }
+    entry.analyser.getFloatFrequencyData(entry.bins);
+    let peak = 0;
+    for (let i = 1; i < entry.bins.length; i++) if (entry.bins[i] > entry.bins[peak]) peak = i;
+    return { trackId: track.id, hz: peak * audioContext.sampleRate / entry.analyser.fftSize, db: entry.bins[peak] };
+  }
+
   window.harness = {
     events,
     peers,
@@ -63,7 +88,43 @@
 
     listen(types) {
       for (const type of types) {
-        window.client.on(type, (...args) => events.push({ type, payload: plain(args[0]), args: plain(args), at: Date.now() }));
+        window.client.on(type, (...args) => {
+          const record = { type, payload: plain(args[0]), args: plain(args), at: Date.now() };
+          // A call event also records the call's state as the SDK reports it at that moment.
+          const callId = args[0] && args[0].callId;
+          if (callId && window.client.call && window.client.call.getById) {
+            const call = window.client.call.getById(callId);
+            record.callState = call ? call.state : null;
+          }
+          events.push(record);
+        });
+      }
+    },
+
+    // The loudest frequency (Hz) and its level (dBFS) in each live remote audio track the browser
+    // receives, measured by a WebAudio analyser: what the page's user would hear.
+    remoteTones() {
+      const found = [];
+      for (const pc of peers) {
+        if (pc.connectionState === 'closed') continue;
+        for (const receiver of pc.getReceivers()) {
+          const track = receiver.track;
+          if (!track || track.kind !== 'audio' || track.readyState !== 'live') continue;
+          found.push(analyse(track));
+        }
+      }
+      return found;
+    },
+
+    // Resolves with the first truthy value of the async ``check`` (re-run every 100 ms), or rejects
+    // after ``timeoutMs`` (playwright's waitForFunction cannot wait on an async predicate).
+    async until(check, timeoutMs) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const value = await check();
+        if (value) return value;
+        if (Date.now() >= deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+        await new Promise(resolve => setTimeout(resolve, 100));
       }
     },
 

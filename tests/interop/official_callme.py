@@ -1,0 +1,78 @@
+"""Configuring an official CallMe SDK app for the platform and placing anonymous calls with it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fake_platform import Platform
+
+from .browser import Browser, BrowserApp
+
+# The events a test may wait for (5.5.0's list); recorded from the moment the client is created.
+# 5.x replaced call:newTrack / call:trackEnded with call:tracksAdded / call:tracksRemoved.
+EVENTS = [
+    "call:start", "call:stateChange", "call:operation", "call:tracksAdded", "call:tracksRemoved",
+    "call:newMedia", "call:removedMedia", "call:customParameters", "call:mediaConnectionChange",
+    "call:mediaRestart", "media:trackEnded", "devices:error", "request:error", "ws:change",
+    "notifications:change", "notifications:error", "notification:received",
+]
+
+
+def callme_config(platform: Platform) -> dict[str, Any]:
+    """The documented ``config.authentication`` (subscription and websocket servers) pointing at the
+    platform, loopback ICE (no ICE servers: host candidates on 127.0.0.1 are enough) and debug logs."""
+    return {
+        "authentication": {
+            "subscription": {"protocol": "https", "server": platform.host, "port": platform.port},
+            "websocket": {"protocol": "wss", "server": platform.host, "port": platform.port},
+        },
+        # 5.x moved ``call.iceServers`` into ``call.defaultPeerConfig`` (the old key is still mapped).
+        "call": {"defaultPeerConfig": {"iceServers": []}},
+        "logs": {"logLevel": "debug"},
+    }
+
+
+async def open_callme(browser: Browser, platform: Platform, name: str = "callme") -> BrowserApp:
+    """A page with the official CallMe SDK created against the platform, its events recorded."""
+    app = await browser.open("callme", name)
+    await app.js("([config, events]) => { harness.create(config); harness.listen(events); }",
+                 [callme_config(platform), EVENTS])
+    return app
+
+
+async def make_anonymous(app: BrowserApp, callee: str, credentials: dict[str, str],
+                         options: dict[str, Any]) -> str:
+    """``client.call.makeAnonymous(callee, credentials, options)``; the new call's id."""
+    return await app.js("([callee, credentials, options]) => client.call.makeAnonymous(callee, credentials, options)",
+                        [callee, credentials, options])
+
+
+async def wait_state(app: BrowserApp, call_id: str, state: str, timeout: float = 15.0) -> dict[str, Any]:
+    """Wait for a ``call:stateChange`` of the call after which ``call.getById`` reports ``state``
+    (the harness records the state at each call event); the call object then."""
+    await app.wait_until(
+        "([id, want]) => harness.events.some(e => e.type === 'call:stateChange' && e.payload.callId === id"
+        " && e.callState === want)", [call_id, state], timeout=timeout)
+    return await app.js("id => harness.plain(client.call.getById(id))", call_id)
+
+
+async def wait_hears(app: BrowserApp, frequency: float, tolerance: float = 20.0, timeout: float = 10.0) -> None:
+    """Wait until a remote audio track the browser receives carries a clear ``frequency`` tone."""
+    await app.wait_until(
+        "([hz, tol]) => harness.remoteTones().some(t => Math.abs(t.hz - hz) < tol && t.db > -60)",
+        [frequency, tolerance], timeout=timeout)
+
+
+async def wait_inbound_audio(app: BrowserApp, packets: int = 50, timeout: float = 10.0) -> int:
+    """Wait until the browser has received ``packets`` audio RTP packets on its open peers; the count."""
+    return int(await app.js(
+        "([n, ms]) => harness.until(async () => { const c = await harness.rtpCounts();"
+        " return (c.inbound.audio || 0) >= n && c.inbound.audio }, ms)", [packets, timeout * 1000]))
+
+
+def expect_unsubscribe(app: BrowserApp, timeout: float = 10.0) -> Any:
+    """``async with expect_unsubscribe(app) as r:`` ... ``(await r.value).status``: the response to
+    the DELETE of the anonymous subscription that the SDK sends by itself once its call has ended."""
+    return app.page.expect_response(
+        lambda r: r.request.method == "DELETE" and "/anonymous/" in r.url and "/subscription/" in r.url,
+        timeout=timeout * 1000)
