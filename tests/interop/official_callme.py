@@ -65,9 +65,8 @@ async def wait_hears(app: BrowserApp, frequency: float, tolerance: float = 20.0,
 
 async def wait_inbound_audio(app: BrowserApp, packets: int = 50, timeout: float = 10.0) -> int:
     """Wait until the browser has received ``packets`` audio RTP packets on its open peers; the count."""
-    return int(await app.js(
-        "([n, ms]) => harness.until(async () => { const c = await harness.rtpCounts();"
-        " return (c.inbound.audio || 0) >= n && c.inbound.audio }, ms)", [packets, timeout * 1000]))
+    return int(await app.wait_until(
+        "n => harness.rtpCounts().then(c => (c.inbound.audio || 0) >= n && c.inbound.audio)", packets, timeout))
 
 
 def expect_unsubscribe(app: BrowserApp, timeout: float = 10.0) -> Any:

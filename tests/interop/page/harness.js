@@ -116,22 +116,11 @@
       return found;
     },
 
-    // Resolves with the first truthy value of the async ``check`` (re-run every 100 ms), or rejects
-    // after ``timeoutMs`` (playwright's waitForFunction cannot wait on an async predicate).
-    async until(check, timeoutMs) {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const value = await check();
-        if (value) return value;
-        if (Date.now() >= deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-        await new Promise(resolve => setTimeout(resolve, 100));
-      }
-    },
-
     // Resolve with the first truthy value of predicate(arg) (sync or async), checked every
     // intervalMs; reject after timeoutMs. WebRTC stats have no events, so they are polled.
     async until(source, arg, timeoutMs, intervalMs = 50) {
-      const predicate = (0, eval)(`(${source})`);
+      if (!Number.isFinite(timeoutMs)) throw new Error(`until: timeoutMs must be a number, got ${timeoutMs}`);
+      const predicate = typeof source === 'function' ? source : (0, eval)(`(${source})`);
       const deadline = Date.now() + timeoutMs;
       let last;
       for (;;) {
