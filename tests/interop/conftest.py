@@ -34,23 +34,6 @@ def official_builds() -> dict[str, official_sdks.OfficialSdk | str]:
     return builds
 
 
-def _need(builds: dict[str, Any], name: str) -> official_sdks.OfficialSdk:
-    build = builds[name]
-    if isinstance(build, str):
-        pytest.skip(f"official {name} SDK unavailable: {build}")
-    return build
-
-
-@pytest.fixture
-def cpaas_build(official_builds: dict[str, Any]) -> official_sdks.OfficialSdk:
-    return _need(official_builds, "cpaas")
-
-
-@pytest.fixture
-def callme_build(official_builds: dict[str, Any]) -> official_sdks.OfficialSdk:
-    return _need(official_builds, "callme")
-
-
 @pytest.fixture
 async def platform() -> AsyncIterator[Platform]:
     """The platform as a browser app reaches it: TLS (a trustme certificate) and CORS."""
@@ -72,8 +55,9 @@ async def browser(platform: Platform, official_builds: dict[str, Any], tone_file
     if chromium_path() is None:
         pytest.skip("Chromium is not installed (make test installs Debian's chromium)")
     builds = {name: b for name, b in official_builds.items() if not isinstance(b, str)}
+    missing = {name: b for name, b in official_builds.items() if isinstance(b, str)}
     server = await AppServer(builds).start()
-    running = Browser(server, platform.certificate_spki, tone_file)
+    running = Browser(server, platform.certificate_spki, tone_file, missing)
     try:
         await running.start()
         yield running

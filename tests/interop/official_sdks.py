@@ -21,7 +21,10 @@ from pathlib import Path
 CPAAS = "@kandy-io/cpaas-sdk"
 CALLME = "@kandy-io/callme-sdk"
 PINNED = {CPAAS: "4.9.0", CALLME: "latest"}
-NPM_TIMEOUT = 120.0
+NPM_TIMEOUT = 45.0
+# Fail fast when the registry is unreachable (npm's defaults retry for minutes).
+NPM_NETWORK_FLAGS = ["--fetch-retries=1", "--fetch-timeout=15000", "--fetch-retry-mintimeout=1000",
+                     "--fetch-retry-maxtimeout=5000"]
 
 
 class Unavailable(RuntimeError):
@@ -49,7 +52,8 @@ def _npm(*args: str, cwd: Path) -> str:
     if npm is None:
         raise Unavailable("npm is not installed")
     try:
-        done = subprocess.run([npm, *args], cwd=cwd, capture_output=True, text=True, timeout=NPM_TIMEOUT)
+        done = subprocess.run([npm, *args, *NPM_NETWORK_FLAGS], cwd=cwd, capture_output=True, text=True,
+                              timeout=NPM_TIMEOUT)
     except subprocess.TimeoutExpired as exc:
         raise Unavailable(f"npm {' '.join(args)} took over {NPM_TIMEOUT:.0f} s") from exc
     if done.returncode != 0:
@@ -82,13 +86,13 @@ def fetch(package: str, wanted: str | None = None) -> OfficialSdk:
         if not bundle.is_file():
             out = json.loads(_npm("pack", f"{package}@{version}", "--json", "--pack-destination", str(root), cwd=root))
             archive = root / out[0]["filename"]
-            shutil.rmtree(target, ignore_errors=True)
+            unpacked = root / f".unpack-{target.name}"
+            shutil.rmtree(unpacked, ignore_errors=True)
             with tarfile.open(archive) as tar:
-                tar.extractall(target, filter="data")
-            (target / "package").rename(target / "unpacked")
-            for item in (target / "unpacked").iterdir():
-                item.rename(target / item.name)
-            (target / "unpacked").rmdir()
+                tar.extractall(unpacked, filter="data")
+            shutil.rmtree(target, ignore_errors=True)
+            (unpacked / "package").rename(target)  # npm tarballs hold everything under package/
+            unpacked.rmdir()
             archive.unlink()
             if not bundle.is_file():
                 raise Unavailable(f"{package}@{version} has no dist/kandy.js")
