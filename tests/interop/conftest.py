@@ -6,6 +6,7 @@ Chromium, playwright or the npm registry cannot be had, the tests skip and say w
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -68,16 +69,33 @@ async def browser(platform: Platform, official_builds: dict[str, Any], tone_file
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> Iterator[None]:
-    """A failure shows the browser's console and the platform's journal for the test."""
+    """A failure shows the browser's console and the platform's journal for the test (in the
+    terminal report, and as Allure attachments when the report plugin is on)."""
     outcome = yield
     report = outcome.get_result()
     if report.when != "call" or not report.failed:
         return
-    funcargs = getattr(item, "funcargs", {})
+    for title, text in _diagnostics(getattr(item, "funcargs", {})):
+        report.sections.append((title, text))
+        _attach(title, text)
+
+
+def _diagnostics(funcargs: dict[str, Any]) -> list[tuple[str, str]]:
+    found: list[tuple[str, str]] = []
     running: Browser | None = funcargs.get("browser")
     if running is not None:
-        report.sections.append(("browser console", "\n".join(running.log[-CONSOLE_LINES:])))
+        found.append(("browser console", "\n".join(running.log[-CONSOLE_LINES:])))
     platform: Platform | None = funcargs.get("platform")
     if platform is not None:
         lines = [json.dumps(entry, default=str)[:600] for entry in platform.journal()[-JOURNAL_LINES:]]
-        report.sections.append(("platform journal", "\n".join(lines)))
+        found.append(("platform journal", "\n".join(lines)))
+    return found
+
+
+def _attach(title: str, text: str) -> None:
+    try:
+        import allure
+    except ImportError:
+        return
+    with contextlib.suppress(Exception):  # it must never hide the failure itself
+        allure.attach(text, name=title, attachment_type=allure.attachment_type.TEXT)
