@@ -211,3 +211,16 @@ async def test_every_sdp_passes_the_handlers_before_each_set_and_send(make_cpaas
     assert seen[:3] == [("offer", "local", "set"), ("offer", "local", "send"), ("answer", "remote", "set")]
     assert seen[3:] == [("offer", "local", "set"), ("offer", "local", "send"), ("answer", "remote", "set")]
     await caller.call.end(call_id)
+
+
+def test_a_re_offer_keeps_the_negotiated_header_extension_ids() -> None:
+    from sdk.media.peer import keep_extension_ids
+
+    ours = ("v=0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 0\r\na=extmap:1 urn:ietf:params:rtp-hdrext:sdes:mid\r\n"
+            "a=extmap:2 urn:ietf:params:rtp-hdrext:ssrc-audio-level\r\na=extmap:3 urn:example:new\r\na=mid:0\r\n")
+    negotiated = {"0": {"urn:ietf:params:rtp-hdrext:ssrc-audio-level": 1, "urn:ietf:params:rtp-hdrext:sdes:mid": 3}}
+    out = keep_extension_ids(ours, negotiated)
+    assert "a=extmap:3 urn:ietf:params:rtp-hdrext:sdes:mid" in out
+    assert "a=extmap:1 urn:ietf:params:rtp-hdrext:ssrc-audio-level" in out
+    assert "a=extmap:2 urn:example:new" in out  # its old id 3 is taken now: the first free one
+    assert keep_extension_ids(ours, {}) == ours

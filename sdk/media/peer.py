@@ -113,8 +113,10 @@ class Peer:
     # -- descriptions --------------------------------------------------------------------------
     async def create_offer(self, pipeline: Callable[[str], str], *, ice: IceSettings | None = None) -> str:
         """Offer -> SDP pipeline (step 'set') -> setLocalDescription (ICE gathering, bounded by ``ice``)."""
+        negotiated = self._negotiated_extensions()  # createOffer resets them to aiortc's defaults
         offer = await self.pc.createOffer()
-        await self._set_local(RTCSessionDescription(self._keep_origin(pipeline(offer.sdp)), "offer"), ice)
+        sdp = pipeline(keep_extension_ids(offer.sdp, negotiated))
+        await self._set_local(RTCSessionDescription(self._keep_origin(sdp), "offer"), ice)
         return self.pc.localDescription.sdp
 
     async def create_answer(self, pipeline: Callable[[str], str], *, ice: IceSettings | None = None) -> str:
@@ -125,6 +127,11 @@ class Peer:
             final = pipeline(answer.sdp)
         await self._set_local(RTCSessionDescription(self._keep_origin(final), "answer"), ice)
         return self.pc.localDescription.sdp
+
+    def _negotiated_extensions(self) -> dict[str, dict[str, int]]:
+        """``{mid: {uri: id}}`` of the RTP header extensions each negotiated m-section uses."""
+        return {t.mid: {e.uri: e.id for e in t._headerExtensions} for t in self.pc.getTransceivers()
+                if t.mid is not None and t.currentDirection is not None}
 
     def _keep_origin(self, sdp: str) -> str:
         """One session id for the life of the peer, its version one higher each time (RFC 3264
@@ -207,3 +214,39 @@ def _stat_dict(stat: Any) -> dict[str, Any]:
     if "timestamp" in data and hasattr(data["timestamp"], "timestamp"):
         data["timestamp"] = data["timestamp"].timestamp() * 1000
     return data
+
+
+def keep_extension_ids(sdp: str, negotiated: dict[str, dict[str, int]]) -> str:
+    """Give each header extension of a re-offer the id it was negotiated with (RFC 8285 section 6).
+
+    aiortc numbers its extensions afresh in every offer; after answering a browser's offer (its
+    numbering), our re-offer would move them, and Chrome refuses that ("RTP extension ID
+    reassignment not supported"). An extension the section did not negotiate keeps its id unless
+    that id is taken, then gets a free one.
+    """
+    if not negotiated:
+        return sdp
+    lines = sdp.split("\r\n")
+    sections: list[list[int]] = []  # line indexes of each m-section
+    for index, line in enumerate(lines):
+        if line.startswith("m="):
+            sections.append([])
+        if sections:
+            sections[-1].append(index)
+    for section in sections:
+        mid = next((lines[i][6:] for i in section if lines[i].startswith("a=mid:")), None)
+        wanted = negotiated.get(mid) if mid is not None else None
+        if not wanted:
+            continue
+        extmaps = [i for i in section if lines[i].startswith("a=extmap:")]
+        used = {wanted[lines[i].split(" ", 1)[1]] for i in extmaps if lines[i].split(" ", 1)[1] in wanted}
+        free = (n for n in range(1, 15) if n not in used)
+        for i in extmaps:
+            head, uri = lines[i].split(" ", 1)
+            old_id, _, direction = head[len("a=extmap:"):].partition("/")
+            new_id = wanted.get(uri)
+            if new_id is None:
+                new_id = int(old_id) if int(old_id) not in used else next(free)
+                used.add(new_id)
+            lines[i] = f"a=extmap:{new_id}{'/' + direction if direction else ''} {uri}"
+    return "\r\n".join(lines)

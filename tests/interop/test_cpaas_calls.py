@@ -83,13 +83,20 @@ async def test_official_sdk_calls_python_sdk(platform: Platform, browser: Browse
     await alice.wait_event("call:newTrack", lambda p: p["callId"] == alice_call and not p.get("local", True))
     await _media_flows_both_ways(alice, alice_call, bob, bob_call)
 
-    # Hold and unhold from the browser; end from our side.
+    # Hold and unhold from the browser, then from our side; end from our side.
     await alice.js("id => client.call.hold(id)", alice_call)
     await _official_state(alice, alice_call, "On Hold", localHold=True)
     await _python_state(bob, bob_call, "On Hold", remoteHold=True)
     await alice.js("id => client.call.unhold(id)", alice_call)
     await _official_state(alice, alice_call, "Connected", localHold=False)
     await _python_state(bob, bob_call, "Connected", remoteHold=False)
+    # Our side re-offers on a session the browser's offer numbered (codecs, header extensions).
+    await bob.call.hold(bob_call)
+    await _python_state(bob, bob_call, "On Hold", localHold=True)
+    await _official_state(alice, alice_call, "On Hold", remoteHold=True)
+    await bob.call.unhold(bob_call)
+    await _python_state(bob, bob_call, "Connected", localHold=False)
+    await _official_state(alice, alice_call, "Connected", remoteHold=False)
 
     await bob.call.end(bob_call)
     await _python_state(bob, bob_call, "Ended")
