@@ -129,3 +129,30 @@ async def test_python_sdk_calls_official_sdk(platform: Platform, browser: Browse
     await alice.js("id => client.call.end(id)", alice_call)
     await _official_state(alice, alice_call, "Ended")
     await _python_state(bob, bob_call, "Ended")
+
+
+async def test_video_flows_both_ways_between_the_official_sdk_and_ours(
+        platform: Platform, browser: Browser, make_cpaas: Any) -> None:
+    bob = await make_cpaas(services=["call"])
+    alice_user = await platform.users.create()
+    alice = await open_cpaas(browser, platform, alice_user, ["call"])
+
+    alice_call = await alice.js("to => client.call.make(to, {audio: true, video: true})", bob.account.user_id)
+    bob_call = (await bob.recorder.wait("call:receive", timeout=CALL_TIMEOUT))["callId"]
+    await _python_state(bob, bob_call, "Ringing")
+    await bob.call.answer(bob_call, {"audio": True, "video": True})
+    await _official_state(alice, alice_call, "Connected")
+    await _python_state(bob, bob_call, "Connected")
+
+    # The browser receives our camera's video; we receive its fake camera's frames.
+    first = await alice.wait_until("() => harness.rtpCounts().then(c => c.inbound.video > 0 && c)")
+    await alice.wait_until("before => harness.rtpCounts().then(c => c.inbound.video >= before + 30)",
+                           first["inbound"]["video"])
+    bob.media.renderTracks(bob.call.getById(bob_call)["remoteTracks"], "#remote-video")
+    container = bob.media.getContainer("#remote-video")
+    await container.wait_until(lambda c: any(r.frames >= 10 and r.width > 0 for r in c.video()),
+                               timeout=CALL_TIMEOUT)
+
+    await alice.js("id => client.call.end(id)", alice_call)
+    await _official_state(alice, alice_call, "Ended")
+    await _python_state(bob, bob_call, "Ended")
