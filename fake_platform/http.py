@@ -46,6 +46,12 @@ def state_of(request: web.Request) -> PlatformState:
     return request.app[STATE_KEY]
 
 
+def relay_delay(request: web.Request) -> float:
+    """How long the far end waits to hear of this request (see ``PlatformConfig.relay_delay``)."""
+    config = state_of(request).config
+    return config.browser_relay_delay if "Origin" in request.headers else config.relay_delay
+
+
 def path_user(path: str) -> str | None:
     """The user segment of a CPaaS or Link path (used for journal entries and fault matching)."""
     match = _CPAAS_USER.match(path) or _LINK_USER.match(path)

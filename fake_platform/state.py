@@ -44,11 +44,14 @@ class PlatformConfig:
     turn_urls: list[str] = field(default_factory=list)
     realm: str = DEFAULT_REALM
     client_id: str = DEFAULT_CLIENT_ID
-    # The far end hears of a new call or a re-offer this long after the requester got its response.
-    # The official SDKs act on their own request's response before they expect the far end's
-    # reply (a real platform's relay always takes longer); an automated far end answering within a
-    # millisecond would otherwise overtake that response in the browser.
+    # The far end hears of a new call or a re-offer (and an SMS sender of its receipt) this long
+    # after the requester got its response. The official SDKs act on their own request's response
+    # before they expect the far end's reply (a real platform's relay always takes longer); an
+    # automated far end answering within a millisecond would otherwise overtake that response. A
+    # browser reads a response through more hops than a websocket message (measured: up to ~90 ms
+    # under load), so requests from a browser app (with an Origin header) wait longer.
     relay_delay: float = 0.05
+    browser_relay_delay: float = 0.25
 
 
 class PlatformState:

@@ -7,7 +7,7 @@ from typing import Any
 from aiohttp import web
 
 from ..core.errors import Conflict, Gone, InvalidInput, NotFound
-from ..http import cpaas_user, json_response, no_content, read_json, state_of, wrapped
+from ..http import cpaas_user, json_response, no_content, read_json, relay_delay, state_of, wrapped
 from ..link.handlers import link_user
 from ..link.tokens import read_token
 from .models import CONNECTED, ENDED, INITIATED, Leg
@@ -54,7 +54,7 @@ async def cpaas_create_session(request: web.Request) -> web.Response:
     caller = state.calls.cpaas_caller(user, correlator, request.match_info["ver"])
     if isinstance(body.get("tParticipantName"), str):
         caller.name = body["tParticipantName"]
-    state.calls.start(caller, to_address, offer)
+    state.calls.start(caller, to_address, offer, relay_delay(request))
     return json_response(_session_body(request, caller), status=201)
 
 
@@ -107,7 +107,7 @@ async def cpaas_update(request: web.Request) -> web.Response:
     leg = _cpaas_leg(request)
     sdp = _sdp_of(await read_json(request), "wrtcsOffer", required=False)
     state = state_of(request)
-    state.calls.router.update(leg, sdp, state.config.relay_delay)
+    state.calls.router.update(leg, sdp, relay_delay(request))
     return no_content()
 
 
@@ -189,7 +189,7 @@ async def link_call_start(request: web.Request) -> web.Response:
         caller = state.calls.link_caller(user, supports_early_media=early)
         wrapper = "callControlResponse"
     caller.custom_parameters = _custom_parameters(call_request)
-    state.calls.start(caller, to_address, sdp)
+    state.calls.start(caller, to_address, sdp, relay_delay(request))
     return _ok(wrapper, sessionData=caller.id)
 
 
@@ -221,7 +221,7 @@ async def link_session_update(request: web.Request) -> web.Response:
             raise InvalidInput("Invalid input value for message part %1", "sdp")
         router.answer(leg, sdp)
     elif kind == "startCallUpdate":
-        router.update(leg, sdp, state_of(request).config.relay_delay)
+        router.update(leg, sdp, relay_delay(request))
     elif kind == "respondCallUpdate":
         if sdp is None:
             raise InvalidInput("Invalid input value for message part %1", "sdp")

@@ -99,10 +99,10 @@ class CallService:
         return leg
 
     # -- set-up --------------------------------------------------------------------------------
-    def start(self, caller: Leg, to_address: str, offer: str | None) -> CallSession:
+    def start(self, caller: Leg, to_address: str, offer: str | None, relay_delay: float | None = None) -> CallSession:
         session = self.router.start(caller, to_address, offer)
         # Callees hear about the call only after the caller has its answer (cpaas-wire §8.1.8):
-        # the invitations go out ``relay_delay`` after the response is written.
+        # the invitations go out ``relay_delay`` after the response is written (PlatformConfig).
         loop = asyncio.get_running_loop()
         if caller.front_door in ("link", "callme") and self.link_caller_settle > 0:
             # A Link / CallMe caller learns its session id from that response, and the official SDKs
@@ -112,7 +112,8 @@ class CallService:
             # request on it: CallMe 5.x audits at once) or after a settle time (4.x does not).
             self._pending_invites[session.id] = loop.call_later(self.link_caller_settle, self._invite, session)
         else:
-            loop.call_later(self._state.config.relay_delay, self._invite, session)
+            delay = self._state.config.relay_delay if relay_delay is None else relay_delay
+            loop.call_later(delay, self._invite, session)
         return session
 
     def caller_knows_session(self, leg: Leg) -> None:

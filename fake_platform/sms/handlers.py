@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from aiohttp import web
 
-from ..http import CORS_HEADERS, cpaas_user, json_response, no_content, read_json, state_of, wrapped
+from ..http import CORS_HEADERS, cpaas_user, json_response, no_content, read_json, relay_delay, state_of, wrapped
 from .models import SmsMessage
 
 _BASE = "/cpaas/smsmessaging/v1"
@@ -43,12 +44,14 @@ async def send(request: web.Request) -> web.StreamResponse:
             "resourceURL": f"{_BASE}/{user}/remoteAddresses/{first.remote}/messages/{first.id}/deliveryInfos"},
         "resourceURL": _message_url(first),
     }}, status=201)
-    # The receipts follow the answer, so that the SDK knows the message id before they arrive.
+    # The receipts follow the answer, so that the SDK knows the message id before they arrive: a
+    # browser may read a websocket message before the response it came after, hence the relay delay.
     response.headers.update(CORS_HEADERS)
     await response.prepare(request)
     await response.write_eof()
+    loop = asyncio.get_running_loop()
     for receipt in receipts:
-        sms.send_receipt(receipt)
+        loop.call_later(relay_delay(request), sms.send_receipt, receipt)
     return response
 
 

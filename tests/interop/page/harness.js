@@ -17,17 +17,21 @@
   window.RTCPeerConnection.prototype = NativePeerConnection.prototype;
   Object.setPrototypeOf(window.RTCPeerConnection, NativePeerConnection);
 
-  function plain(value) {
-    const seen = new WeakSet();
-    return JSON.parse(JSON.stringify(value === undefined ? null : value, (key, item) => {
-      if (item instanceof Error) return { name: item.name, code: item.code, message: item.message };
-      if (typeof item === 'object' && item !== null) {
-        if (seen.has(item)) return '[circular]';
-        seen.add(item);
-      }
-      if (typeof item === 'function') return undefined;
-      return item;
-    }));
+  // A JSON-safe copy: errors as {name, code, message}, functions dropped, and a reference back to
+  // an enclosing object (a real cycle) as '[circular]'; shared objects are copied each time.
+  function plain(value, ancestors = []) {
+    if (value instanceof Error) return { name: value.name, code: value.code, message: value.message };
+    if (typeof value === 'function' || value === undefined) return null;
+    if (typeof value !== 'object' || value === null) return value;
+    if (ancestors.includes(value)) return '[circular]';
+    if (typeof value.toJSON === 'function') return plain(value.toJSON(), ancestors);
+    const inside = [...ancestors, value];
+    if (Array.isArray(value)) return value.map(item => plain(item, inside));
+    const copy = {};
+    for (const [key, item] of Object.entries(value)) {
+      if (typeof item !== 'function') copy[key] = plain(item, inside);
+    }
+    return copy;
   }
 
   function loadSdk(name) {
