@@ -31,9 +31,14 @@ async def test_official_cpaas_subscribes_and_unsubscribes_down_to_channel_deleti
     assert any("/presenceListSubscriptions/" in p for p in paths)
 
     since = await app.mark()
-    await app.js("services => client.services.unsubscribe(services, 'websocket')", ALL_SERVICES)
+    # The channel's DELETE is the SDK's last step: wait for its response in the browser.
+    async with app.page.expect_response(lambda r: r.request.method == "DELETE" and "/notificationchannel/v1/" in r.url
+                                        and "/channels/" in r.url, timeout=20_000) as deleted:
+        await app.js("services => client.services.unsubscribe(services, 'websocket')", ALL_SERVICES)
+    assert (await deleted.value).status == 204
     await app.wait_until("() => client.services.getSubscriptions().subscribed.length === 0")
     await app.wait_event("subscription:change", since=since)
     deletions = [e["path"] for e in platform.journal(kind="http", method="DELETE") if e["status"] == 204]
-    assert any("/notificationchannel/v1/" in p and "/channels/" in p for p in deletions), deletions
+    for service in ("/webrtcsignaling/v1/", "/chat/v1/", "/smsmessaging/v1/", "/presenceListSubscriptions/"):
+        assert any(service in p for p in deletions), (service, deletions)
     assert not [e for e in platform.journal(kind="http") if e["status"] >= 500]
