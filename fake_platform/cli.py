@@ -40,6 +40,7 @@ async def _serve(args: argparse.Namespace) -> int:
     users = [await platform.users.create() for _ in range(args.users)]
     print(json.dumps({
         "url": platform.url, "ws": platform.ws_url, "caFile": platform.ca_file,
+        "certificateSpki": platform.certificate_spki,
         "controlPlane": f"{platform.url}/_platform/",
         "clientId": platform.state.config.client_id,
         "users": [{"userId": u.user_id, "password": u.password} for u in users],
