@@ -132,6 +132,24 @@ class BrowserApp:
                 if "Timeout" not in type(exc).__name__:
                     raise
 
+    async def wait_call(self, call_id: str, state: str, timeout: float = 20.0, **flags: bool) -> dict[str, Any]:
+        """Wait until the SDK's ``call.getById(call_id)`` is in ``state`` with the flags given
+        (``localHold=True``, ...), looking again at each of the call's call:stateChange events."""
+        deadline = time.monotonic() + timeout
+        while True:
+            since = await self.mark()
+            call = await self.js("id => harness.plain(client.call.getById(id))", call_id)
+            if call and call["state"] == state and all(call.get(k) == v for k, v in flags.items()):
+                return call
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise AssertionError(f"{self.name}: call {call_id} is not {state} {flags} but {call}")
+            try:
+                await self.wait_event("call:stateChange", lambda p: p.get("callId") == call_id, remaining,
+                                      since=since)
+            except TimeoutError:
+                continue
+
     async def mark(self) -> int:
         """Index of the next event: pass as ``since`` to wait only for what happens after now."""
         return int(await self.js("harness.events.length"))

@@ -215,14 +215,6 @@ async def test_a_dropped_callme_websocket_is_reopened_at_once_on_the_same_channe
     _assert_torn_down(platform)
 
 
-async def _wait_official_hold(app: BrowserApp, call_id: str, state: str, **flags: bool) -> dict[str, Any]:
-    """Wait until the official SDK's call is in ``state`` with the hold flags given."""
-    return await app.wait_until(
-        """([id, state, flags]) => { const c = client.call.getById(id); return c && c.state === state
-             && Object.entries(flags).every(([k, v]) => c[k] === v) && harness.plain(c); }""",
-        [call_id, state, flags], timeout=15)
-
-
 async def test_hold_and_unhold_cross_between_callme_and_our_sdk(
         platform: Platform, browser: Browser, make_cpaas: Any) -> None:
     """Mid-call re-offers both ways: the browser holds and unholds, then our side does; each side
@@ -234,23 +226,23 @@ async def test_hold_and_unhold_cross_between_callme_and_our_sdk(
     bob_call = (await bob.recorder.wait("call:receive", timeout=15))["callId"]
     await _wait_our_state(bob, bob_call, "Ringing")
     await bob.call.answer(bob_call, {"audio": True})
-    await _wait_official_hold(app, call_id, "Connected")
+    await app.wait_call(call_id, "Connected")
 
     await app.js("id => client.call.hold(id)", call_id)
-    await _wait_official_hold(app, call_id, "On Hold", localHold=True, remoteHold=False)
+    await app.wait_call(call_id, "On Hold", localHold=True, remoteHold=False)
     await _wait_our_state(bob, bob_call, "On Hold")
     assert bob.call.getById(bob_call)["remoteHold"] is True
     await app.js("id => client.call.unhold(id)", call_id)
-    await _wait_official_hold(app, call_id, "Connected", localHold=False)
+    await app.wait_call(call_id, "Connected", localHold=False)
     await _wait_our_state(bob, bob_call, "Connected")
     await _wait_we_hear(bob, bob_call, BROWSER_TONE_HZ)
 
     await bob.call.hold(bob_call)
-    await _wait_official_hold(app, call_id, "On Hold", localHold=False, remoteHold=True)
+    await app.wait_call(call_id, "On Hold", localHold=False, remoteHold=True)
     assert bob.call.getById(bob_call)["localHold"] is True
     before = await wait_inbound_audio(app, packets=1)
     await bob.call.unhold(bob_call)
-    await _wait_official_hold(app, call_id, "Connected", remoteHold=False)
+    await app.wait_call(call_id, "Connected", remoteHold=False)
     await wait_inbound_audio(app, packets=before + 50)
 
     async with expect_unsubscribe(app) as unsubscribed:

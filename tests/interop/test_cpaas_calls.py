@@ -7,7 +7,6 @@ side, each checked on both sides.
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from fake_platform import Platform
@@ -17,25 +16,6 @@ from .official_cpaas import open_cpaas
 
 TONE_TOLERANCE_HZ = 15.0
 CALL_TIMEOUT = 20.0
-
-
-async def _official_state(app: BrowserApp, call_id: str, state: str, **flags: bool) -> dict[str, Any]:
-    """Wait until the official SDK's call object is in ``state`` (with the hold flags given),
-    looking again at each of its call:stateChange events."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + CALL_TIMEOUT
-    while True:
-        since = await app.mark()
-        call = await app.js("id => client.call.getById(id)", call_id)
-        if call and call["state"] == state and all(call[k] == v for k, v in flags.items()):
-            return call
-        remaining = deadline - loop.time()
-        if remaining <= 0:
-            raise AssertionError(f"{app.name}: call {call_id} is not {state} {flags} but {call}")
-        try:
-            await app.wait_event("call:stateChange", lambda p: p["callId"] == call_id, remaining, since=since)
-        except TimeoutError:
-            continue
 
 
 async def _python_state(client: Any, call_id: str, state: str, **flags: bool) -> None:
@@ -78,29 +58,29 @@ async def test_official_sdk_calls_python_sdk(platform: Platform, browser: Browse
     assert bob.call.getById(bob_call)["remoteParticipant"]["displayNumber"].startswith(alice_user.user_id.split("@")[0])
     await _python_state(bob, bob_call, "Ringing")
     await bob.call.answer(bob_call, {"audio": True})
-    await _official_state(alice, alice_call, "Connected")
+    await alice.wait_call(alice_call, "Connected")
     await _python_state(bob, bob_call, "Connected")
     await alice.wait_event("call:newTrack", lambda p: p["callId"] == alice_call and not p.get("local", True))
     await _media_flows_both_ways(alice, alice_call, bob, bob_call)
 
     # Hold and unhold from the browser, then from our side; end from our side.
     await alice.js("id => client.call.hold(id)", alice_call)
-    await _official_state(alice, alice_call, "On Hold", localHold=True)
+    await alice.wait_call(alice_call, "On Hold", localHold=True)
     await _python_state(bob, bob_call, "On Hold", remoteHold=True)
     await alice.js("id => client.call.unhold(id)", alice_call)
-    await _official_state(alice, alice_call, "Connected", localHold=False)
+    await alice.wait_call(alice_call, "Connected", localHold=False)
     await _python_state(bob, bob_call, "Connected", remoteHold=False)
     # Our side re-offers on a session the browser's offer numbered (codecs, header extensions).
     await bob.call.hold(bob_call)
     await _python_state(bob, bob_call, "On Hold", localHold=True)
-    await _official_state(alice, alice_call, "On Hold", remoteHold=True)
+    await alice.wait_call(alice_call, "On Hold", remoteHold=True)
     await bob.call.unhold(bob_call)
     await _python_state(bob, bob_call, "Connected", localHold=False)
-    await _official_state(alice, alice_call, "Connected", remoteHold=False)
+    await alice.wait_call(alice_call, "Connected", remoteHold=False)
 
     await bob.call.end(bob_call)
     await _python_state(bob, bob_call, "Ended")
-    await _official_state(alice, alice_call, "Ended")
+    await alice.wait_call(alice_call, "Ended")
 
 
 async def test_python_sdk_calls_official_sdk(platform: Platform, browser: Browser, make_cpaas: Any) -> None:
@@ -111,23 +91,23 @@ async def test_python_sdk_calls_official_sdk(platform: Platform, browser: Browse
     bob_call = bob.call.make(alice_user.user_id, {"audio": True})
     received = await alice.wait_event("call:receive")
     alice_call = received["payload"]["callId"]
-    ringing = await _official_state(alice, alice_call, "Ringing")
+    ringing = await alice.wait_call(alice_call, "Ringing")
     assert ringing["direction"] == "incoming"
     await alice.js("id => client.call.answer(id, {audio: true, video: false})", alice_call)
-    await _official_state(alice, alice_call, "Connected")
+    await alice.wait_call(alice_call, "Connected")
     await _python_state(bob, bob_call, "Connected")
     await _media_flows_both_ways(alice, alice_call, bob, bob_call)
 
     # Hold and unhold from our side; end from the browser.
     await bob.call.hold(bob_call)
     await _python_state(bob, bob_call, "On Hold", localHold=True)
-    await _official_state(alice, alice_call, "On Hold", remoteHold=True)
+    await alice.wait_call(alice_call, "On Hold", remoteHold=True)
     await bob.call.unhold(bob_call)
     await _python_state(bob, bob_call, "Connected", localHold=False)
-    await _official_state(alice, alice_call, "Connected", remoteHold=False)
+    await alice.wait_call(alice_call, "Connected", remoteHold=False)
 
     await alice.js("id => client.call.end(id)", alice_call)
-    await _official_state(alice, alice_call, "Ended")
+    await alice.wait_call(alice_call, "Ended")
     await _python_state(bob, bob_call, "Ended")
 
 
@@ -141,7 +121,7 @@ async def test_video_flows_both_ways_between_the_official_sdk_and_ours(
     bob_call = (await bob.recorder.wait("call:receive", timeout=CALL_TIMEOUT))["callId"]
     await _python_state(bob, bob_call, "Ringing")
     await bob.call.answer(bob_call, {"audio": True, "video": True})
-    await _official_state(alice, alice_call, "Connected")
+    await alice.wait_call(alice_call, "Connected")
     await _python_state(bob, bob_call, "Connected")
 
     # The browser receives our camera's video; we receive its fake camera's frames.
@@ -154,5 +134,5 @@ async def test_video_flows_both_ways_between_the_official_sdk_and_ours(
                                timeout=CALL_TIMEOUT)
 
     await alice.js("id => client.call.end(id)", alice_call)
-    await _official_state(alice, alice_call, "Ended")
+    await alice.wait_call(alice_call, "Ended")
     await _python_state(bob, bob_call, "Ended")
