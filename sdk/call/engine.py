@@ -137,9 +137,8 @@ class CallEngine:
             parsed = sdp_tools.Sdp.parse(sdp_text)
             if config.get("removeH264Codecs", True):
                 sdp_tools.remove_codecs(parsed, [("H264", ())])
-            if config.get("removeBundling") or (sdp_type == "answer" and endpoint == "local" and _unbundled(
-                    call.last_remote_sdp)):
-                sdp_tools.remove_bundling(parsed)  # RFC 8843: no BUNDLE in an answer to an unbundled offer
+            if config.get("removeBundling"):
+                sdp_tools.remove_bundling(parsed)
             if endpoint == "local" and call.bandwidth:
                 sdp_tools.set_bandwidth(parsed, audio=call.bandwidth.get("audio"), video=call.bandwidth.get("video"),
                                         call=call.bandwidth.get("call"))
@@ -570,7 +569,3 @@ class CallEngine:
         with contextlib.suppress(Exception):
             await asyncio.gather(*(self.teardown(c) for c in live), return_exceptions=True)
 
-
-def _unbundled(remote_sdp: str | None) -> bool:
-    """Whether the far end's offer declared no BUNDLE group (browsers with removeBundling do that)."""
-    return bool(remote_sdp) and "a=group:BUNDLE" not in remote_sdp  # type: ignore[operator]

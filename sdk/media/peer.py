@@ -125,6 +125,11 @@ class Peer:
         if self._narrow_codecs(final):  # handlers removed codecs: answer again with what is left
             answer = await self.pc.createAnswer()
             final = pipeline(answer.sdp)
+        remote = self.pc.remoteDescription
+        if remote is not None and "a=group:BUNDLE" not in remote.sdp:
+            # RFC 8843: no BUNDLE group in an answer to an offer without one (aiortc adds it anyway;
+            # browsers refuse it, and the official SDKs remove bundling from their offers).
+            final = "\r\n".join(line for line in final.split("\r\n") if not line.startswith("a=group:BUNDLE"))
         await self._set_local(RTCSessionDescription(self._keep_origin(final), "answer"), ice)
         return self.pc.localDescription.sdp
 

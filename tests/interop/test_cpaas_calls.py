@@ -136,3 +136,20 @@ async def test_video_flows_both_ways_between_the_official_sdk_and_ours(
     await alice.js("id => client.call.end(id)", alice_call)
     await alice.wait_call(alice_call, "Ended")
     await _python_state(bob, bob_call, "Ended")
+
+
+async def test_the_official_sdk_calls_the_ivr_and_it_hears_the_digits(platform: Platform, browser: Browser) -> None:
+    """An app on the official SDK dials the platform's IVR endpoint and sends DTMF; the IVR reports
+    the digits it detected, and how they came (RFC 4733 events, which Chrome negotiates)."""
+    alice = await open_cpaas(browser, platform, await platform.users.create(), ["call"])
+    ivr = f"ivr@{platform.state.config.domain}"
+    call_id = await alice.js("to => client.call.make(to, {audio: true, video: false})", ivr)
+    call = await alice.wait_call(call_id, "Connected")
+    await alice.wait_until("() => harness.rtpCounts().then(c => c.inbound.audio > 0)")
+
+    await alice.js("id => client.call.sendDTMF(id, '1#23', 200)", call_id)
+    heard = await platform.wait_endpoint_digits(call["wrtcsSessionId"], 4, timeout=CALL_TIMEOUT)
+    assert heard == "1#23"
+    assert platform.endpoint_calls(call["wrtcsSessionId"])[0]["dtmfMode"] == "rfc4733"
+    await alice.js("id => client.call.end(id)", call_id)
+    await alice.wait_call(call_id, "Ended")
