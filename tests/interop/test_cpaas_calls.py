@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from fake_platform import Platform
 
 from .browser import BROWSER_TONE_HZ, Browser, BrowserApp
@@ -151,5 +153,29 @@ async def test_the_official_sdk_calls_the_ivr_and_it_hears_the_digits(platform: 
     heard = await platform.wait_endpoint_digits(call["wrtcsSessionId"], 4, timeout=CALL_TIMEOUT)
     assert heard == "1#23"
     assert platform.endpoint_calls(call["wrtcsSessionId"])[0]["dtmfMode"] == "rfc4733"
+    await alice.js("id => client.call.end(id)", call_id)
+    await alice.wait_call(call_id, "Ended")
+
+
+ENDPOINT_TONES = {"echo": BROWSER_TONE_HZ, "+15550100440": 440.0}
+
+
+@pytest.mark.parametrize("endpoint", ["echo", "+15550100440", "busy", "reject"])
+async def test_the_official_sdk_dials_the_scripted_endpoints(platform: Platform, browser: Browser,
+                                                             endpoint: str) -> None:
+    """Each scripted endpoint behaves for an app on the official SDK as for ours: the echo sends
+    the browser's own tone back, a PSTN number plays its tone, busy and reject end the call."""
+    alice = await open_cpaas(browser, platform, await platform.users.create(), ["call"])
+    address = endpoint if endpoint.startswith("+") else f"{endpoint}@{platform.state.config.domain}"
+    call_id = await alice.js("to => client.call.make(to, {audio: true, video: false})", address)
+    if endpoint in ("busy", "reject"):
+        await alice.wait_call(call_id, "Ended")
+        states = [e["payload"]["previous"]["state"] for e in await alice.events("call:stateChange")
+                  if e["payload"]["callId"] == call_id]
+        assert "Connected" not in states, states
+        return
+    await alice.wait_call(call_id, "Connected")
+    await alice.wait_until("([hz, tol]) => harness.remoteTones().some(t => Math.abs(t.hz - hz) < tol && t.db > -60)",
+                           [ENDPOINT_TONES[endpoint], 20.0], timeout=CALL_TIMEOUT)
     await alice.js("id => client.call.end(id)", call_id)
     await alice.wait_call(call_id, "Ended")
