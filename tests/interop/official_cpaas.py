@@ -36,12 +36,12 @@ def cpaas_config(platform: Platform) -> dict[str, Any]:
 
 
 async def open_cpaas(browser: Browser, platform: Platform, user: User,
-                     services: list[str] | None = None) -> BrowserApp:
+                     services: list[str] | None = None, config: dict[str, Any] | None = None) -> BrowserApp:
     """A page with the official CPaaS SDK, signed in as ``user`` (tokens from the platform's token
     endpoint, fetched by the page) and subscribed to ``services`` on a websocket channel."""
     app = await browser.open("cpaas", user.user_id.split("@")[0])
     await app.js("([config, events]) => { harness.create(config); harness.listen(events); }",
-                 [cpaas_config(platform), EVENTS])
+                 [{**cpaas_config(platform), **(config or {})}, EVENTS])
     tokens = await app.js("([url, id, user, password]) => harness.tokens(url, id, user, password)",
                           [platform.url, platform.state.config.client_id, user.user_id, user.password])
     await app.js("tokens => client.setTokens(tokens)", tokens)
