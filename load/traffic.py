@@ -146,6 +146,8 @@ class Traffic:
             await container.wait_until(lambda c: c.frames >= MEDIA_FRAMES and any(t.rms() > 0.01 for t in c.audio()),
                                        timeout=MEDIA_TIMEOUT_S)
         except Exception as exc:  # a timeout or an SDK error: no audio either way
+            if load._stopping or callee._stopping:  # the run ended under the check: no verdict
+                return
             load.emit(metrics.CALL, metrics.CALL_MEDIA, (time.perf_counter() - started) * 1000, False,
                       error=f"no audio from {callee.user_id}: {type(exc).__name__}: {exc}")
             return
