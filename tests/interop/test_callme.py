@@ -250,3 +250,18 @@ async def test_hold_and_unhold_cross_between_callme_and_our_sdk(
         await wait_state(app, call_id, "Ended")
         await _wait_our_state(bob, bob_call, "Ended")
     assert (await unsubscribed.value).status == 200
+
+
+async def test_official_callme_sends_dtmf_to_the_ivr(platform: Platform, browser: Browser) -> None:
+    """A CallMe app dials the platform's IVR and sends digits; the IVR reports what it detected."""
+    domain = platform.state.config.domain
+    app = await open_callme(browser, platform, "carol")
+    call_id = await make_anonymous(app, f"ivr@{domain}", {}, {"from": f"carol@{domain}", "audio": True})
+    await wait_state(app, call_id, "Connected")
+    session = next(leg.id for leg in platform.state.calls.router.legs.values() if leg.front_door == "callme")
+    await app.js("id => client.call.sendDTMF(id, '9*0', 200)", call_id)
+    assert await platform.wait_endpoint_digits(session, 3, timeout=15) == "9*0"
+    assert platform.endpoint_calls(session)[0]["dtmfMode"] == "rfc4733"  # Chrome negotiates telephone-event
+    async with expect_unsubscribe(app):
+        await app.js("id => client.call.end(id)", call_id)
+        await wait_state(app, call_id, "Ended")
