@@ -179,3 +179,20 @@ async def test_the_official_sdk_dials_the_scripted_endpoints(platform: Platform,
                            [ENDPOINT_TONES[endpoint], 20.0], timeout=CALL_TIMEOUT)
     await alice.js("id => client.call.end(id)", call_id)
     await alice.wait_call(call_id, "Ended")
+
+
+async def test_the_official_cpaas_sdk_calls_a_link_user_of_our_sdk(platform: Platform, browser: Browser,
+                                                                   make_link: Any) -> None:
+    """Across products: the platform routes a call from the official CPaaS SDK to a Link user of our
+    SDK (Link callControl on the far side), with media both ways."""
+    bob = await make_link(await platform.users.create(), connect=True)
+    alice = await open_cpaas(browser, platform, await platform.users.create(), ["call"])
+    alice_call = await alice.js("to => client.call.make(to, {audio: true, video: false})", bob.account.user_id)
+    bob_call = (await bob.recorder.wait("call:receive", timeout=CALL_TIMEOUT))["callId"]
+    await _python_state(bob, bob_call, "Ringing")
+    await bob.call.answer(bob_call, {"audio": True})
+    await alice.wait_call(alice_call, "Connected")
+    await _python_state(bob, bob_call, "Connected")
+    await _media_flows_both_ways(alice, alice_call, bob, bob_call)
+    await bob.call.end(bob_call)
+    await alice.wait_call(alice_call, "Ended")
