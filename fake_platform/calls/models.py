@@ -251,15 +251,12 @@ class CallRouter:
                 leg.channel.ended(leg, status, text)
 
     # -- mid-call ------------------------------------------------------------------------------
-    def update(self, leg: Leg, offer: str | None, relay_delay: float | None = None) -> None:
+    def update(self, leg: Leg, offer: str | None, relay_delay: float) -> None:
         """A re-offer (hold, unhold, media change) goes to the peer as an offer notification,
-        ``relay_delay`` seconds later when given (see ``PlatformConfig.relay_delay``)."""
+        ``relay_delay`` seconds later (see ``PlatformConfig.relay_delay``)."""
         peer = self._connected_peer(leg)
         self._record(leg, "update")
         peer.extra["awaiting_answer_for"] = leg.id
-        if relay_delay is None:
-            peer.channel.offer(peer, offer)
-            return
 
         def relay() -> None:
             if peer.state != ENDED and leg.state != ENDED:

@@ -99,7 +99,7 @@ class CallService:
         return leg
 
     # -- set-up --------------------------------------------------------------------------------
-    def start(self, caller: Leg, to_address: str, offer: str | None, relay_delay: float | None = None) -> CallSession:
+    def start(self, caller: Leg, to_address: str, offer: str | None, relay_delay: float) -> CallSession:
         session = self.router.start(caller, to_address, offer)
         # Callees hear about the call only after the caller has its answer (cpaas-wire §8.1.8):
         # the invitations go out ``relay_delay`` after the response is written (PlatformConfig).
@@ -112,8 +112,7 @@ class CallService:
             # request on it: CallMe 5.x audits at once) or after a settle time (4.x does not).
             self._pending_invites[session.id] = loop.call_later(self.link_caller_settle, self._invite, session)
         else:
-            delay = self._state.config.relay_delay if relay_delay is None else relay_delay
-            loop.call_later(delay, self._invite, session)
+            loop.call_later(relay_delay, self._invite, session)
         return session
 
     def caller_knows_session(self, leg: Leg) -> None:

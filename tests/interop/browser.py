@@ -150,6 +150,19 @@ class BrowserApp:
             except TimeoutError:
                 continue
 
+    async def wait_inbound(self, packets: int = 50, kind: str = "audio", timeout: float = 15.0) -> int:
+        """Wait until the browser has received ``packets`` RTP packets of ``kind`` on its open peers
+        (its inbound-rtp stats); the count."""
+        return int(await self.wait_until(
+            "([n, kind]) => harness.rtpCounts().then(c => (c.inbound[kind] || 0) >= n && c.inbound[kind])",
+            [packets, kind], timeout))
+
+    async def wait_hears(self, frequency: float, tolerance: float = 20.0, timeout: float = 15.0) -> None:
+        """Wait until a remote audio track the browser receives carries a clear ``frequency`` tone."""
+        await self.wait_until(
+            "([hz, tol]) => harness.remoteTones().some(t => Math.abs(t.hz - hz) < tol && t.db > -60)",
+            [frequency, tolerance], timeout=timeout)
+
     async def mark(self) -> int:
         """Index of the next event: pass as ``since`` to wait only for what happens after now."""
         return int(await self.js("harness.events.length"))

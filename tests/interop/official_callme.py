@@ -56,19 +56,6 @@ async def wait_state(app: BrowserApp, call_id: str, state: str, timeout: float =
     return await app.js("id => harness.plain(client.call.getById(id))", call_id)
 
 
-async def wait_hears(app: BrowserApp, frequency: float, tolerance: float = 20.0, timeout: float = 10.0) -> None:
-    """Wait until a remote audio track the browser receives carries a clear ``frequency`` tone."""
-    await app.wait_until(
-        "([hz, tol]) => harness.remoteTones().some(t => Math.abs(t.hz - hz) < tol && t.db > -60)",
-        [frequency, tolerance], timeout=timeout)
-
-
-async def wait_inbound_audio(app: BrowserApp, packets: int = 50, timeout: float = 10.0) -> int:
-    """Wait until the browser has received ``packets`` audio RTP packets on its open peers; the count."""
-    return int(await app.wait_until(
-        "n => harness.rtpCounts().then(c => (c.inbound.audio || 0) >= n && c.inbound.audio)", packets, timeout))
-
-
 def expect_unsubscribe(app: BrowserApp, timeout: float = 10.0) -> Any:
     """``async with expect_unsubscribe(app) as r:`` ... ``(await r.value).status``: the response to
     the DELETE of the anonymous subscription that the SDK sends by itself once its call has ended."""

@@ -14,17 +14,15 @@ from typing import Any
 import pytest
 
 from fake_platform import Platform
-from kandy_testing.steps.calls import FREQUENCY_TOLERANCE, SILENCE_RMS
 
 from .browser import BROWSER_TONE_HZ, Browser, BrowserApp
 from .official_callme import (
     expect_unsubscribe,
     make_anonymous,
     open_callme,
-    wait_hears,
-    wait_inbound_audio,
     wait_state,
 )
+from .python_side import wait_our_call, wait_we_hear
 
 OUR_TONE_HZ = 440.0
 MODES = ["token-less", "token"]
@@ -55,25 +53,6 @@ async def _states(app: BrowserApp, call_id: str) -> list[str]:
     return [e["callState"] for e in await app.events("call:stateChange") if e["payload"]["callId"] == call_id]
 
 
-async def _wait_our_state(client: Any, call_id: str, state: str, timeout: float = 15.0) -> None:
-    """Wait for our SDK's ``call:stateChange`` after which the call is in ``state``."""
-    await client.recorder.wait("call:stateChange", lambda p: p["callId"] == call_id
-                               and client.call.getById(call_id)["state"] == state, timeout=timeout)
-
-
-async def _wait_we_hear(client: Any, call_id: str, frequency: float, timeout: float = 10.0) -> None:
-    """Render our call's remote audio in a container and wait until it carries ``frequency``."""
-    selector = f"#remote-{call_id}"
-    client.media.renderTracks(client.call.getById(call_id)["remoteTracks"], selector)
-    container = client.media.getContainer(selector)
-
-    def heard(c: Any) -> bool:
-        return any(abs(r.dominant_frequency() - frequency) < FREQUENCY_TOLERANCE and r.rms() > SILENCE_RMS
-                   for r in c.audio())
-
-    await container.wait_until(heard, timeout)
-
-
 @pytest.mark.parametrize("mode", MODES)
 async def test_official_callme_calls_the_echo_endpoint_and_hears_itself(
         platform: Platform, browser: Browser, mode: str) -> None:
@@ -99,8 +78,8 @@ async def test_official_callme_calls_the_echo_endpoint_and_hears_itself(
               if (e.get("body") or {}).get("callMeRequest", {}).get("type") == "audit"]
     assert audits and all(e["status"] == 200 for e in audits), audits
 
-    await wait_inbound_audio(app, packets=50)
-    await wait_hears(app, BROWSER_TONE_HZ)  # the echo endpoint returns the browser's own 660 Hz
+    await app.wait_inbound(50)
+    await app.wait_hears(BROWSER_TONE_HZ)  # the echo endpoint returns the browser's own 660 Hz
 
     since = await app.mark()
     async with expect_unsubscribe(app) as unsubscribed:
@@ -152,22 +131,22 @@ async def test_official_callme_calls_a_cpaas_user_of_our_sdk_who_answers(
                                    {"from": carol, "displayName": "Carol", "audio": True})
     incoming = await bob.recorder.wait("call:receive", timeout=15)
     bob_call = incoming["callId"]
-    await _wait_our_state(bob, bob_call, "Ringing")
+    await wait_our_call(bob, bob_call, "Ringing")
     received = bob.call.getById(bob_call)
     assert received["direction"] == "incoming"
     assert received["remoteParticipant"]["displayNumber"] == carol, received
     await wait_state(app, call_id, "Ringing")
 
     await bob.call.answer(bob_call, {"audio": True})
-    await _wait_our_state(bob, bob_call, "Connected")
+    await wait_our_call(bob, bob_call, "Connected")
     call = await wait_state(app, call_id, "Connected")
     assert await _states(app, call_id) == ["Initiated", "Ringing", "Connected"]
     assert call["remoteParticipant"]["displayNumber"] == bob_id, call
 
     # Media both ways: the browser receives Bob's RTP and hears his tone; Bob hears the browser's.
-    await wait_inbound_audio(app, packets=50)
-    await wait_hears(app, OUR_TONE_HZ)
-    await _wait_we_hear(bob, bob_call, BROWSER_TONE_HZ)
+    await app.wait_inbound(50)
+    await app.wait_hears(OUR_TONE_HZ)
+    await wait_we_hear(bob, bob_call, BROWSER_TONE_HZ)
 
     since = await app.mark()
     async with expect_unsubscribe(app) as unsubscribed:
@@ -176,7 +155,7 @@ async def test_official_callme_calls_a_cpaas_user_of_our_sdk_who_answers(
         else:  # Bob hangs up: the browser is told with a callEnd notification
             await bob.call.end(bob_call)
         await wait_state(app, call_id, "Ended")
-        await _wait_our_state(bob, bob_call, "Ended")
+        await wait_our_call(bob, bob_call, "Ended")
     assert (await unsubscribed.value).status == 200
     ended = await app.wait_event("call:stateChange", lambda p: p["callId"] == call_id, since=since)
     assert ended["callState"] == "Ended" and ended["payload"]["previous"]["state"] == "Connected", ended
@@ -186,18 +165,27 @@ async def test_official_callme_calls_a_cpaas_user_of_our_sdk_who_answers(
     assert [s["state"] for s in platform.state.calls.dump()] == ["ended"]
 
 
-async def test_a_dropped_callme_websocket_is_reopened_at_once_on_the_same_channel(
-        platform: Platform, browser: Browser, make_cpaas: Any) -> None:
-    """5.x reconnects as soon as its socket closes abnormally (4.21 only noticed at its next 30 s
-    keepalive): the platform lets it re-attach to the same channel, and the call's end still arrives."""
+async def _call_answered_by_us(platform: Platform, browser: Browser,
+                               make_cpaas: Any) -> tuple[BrowserApp, str, Any, str]:
+    """A token-less CallMe call from the browser to a CPaaS user of our SDK who answers:
+    ``(app, its call id, our client, our call id)``, both sides Connected."""
     domain = platform.state.config.domain
     bob = await make_cpaas(services=["call"], runtime={"codecs": ["PCMU"]})
     app = await open_callme(browser, platform, "carol")
     call_id = await make_anonymous(app, bob.account.user_id, {}, {"from": f"carol@{domain}", "audio": True})
     bob_call = (await bob.recorder.wait("call:receive", timeout=15))["callId"]
-    await _wait_our_state(bob, bob_call, "Ringing")
+    await wait_our_call(bob, bob_call, "Ringing")
     await bob.call.answer(bob_call, {"audio": True})
     await wait_state(app, call_id, "Connected")
+    await wait_our_call(bob, bob_call, "Connected")
+    return app, call_id, bob, bob_call
+
+
+async def test_a_dropped_callme_websocket_is_reopened_at_once_on_the_same_channel(
+        platform: Platform, browser: Browser, make_cpaas: Any) -> None:
+    """5.x reconnects as soon as its socket closes abnormally (4.21 only noticed at its next 30 s
+    keepalive): the platform lets it re-attach to the same channel, and the call's end still arrives."""
+    app, call_id, bob, bob_call = await _call_answered_by_us(platform, browser, make_cpaas)
 
     channel = next(s.channel_id for s in platform.state.link.subscriptions.values() if s.mode == "anonymous")
     since = await app.mark()
@@ -219,36 +207,29 @@ async def test_hold_and_unhold_cross_between_callme_and_our_sdk(
         platform: Platform, browser: Browser, make_cpaas: Any) -> None:
     """Mid-call re-offers both ways: the browser holds and unholds, then our side does; each side
     sees its own local hold and the other's remote hold, and media flows again after each unhold."""
-    domain = platform.state.config.domain
-    bob = await make_cpaas(services=["call"], runtime={"codecs": ["PCMU"]})
-    app = await open_callme(browser, platform, "carol")
-    call_id = await make_anonymous(app, bob.account.user_id, {}, {"from": f"carol@{domain}", "audio": True})
-    bob_call = (await bob.recorder.wait("call:receive", timeout=15))["callId"]
-    await _wait_our_state(bob, bob_call, "Ringing")
-    await bob.call.answer(bob_call, {"audio": True})
-    await app.wait_call(call_id, "Connected")
+    app, call_id, bob, bob_call = await _call_answered_by_us(platform, browser, make_cpaas)
 
     await app.js("id => client.call.hold(id)", call_id)
     await app.wait_call(call_id, "On Hold", localHold=True, remoteHold=False)
-    await _wait_our_state(bob, bob_call, "On Hold")
+    await wait_our_call(bob, bob_call, "On Hold")
     assert bob.call.getById(bob_call)["remoteHold"] is True
     await app.js("id => client.call.unhold(id)", call_id)
     await app.wait_call(call_id, "Connected", localHold=False)
-    await _wait_our_state(bob, bob_call, "Connected")
-    await _wait_we_hear(bob, bob_call, BROWSER_TONE_HZ)
+    await wait_our_call(bob, bob_call, "Connected")
+    await wait_we_hear(bob, bob_call, BROWSER_TONE_HZ)
 
     await bob.call.hold(bob_call)
     await app.wait_call(call_id, "On Hold", localHold=False, remoteHold=True)
     assert bob.call.getById(bob_call)["localHold"] is True
-    before = await wait_inbound_audio(app, packets=1)
+    before = await app.wait_inbound(1)
     await bob.call.unhold(bob_call)
     await app.wait_call(call_id, "Connected", remoteHold=False)
-    await wait_inbound_audio(app, packets=before + 50)
+    await app.wait_inbound(before + 50)
 
     async with expect_unsubscribe(app) as unsubscribed:
         await app.js("id => client.call.end(id)", call_id)
         await wait_state(app, call_id, "Ended")
-        await _wait_our_state(bob, bob_call, "Ended")
+        await wait_our_call(bob, bob_call, "Ended")
     assert (await unsubscribed.value).status == 200
 
 

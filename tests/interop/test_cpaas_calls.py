@@ -15,18 +15,7 @@ from fake_platform import Platform
 
 from .browser import BROWSER_TONE_HZ, Browser, BrowserApp
 from .official_cpaas import open_cpaas
-
-TONE_TOLERANCE_HZ = 15.0
-CALL_TIMEOUT = 20.0
-
-
-async def _python_state(client: Any, call_id: str, state: str, **flags: bool) -> None:
-    def reached(_: Any = None) -> bool:
-        call = client.call.getById(call_id)
-        return bool(call) and call["state"] == state and all(call[k] == v for k, v in flags.items())
-
-    if not reached():
-        await client.recorder.wait("call:stateChange", lambda p: reached(), timeout=CALL_TIMEOUT)
+from .python_side import CALL_TIMEOUT, wait_our_call, wait_we_hear
 
 
 async def _media_flows_both_ways(app: BrowserApp, app_call: str, client: Any, call_id: str) -> None:
@@ -35,17 +24,21 @@ async def _media_flows_both_ways(app: BrowserApp, app_call: str, client: Any, ca
     await app.js("""id => client.media.renderTracks(
         client.call.getById(id).remoteTracks.filter(t => client.media.getTrackById(t).kind === 'audio'), '#remote')""",
         app_call)
-    first = await app.wait_until("() => harness.rtpCounts().then(c => c.inbound.audio > 0 && c)")
-    await app.wait_until("before => harness.rtpCounts().then(c => c.inbound.audio >= before + 50)",
-                         first["inbound"]["audio"])
+    await app.wait_inbound(await app.wait_inbound(1) + 50)
     energy = await app.wait_until("() => harness.inboundAudioEnergy().then(e => e > 0 && e)")
     assert energy > 0
     # We receive the browser's fake microphone: its tone, in the container we render into.
-    client.media.renderTracks(client.call.getById(call_id)["remoteTracks"], "#remote")
-    container = client.media.getContainer("#remote")
-    await container.wait_until(lambda c: any(
-        abs(r.dominant_frequency() - BROWSER_TONE_HZ) < TONE_TOLERANCE_HZ and r.rms() > 0.01 for r in c.audio()),
-        timeout=CALL_TIMEOUT)
+    await wait_we_hear(client, call_id, BROWSER_TONE_HZ)
+
+
+async def _we_hold_and_unhold(app: BrowserApp, app_call: str, client: Any, call_id: str) -> None:
+    """Our side holds and unholds; the official SDK sees the remote hold come and go."""
+    await client.call.hold(call_id)
+    await wait_our_call(client, call_id, "On Hold", localHold=True)
+    await app.wait_call(app_call, "On Hold", remoteHold=True)
+    await client.call.unhold(call_id)
+    await wait_our_call(client, call_id, "Connected", localHold=False)
+    await app.wait_call(app_call, "Connected", remoteHold=False)
 
 
 async def test_official_sdk_calls_python_sdk(platform: Platform, browser: Browser, make_cpaas: Any) -> None:
@@ -58,30 +51,25 @@ async def test_official_sdk_calls_python_sdk(platform: Platform, browser: Browse
     received = await bob.recorder.wait("call:receive", timeout=CALL_TIMEOUT)
     bob_call = received["callId"]
     assert bob.call.getById(bob_call)["remoteParticipant"]["displayNumber"].startswith(alice_user.user_id.split("@")[0])
-    await _python_state(bob, bob_call, "Ringing")
+    await wait_our_call(bob, bob_call, "Ringing")
     await bob.call.answer(bob_call, {"audio": True})
     await alice.wait_call(alice_call, "Connected")
-    await _python_state(bob, bob_call, "Connected")
+    await wait_our_call(bob, bob_call, "Connected")
     await alice.wait_event("call:newTrack", lambda p: p["callId"] == alice_call and not p.get("local", True))
     await _media_flows_both_ways(alice, alice_call, bob, bob_call)
 
     # Hold and unhold from the browser, then from our side; end from our side.
     await alice.js("id => client.call.hold(id)", alice_call)
     await alice.wait_call(alice_call, "On Hold", localHold=True)
-    await _python_state(bob, bob_call, "On Hold", remoteHold=True)
+    await wait_our_call(bob, bob_call, "On Hold", remoteHold=True)
     await alice.js("id => client.call.unhold(id)", alice_call)
     await alice.wait_call(alice_call, "Connected", localHold=False)
-    await _python_state(bob, bob_call, "Connected", remoteHold=False)
+    await wait_our_call(bob, bob_call, "Connected", remoteHold=False)
     # Our side re-offers on a session the browser's offer numbered (codecs, header extensions).
-    await bob.call.hold(bob_call)
-    await _python_state(bob, bob_call, "On Hold", localHold=True)
-    await alice.wait_call(alice_call, "On Hold", remoteHold=True)
-    await bob.call.unhold(bob_call)
-    await _python_state(bob, bob_call, "Connected", localHold=False)
-    await alice.wait_call(alice_call, "Connected", remoteHold=False)
+    await _we_hold_and_unhold(alice, alice_call, bob, bob_call)
 
     await bob.call.end(bob_call)
-    await _python_state(bob, bob_call, "Ended")
+    await wait_our_call(bob, bob_call, "Ended")
     await alice.wait_call(alice_call, "Ended")
 
 
@@ -97,20 +85,15 @@ async def test_python_sdk_calls_official_sdk(platform: Platform, browser: Browse
     assert ringing["direction"] == "incoming"
     await alice.js("id => client.call.answer(id, {audio: true, video: false})", alice_call)
     await alice.wait_call(alice_call, "Connected")
-    await _python_state(bob, bob_call, "Connected")
+    await wait_our_call(bob, bob_call, "Connected")
     await _media_flows_both_ways(alice, alice_call, bob, bob_call)
 
     # Hold and unhold from our side; end from the browser.
-    await bob.call.hold(bob_call)
-    await _python_state(bob, bob_call, "On Hold", localHold=True)
-    await alice.wait_call(alice_call, "On Hold", remoteHold=True)
-    await bob.call.unhold(bob_call)
-    await _python_state(bob, bob_call, "Connected", localHold=False)
-    await alice.wait_call(alice_call, "Connected", remoteHold=False)
+    await _we_hold_and_unhold(alice, alice_call, bob, bob_call)
 
     await alice.js("id => client.call.end(id)", alice_call)
     await alice.wait_call(alice_call, "Ended")
-    await _python_state(bob, bob_call, "Ended")
+    await wait_our_call(bob, bob_call, "Ended")
 
 
 async def test_video_flows_both_ways_between_the_official_sdk_and_ours(
@@ -121,15 +104,13 @@ async def test_video_flows_both_ways_between_the_official_sdk_and_ours(
 
     alice_call = await alice.js("to => client.call.make(to, {audio: true, video: true})", bob.account.user_id)
     bob_call = (await bob.recorder.wait("call:receive", timeout=CALL_TIMEOUT))["callId"]
-    await _python_state(bob, bob_call, "Ringing")
+    await wait_our_call(bob, bob_call, "Ringing")
     await bob.call.answer(bob_call, {"audio": True, "video": True})
     await alice.wait_call(alice_call, "Connected")
-    await _python_state(bob, bob_call, "Connected")
+    await wait_our_call(bob, bob_call, "Connected")
 
     # The browser receives our camera's video; we receive its fake camera's frames.
-    first = await alice.wait_until("() => harness.rtpCounts().then(c => c.inbound.video > 0 && c)")
-    await alice.wait_until("before => harness.rtpCounts().then(c => c.inbound.video >= before + 30)",
-                           first["inbound"]["video"])
+    await alice.wait_inbound(await alice.wait_inbound(1, "video") + 30, "video")
     bob.media.renderTracks(bob.call.getById(bob_call)["remoteTracks"], "#remote-video")
     container = bob.media.getContainer("#remote-video")
     await container.wait_until(lambda c: any(r.frames >= 10 and r.width > 0 for r in c.video()),
@@ -137,7 +118,7 @@ async def test_video_flows_both_ways_between_the_official_sdk_and_ours(
 
     await alice.js("id => client.call.end(id)", alice_call)
     await alice.wait_call(alice_call, "Ended")
-    await _python_state(bob, bob_call, "Ended")
+    await wait_our_call(bob, bob_call, "Ended")
 
 
 async def test_the_official_sdk_calls_the_ivr_and_it_hears_the_digits(platform: Platform, browser: Browser) -> None:
@@ -147,7 +128,7 @@ async def test_the_official_sdk_calls_the_ivr_and_it_hears_the_digits(platform: 
     ivr = f"ivr@{platform.state.config.domain}"
     call_id = await alice.js("to => client.call.make(to, {audio: true, video: false})", ivr)
     call = await alice.wait_call(call_id, "Connected")
-    await alice.wait_until("() => harness.rtpCounts().then(c => c.inbound.audio > 0)")
+    await alice.wait_inbound(1)
 
     await alice.js("id => client.call.sendDTMF(id, '1#23', 200)", call_id)
     heard = await platform.wait_endpoint_digits(call["wrtcsSessionId"], 4, timeout=CALL_TIMEOUT)
@@ -175,8 +156,7 @@ async def test_the_official_sdk_dials_the_scripted_endpoints(platform: Platform,
         assert "Connected" not in states, states
         return
     await alice.wait_call(call_id, "Connected")
-    await alice.wait_until("([hz, tol]) => harness.remoteTones().some(t => Math.abs(t.hz - hz) < tol && t.db > -60)",
-                           [ENDPOINT_TONES[endpoint], 20.0], timeout=CALL_TIMEOUT)
+    await alice.wait_hears(ENDPOINT_TONES[endpoint], timeout=CALL_TIMEOUT)
     await alice.js("id => client.call.end(id)", call_id)
     await alice.wait_call(call_id, "Ended")
 
@@ -189,10 +169,10 @@ async def test_the_official_cpaas_sdk_calls_a_link_user_of_our_sdk(platform: Pla
     alice = await open_cpaas(browser, platform, await platform.users.create(), ["call"])
     alice_call = await alice.js("to => client.call.make(to, {audio: true, video: false})", bob.account.user_id)
     bob_call = (await bob.recorder.wait("call:receive", timeout=CALL_TIMEOUT))["callId"]
-    await _python_state(bob, bob_call, "Ringing")
+    await wait_our_call(bob, bob_call, "Ringing")
     await bob.call.answer(bob_call, {"audio": True})
     await alice.wait_call(alice_call, "Connected")
-    await _python_state(bob, bob_call, "Connected")
+    await wait_our_call(bob, bob_call, "Connected")
     await _media_flows_both_ways(alice, alice_call, bob, bob_call)
     await bob.call.end(bob_call)
     await alice.wait_call(alice_call, "Ended")

@@ -34,6 +34,16 @@
     return copy;
   }
 
+  // Every stat of every peer connection that is not closed.
+  async function openPeerStats() {
+    const stats = [];
+    for (const pc of peers) {
+      if (pc.connectionState === 'closed') continue;
+      (await pc.getStats()).forEach(stat => stats.push(stat));
+    }
+    return stats;
+  }
+
   function loadSdk(name) {
     return new Promise((resolve, reject) => {
       const script = document.createElement('script');
@@ -139,30 +149,21 @@
       }
     },
 
-    // Packets the browser received and sent on its peer connections, by kind.
+    // Packets the browser received and sent on its open peer connections, by kind.
     async rtpCounts() {
       const counts = { inbound: {}, outbound: {} };
-      for (const pc of peers) {
-        if (pc.connectionState === 'closed') continue;
-        const report = await pc.getStats();
-        report.forEach(stat => {
-          if (stat.type === 'inbound-rtp') counts.inbound[stat.kind] = (counts.inbound[stat.kind] || 0) + stat.packetsReceived;
-          if (stat.type === 'outbound-rtp') counts.outbound[stat.kind] = (counts.outbound[stat.kind] || 0) + stat.packetsSent;
-        });
+      for (const stat of await openPeerStats()) {
+        if (stat.type === 'inbound-rtp') counts.inbound[stat.kind] = (counts.inbound[stat.kind] || 0) + stat.packetsReceived;
+        if (stat.type === 'outbound-rtp') counts.outbound[stat.kind] = (counts.outbound[stat.kind] || 0) + stat.packetsSent;
       }
       return counts;
     },
 
     // Total energy of the audio the browser decoded from its peers (0 while only silence came).
     async inboundAudioEnergy() {
-      let energy = 0;
-      for (const pc of peers) {
-        if (pc.connectionState === 'closed') continue;
-        (await pc.getStats()).forEach(stat => {
-          if (stat.type === 'inbound-rtp' && stat.kind === 'audio') energy += stat.totalAudioEnergy || 0;
-        });
-      }
-      return energy;
+      return (await openPeerStats())
+        .filter(stat => stat.type === 'inbound-rtp' && stat.kind === 'audio')
+        .reduce((energy, stat) => energy + (stat.totalAudioEnergy || 0), 0);
     },
   };
 })();
