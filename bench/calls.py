@@ -32,9 +32,9 @@ from aiortc import RTCConfiguration, RTCPeerConnection, RTCRtpSender
 
 import sdk.cpaas
 from fake_platform import Platform
+from kandy_media import compat
+from kandy_media.sources import ToneSource
 from kandy_testing.recorder import EventRecorder
-from sdk.media.peer import _HOST_ADDRESSES
-from sdk.media.sources import ToneSource
 
 OUT = Path(__file__).resolve().parent.parent / "reports" / "bench" / "calls.json"
 FRAMES_PER_SECOND = 50
@@ -59,14 +59,12 @@ class RawPair:
             pc.on("track", lambda track, n=name: self.tasks.append(asyncio.ensure_future(self._drain(track, n))))
         for transceiver in self.a.getTransceivers():
             transceiver.setCodecPreferences(pcmu)
-        token = _HOST_ADDRESSES.set(["127.0.0.1"])
-        try:
+        compat.install()
+        with compat.host_addresses(["127.0.0.1"]):
             await self.a.setLocalDescription(await self.a.createOffer())
             await self.b.setRemoteDescription(self.a.localDescription)
             await self.b.setLocalDescription(await self.b.createAnswer())
             await self.a.setRemoteDescription(self.b.localDescription)
-        finally:
-            _HOST_ADDRESSES.reset(token)
 
     async def _drain(self, track: Any, name: str) -> None:
         while True:

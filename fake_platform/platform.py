@@ -273,7 +273,7 @@ class ThreadedPlatform:
     """The platform on its own loop thread, for synchronous code (scripts, sync test suites)."""
 
     def __init__(self, **kwargs: Any) -> None:
-        from sdk.bridge import SyncBridge
+        from kandy_media.loop_thread import SyncBridge
 
         self._bridge = SyncBridge("fake-platform")
         self.platform = Platform(**kwargs)

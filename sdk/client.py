@@ -15,8 +15,9 @@ from collections import deque
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from typing import Any, ClassVar
 
+from kandy_media.clock import SYSTEM_CLOCK, Clock
+
 from . import config as config_module
-from .clock import SYSTEM_CLOCK, Clock
 from .errors import BasicError, Codes
 from .events import EventEmitter, Listener, Predicate
 from .logger import LoggerNamespace, LogManager

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from kandy_media.errors import MediaError
+
 DEFAULT_CODE = "NO_CODE"
 # The CPaaS document spells it "occured" (ambiguity CPAAS-20, a typo); both products use the
 # correct spelling here, see docs/decisions.md.
@@ -116,7 +118,9 @@ class Codes:
 
 
 def as_basic_error(exc: BaseException, *, code: str = DEFAULT_CODE) -> BasicError:
-    """Wrap any exception as a BasicError, keeping BasicErrors as they are."""
+    """Wrap any exception as a BasicError, keeping BasicErrors as they are (media errors are media)."""
     if isinstance(exc, BasicError):
         return exc
+    if isinstance(exc, MediaError):
+        return BasicError(Codes.CALL_MEDIA, str(exc))
     return BasicError(code, f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__)

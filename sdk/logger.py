@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .clock import SYSTEM_CLOCK, Clock
+from kandy_media.clock import SYSTEM_CLOCK, Clock
 
 
 class levels:

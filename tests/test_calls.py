@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 
+from kandy_media.peer import ice_servers
+from kandy_media.sdp import Sdp, set_bandwidth
 from sdk.call.model import Call, states
 from sdk.cpaas.protocol.calls import normalize_destination
 from sdk.errors import BasicError
 from sdk.link.protocol.calls import normalize
 from sdk.media.handlers import createCodecRemover, run_pipeline
-from sdk.media.peer import ice_servers
-from sdk.media.sdp import Sdp, set_bandwidth
 
 OFFER = (
     "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\na=group:BUNDLE 0 1\r\n"
@@ -214,7 +214,7 @@ async def test_every_sdp_passes_the_handlers_before_each_set_and_send(make_cpaas
 
 
 def test_a_re_offer_keeps_the_negotiated_header_extension_ids() -> None:
-    from sdk.media.peer import keep_extension_ids
+    from kandy_media.peer import keep_extension_ids
 
     ours = ("v=0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 0\r\na=extmap:1 urn:ietf:params:rtp-hdrext:sdes:mid\r\n"
             "a=extmap:2 urn:ietf:params:rtp-hdrext:ssrc-audio-level\r\na=extmap:3 urn:example:new\r\na=mid:0\r\n")

@@ -12,8 +12,8 @@ from aiortc import RTCIceServer
 
 import sdk.cpaas
 import sdk.link
-from sdk.media.ice import IceSettings, has_relay
-from sdk.media.peer import Peer
+from kandy_media.ice import IceSettings, has_relay
+from kandy_media.peer import Peer
 
 
 @pytest.fixture

@@ -18,8 +18,8 @@ import numpy as np
 from aiortc import MediaStreamTrack
 from aiortc.mediastreams import MediaStreamError
 
-from sdk.media.peer import Peer
-from sdk.media.sources import AUDIO_PTIME, AUDIO_RATE, AUDIO_SAMPLES
+from kandy_media.peer import Peer
+from kandy_media.sources import AUDIO_PTIME, AUDIO_RATE, AUDIO_SAMPLES
 
 from .models import ENDED, CallRouter, Leg
 

@@ -10,8 +10,9 @@ from typing import Any
 import av
 import numpy as np
 
-from sdk.media.dtmf import CODE_DIGITS, parse_event
-from sdk.media.sources import DTMF_FREQUENCIES
+from kandy_media import compat
+from kandy_media.dtmf import CODE_DIGITS, parse_event
+from kandy_media.sources import DTMF_FREQUENCIES
 
 LOW = (697, 770, 852, 941)
 HIGH = (1209, 1336, 1477, 1633)
@@ -82,15 +83,7 @@ class Rfc4733Receiver:
         self._pt = payload_type
         self._on_digit = on_digit
         self._seen: set[int] = set()
-        original = transport._handle_rtp_data
-
-        async def handle(data: bytes, arrival_time_ms: int) -> None:
-            if len(data) >= 12 and (data[1] & 0x7F) == self._pt:
-                self._event(data)
-                return
-            await original(data, arrival_time_ms)
-
-        transport._handle_rtp_data = handle
+        compat.intercept_rtp(transport, payload_type, self._event)
 
     def _event(self, data: bytes) -> None:
         timestamp = int.from_bytes(data[4:8], "big")

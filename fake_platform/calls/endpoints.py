@@ -25,10 +25,10 @@ from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 
-from sdk.media.dtmf import offer_telephone_event, telephone_event_pt
-from sdk.media.peer import Peer
-from sdk.media.sdp import Sdp
-from sdk.media.sources import ToneSource
+from kandy_media.dtmf import offer_telephone_event, telephone_event_pt
+from kandy_media.peer import Peer
+from kandy_media.sdp import Sdp
+from kandy_media.sources import ToneSource
 
 from .dtmf import GoertzelDetector, Rfc4733Receiver, consume
 from .models import BUSY, DECLINED, ENDED, NO_ANSWER, CallRouter, CallSession, Leg, plain_address

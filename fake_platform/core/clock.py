@@ -5,7 +5,7 @@ The same injectable source as the SDK's, so virtual loop time and frozen wall ti
 
 from __future__ import annotations
 
-from sdk.clock import Clock
+from kandy_media.clock import Clock
 
 
 class PlatformClock(Clock):

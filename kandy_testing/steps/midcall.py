@@ -8,7 +8,7 @@ from typing import Any
 
 from pytest_bdd import given, parsers, then, when
 
-from sdk.media.sdp import Sdp
+from kandy_media.sdp import Sdp
 
 from ..world import World
 from .calls import _call_of, wait_for_media, wait_state

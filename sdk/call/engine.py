@@ -16,12 +16,13 @@ import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
+from kandy_media import dtmf
+from kandy_media import sdp as sdp_tools
+from kandy_media.ice import IceSettings
+from kandy_media.peer import Peer, ice_servers
+
 from ..errors import BasicError, Codes, as_basic_error
-from ..media import dtmf
-from ..media import sdp as sdp_tools
 from ..media.handlers import run_pipeline
-from ..media.ice import IceSettings
-from ..media.peer import Peer, ice_servers
 from ..media.store import Track
 from . import model
 from .model import ESTABLISHED, TERMINAL, Call, states

@@ -11,8 +11,9 @@ import socket
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from kandy_media import compat, dtmf
+
 from ..errors import BasicError, Codes, as_basic_error
-from ..media import dtmf
 from ..media.store import Track
 from . import model
 from .model import Call
@@ -193,13 +194,4 @@ class MidCall:
 
 def _sockets(transceiver: Any) -> list[socket.socket]:
     dtls = transceiver.sender.transport
-    if dtls is None:
-        return []
-    connection = getattr(dtls.transport, "_connection", None)  # the aioice Connection
-    result = []
-    for protocol in getattr(connection, "_protocols", []):
-        transport = getattr(protocol, "transport", None)
-        sock = transport.get_extra_info("socket") if transport is not None else None
-        if sock is not None and sock.family == socket.AF_INET:
-            result.append(sock)
-    return result
+    return [] if dtls is None else compat.ice_sockets(dtls)

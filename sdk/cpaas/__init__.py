@@ -11,9 +11,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
+from kandy_media.clock import Clock
+
 from .. import trace
 from ..client import Client
-from ..clock import Clock
 from ..connection import Connection
 from ..media.handlers import SdpHandlers
 from ..media.namespace import Media

@@ -12,11 +12,12 @@ import asyncio
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from kandy_media.peer import capabilities
+
 from ..call import model
 from ..call.model import Call, states
 from ..call.namespace import CallNamespace, bandwidth_of, media_options
 from ..errors import BasicError, Codes
-from ..media.peer import capabilities
 from ..namespace import api
 from .protocol.calls import LinkSignalling, normalize
 

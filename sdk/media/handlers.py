@@ -10,9 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from kandy_media.sdp import Sdp, as_sdp, remove_codecs
+
 from .. import trace
 from ..errors import BasicError, Codes
-from .sdp import Sdp, as_sdp, remove_codecs
 
 SdpHandlerFunction = Callable[[Sdp, dict[str, Any], Sdp], Any]
 

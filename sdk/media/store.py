@@ -18,9 +18,10 @@ from typing import Any
 from aiortc import MediaStreamTrack
 from aiortc.mediastreams import MediaStreamError
 
+from kandy_media.sources import PatternSource, ToneSource
+
 from ..errors import BasicError, Codes
 from .render import Container, TrackRender
-from .sources import PatternSource, ToneSource
 
 DEFAULT_DEVICES: dict[str, list[dict[str, Any]]] = {
     "microphone": [{"deviceId": "mic-1", "label": "Emulated microphone 1 (440 Hz)", "frequency": 440},

@@ -31,7 +31,8 @@ from urllib.parse import parse_qsl, urlsplit
 
 import aiohttp
 
-from ..clock import Clock
+from kandy_media.clock import Clock
+
 from ..errors import BasicError, Codes
 from ..logger import Logger
 

@@ -11,8 +11,9 @@ module bounds that wait the way the documents describe:
 
 aioice collects per ICE component (one with bundle and rtcp-mux, which the SDK always offers): a
 wrapper around ``Connection.get_component_candidates`` runs the periodic checks, and wrappers
-around the STUN and TURN candidate queries give up when a check passes. The settings of one
-gathering travel in a context variable, so concurrent calls with different settings do not mix.
+around the STUN and TURN candidate queries give up when a check passes (installed by
+:func:`kandy_media.compat.install`). The settings of one gathering travel in a context variable,
+so concurrent calls with different settings do not mix.
 """
 
 from __future__ import annotations
@@ -24,11 +25,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import aioice.ice
 from aioice.candidate import Candidate
 
 CandidateCheck = Callable[[list[dict[str, Any]]], Any]
-_log = logging.getLogger("sdk.media.ice")
+_log = logging.getLogger("kandy_media.ice")
 
 
 class CollectionCheckPassed(Exception):
@@ -85,27 +85,23 @@ def _enough(gathering: Gathering, candidates: list[Candidate]) -> bool:
         return False
 
 
-_original_component_candidates = aioice.ice.Connection.get_component_candidates
-_original_srflx = aioice.ice.server_reflexive_candidate
-_original_relay = aioice.ice.relayed_candidate
-
-
-async def _component_candidates(self: aioice.ice.Connection, component: int, addresses: list[str],
-                                timeout: int = 5) -> list[Candidate]:
+async def bounded_candidates(original: Any, connection: Any, component: int, addresses: list[str], timeout: int,
+                             host_candidates: Callable[[], list[Candidate]]) -> list[Candidate]:
+    """``original`` (aioice's per-component gathering), bounded by the current gathering's settings;
+    ``host_candidates`` tells what the connection has gathered so far."""
     gathering = CURRENT.get()
     if gathering is None:
-        return await _original_component_candidates(self, component, addresses, timeout)
+        return await original(connection, component, addresses, timeout)
     settings = gathering.settings
     loop = asyncio.get_running_loop()
     started = loop.time()
-    task = asyncio.ensure_future(_original_component_candidates(self, component, addresses, settings.max_timeout))
+    task = asyncio.ensure_future(original(connection, component, addresses, settings.max_timeout))
     reason = "complete"
     while not task.done():
         await asyncio.wait({task}, timeout=settings.delay)
         if task.done():
             break
-        host = [p.local_candidate for p in self._protocols if getattr(p, "local_candidate", None) is not None]
-        if _enough(gathering, host + gathering.found):
+        if _enough(gathering, host_candidates() + gathering.found):
             reason = "check"
             gathering.abort.set()
             break
@@ -118,7 +114,8 @@ async def _component_candidates(self: aioice.ice.Connection, component: int, add
     return candidates
 
 
-async def _abortable(query: Any, *args: Any, **kwargs: Any) -> Any:
+async def abortable(query: Any, *args: Any, **kwargs: Any) -> Any:
+    """A STUN or TURN candidate query that gives up once the current gathering has enough."""
     gathering = CURRENT.get()
     if gathering is None:
         return await query(*args, **kwargs)
@@ -134,16 +131,3 @@ async def _abortable(query: Any, *args: Any, **kwargs: Any) -> Any:
     result = work.result()
     gathering.found.append(result[0])
     return result
-
-
-async def _srflx(*args: Any, **kwargs: Any) -> Any:
-    return await _abortable(_original_srflx, *args, **kwargs)
-
-
-async def _relay(*args: Any, **kwargs: Any) -> Any:
-    return await _abortable(_original_relay, *args, **kwargs)
-
-
-aioice.ice.Connection.get_component_candidates = _component_candidates  # type: ignore[method-assign]
-aioice.ice.server_reflexive_candidate = _srflx
-aioice.ice.relayed_candidate = _relay

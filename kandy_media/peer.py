@@ -2,21 +2,19 @@
 
 ICE: aiortc gathers host candidates from ``aioice.ice.get_host_addresses``, which leaves out
 127.0.0.1 (RFC 8445 forbids loopback candidates), and with no ICE servers configured it would ask
-a public STUN server (seconds of timeouts offline). The SDK therefore passes an explicit ICE server
-list (``call.iceServers``, ``[]`` when none) and, when ``runtime.hostAddresses`` is set, offers
-exactly those addresses: a context variable read by a wrapper around ``get_host_addresses``, so
-each client's choice holds only for its own gathering.
+a public STUN server (seconds of timeouts offline). Callers therefore pass an explicit ICE server
+list (the SDK's ``call.iceServers``, ``[]`` when none) and, with ``host_addresses``, offer exactly
+those addresses (:func:`kandy_media.compat.host_addresses`), so each peer's choice holds only for
+its own gathering. Errors are :class:`~kandy_media.errors.MediaError`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import contextvars
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-import aioice.ice
 from aiortc import (
     RTCConfiguration,
     RTCIceServer,
@@ -26,24 +24,13 @@ from aiortc import (
     RTCSessionDescription,
 )
 
-from ..errors import BasicError, Codes
+from . import compat
+from .errors import MediaError
 from .ice import CURRENT as ICE_GATHERING
 from .ice import Gathering, IceSettings
 from .sdp import Sdp
 
-_HOST_ADDRESSES: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar("host_addresses", default=None)
-_original_get_host_addresses = aioice.ice.get_host_addresses
 CLOSE_TIMEOUT = 5.0
-
-
-def _get_host_addresses(use_ipv4: bool, use_ipv6: bool) -> list[str]:
-    override = _HOST_ADDRESSES.get()
-    if override is not None:
-        return [a for a in override if (":" in a and use_ipv6) or (":" not in a and use_ipv4)]
-    return _original_get_host_addresses(use_ipv4=use_ipv4, use_ipv6=use_ipv6)
-
-
-aioice.ice.get_host_addresses = _get_host_addresses
 
 
 def ice_servers(servers: Iterable[Mapping[str, Any]] | None, turn: Mapping[str, Any] | None) -> list[RTCIceServer]:
@@ -71,10 +58,11 @@ class Peer:
 
     def __init__(self, *, servers: list[RTCIceServer], host_addresses: list[str] | None,
                  preferred_codecs: list[str] | None, on_track: Callable[[Any, RTCRtpTransceiver], None]) -> None:
+        compat.install()
         self.pc = RTCPeerConnection(RTCConfiguration(iceServers=servers))
         self.servers = servers
         self._host_addresses = host_addresses
-        self.last_gathering: dict[str, Any] = {}  # how the last candidate collection ended (sdk.media.ice)
+        self.last_gathering: dict[str, Any] = {}  # how the last candidate collection ended (kandy_media.ice)
         self._preferred = [c.lower() for c in preferred_codecs] if preferred_codecs else None
         self._on_track = on_track
         self._origin: tuple[str, int] | None = None  # (sess-id, last sess-version) of our o= line
@@ -135,7 +123,7 @@ class Peer:
 
     def _negotiated_extensions(self) -> dict[str, dict[str, int]]:
         """``{mid: {uri: id}}`` of the RTP header extensions each negotiated m-section uses."""
-        return {t.mid: {e.uri: e.id for e in t._headerExtensions} for t in self.pc.getTransceivers()
+        return {t.mid: compat.header_extension_ids(t) for t in self.pc.getTransceivers()
                 if t.mid is not None and t.currentDirection is not None}
 
     def _keep_origin(self, sdp: str) -> str:
@@ -158,25 +146,24 @@ class Peer:
         try:
             await self.pc.setRemoteDescription(RTCSessionDescription(sdp, kind))
         except (ValueError, AttributeError) as exc:
-            raise BasicError(Codes.CALL_MEDIA, f"The remote {kind} could not be applied: {exc}") from exc
+            raise MediaError(f"The remote {kind} could not be applied: {exc}") from exc
         if kind == "offer" and self._preferred:
             for transceiver in self.pc.getTransceivers():
-                kept = [c for c in transceiver._codecs
+                kept = [c for c in compat.negotiated_codecs(transceiver)
                         if c.mimeType.split("/")[1].lower() in self._preferred or c.mimeType.endswith("/rtx")]
                 if any(not c.mimeType.endswith("/rtx") for c in kept):
-                    transceiver._codecs = kept
+                    compat.set_negotiated_codecs(transceiver, kept)
 
     async def _set_local(self, description: RTCSessionDescription, settings: IceSettings | None = None) -> None:
-        token = _HOST_ADDRESSES.set(self._host_addresses)
         gathering = Gathering(settings) if settings is not None else None
         ice_token = ICE_GATHERING.set(gathering)
         try:
-            await self.pc.setLocalDescription(description)
+            with compat.host_addresses(self._host_addresses):
+                await self.pc.setLocalDescription(description)
         except (ValueError, AttributeError) as exc:
-            raise BasicError(Codes.CALL_MEDIA, f"The local {description.type} could not be applied: {exc}") from exc
+            raise MediaError(f"The local {description.type} could not be applied: {exc}") from exc
         finally:
             ICE_GATHERING.reset(ice_token)
-            _HOST_ADDRESSES.reset(token)
         if gathering is not None and gathering.outcome:
             self.last_gathering = gathering.outcome
 
@@ -194,10 +181,10 @@ class Peer:
             if section is None:
                 continue
             kept_pts = {c.payload for c in section.codecs()}
-            codecs = transceiver._codecs
+            codecs = compat.negotiated_codecs(transceiver)
             narrowed = [c for c in codecs if c.payloadType in kept_pts]
             if narrowed and len(narrowed) != len(codecs):
-                transceiver._codecs = narrowed
+                compat.set_negotiated_codecs(transceiver, narrowed)
                 changed = True
         return changed
 

@@ -1,8 +1,8 @@
-"""Injectable time source for the SDK.
+"""Injectable time source for the SDK and the platform.
 
 Timers (keepalive, missed pings, reconnect backoff, audits) use the event loop's clock, so virtual
 loop time (looptime) drives them in tests; timestamps and token expiry use wall time, so freezegun
-or time-machine can move them. Nothing in the SDK reads the OS clock any other way.
+or time-machine can move them. Nothing in the SDK or the platform reads the OS clock any other way.
 """
 
 from __future__ import annotations
