@@ -42,8 +42,21 @@ STEP_MODULES = [
     "kandy_testing.steps.calls",
     "kandy_testing.steps.midcall",
     "kandy_testing.steps.media",
-    "kandy_testing.steps.cpaas_features",
+    "kandy_testing.steps.cpaas.accounts",
+    "kandy_testing.steps.cpaas.messaging",
+    "kandy_testing.steps.cpaas.files",
+    "kandy_testing.steps.cpaas.offline",
+    "kandy_testing.steps.cpaas.sms",
+    "kandy_testing.steps.cpaas.presence",
+    "kandy_testing.steps.cpaas.groups",
+    "kandy_testing.steps.cpaas.conversations",  # after the modules it imports
+    "kandy_testing.steps.cpaas.contacts",
+    "kandy_testing.steps.cpaas.directory",
 ]
+
+# Step helpers shared between step modules (e.g. steps/cpaas/support.py) get pytest's assertion
+# messages too: they are imported before the step modules are registered as plugins.
+pytest.register_assert_rewrite("kandy_testing.steps")
 
 
 def pytest_configure(config: pytest.Config) -> None:

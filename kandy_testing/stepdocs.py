@@ -66,7 +66,8 @@ class Step:
 
 def collect_steps() -> list[Step]:
     steps: list[Step] = []
-    for path in sorted(STEPS.glob("*.py")):
+    for path in sorted(STEPS.rglob("*.py")):
+        module = path.relative_to(STEPS).with_suffix("").as_posix()
         tree = ast.parse(path.read_text())
         for node in ast.walk(tree):
             if not isinstance(node, ast.FunctionDef):
@@ -88,7 +89,7 @@ def collect_steps() -> list[Step]:
                 if key in found:
                     found[key].kinds.append(decorator.func.id)
                 else:
-                    found[key] = Step(path.stem, [decorator.func.id], pattern, style, ast.get_docstring(node) or "")
+                    found[key] = Step(module, [decorator.func.id], pattern, style, ast.get_docstring(node) or "")
             steps.extend(found.values())
     return steps
 
@@ -118,7 +119,8 @@ def attach_examples(steps: list[Step]) -> None:
 def render(steps: list[Step]) -> str:
     parts = [HEADER]
     for module in sorted({s.module for s in steps}):
-        parts.append(f"\n## {module.replace('_', ' ').capitalize()} (`kandy_testing/steps/{module}.py`)\n")
+        title = module.replace("_", " ").replace("/", ": ").capitalize()
+        parts.append(f"\n## {title} (`kandy_testing/steps/{module}.py`)\n")
         parts.append("| step | phrase | example |\n|---|---|---|")
         for step in sorted((s for s in steps if s.module == module), key=lambda s: s.readable):
             kinds = "/".join(sorted(set(step.kinds), key=["given", "when", "then"].index))

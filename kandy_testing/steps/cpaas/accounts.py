@@ -1,0 +1,26 @@
+"""CPaaS users: signed-in clients subscribed to services, second devices."""
+
+from __future__ import annotations
+
+from pytest_bdd import given, parsers
+
+from ...world import World
+from ..common import names
+from .support import CLIENT_CONFIG
+
+
+# -- users and clients -------------------------------------------------------------------------
+@given(parsers.re(r'(?P<who>[\w, ]+?) (?:is a cpaas user|are cpaas users) subscribed to "(?P<services>[^"]*)"'))
+def cpaas_users(world: World, who: str, services: str) -> None:
+    for name in names(who):
+        world.create_client(name, "cpaas", config=CLIENT_CONFIG)
+        world.sign_in(name)
+        world.call(world.actor(name).client.services.subscribe, names(services))
+        subscribed = world.call(world.actor(name).client.services.getSubscriptions)["subscribed"]
+        assert sorted(subscribed) == sorted(names(services)), f"{name}: {subscribed}"
+
+
+@given(parsers.re(r'(?P<name>\w+) has a second cpaas client "(?P<device>\w+)" subscribed to "(?P<services>[^"]*)"'))
+def second_device(world: World, name: str, device: str, services: str) -> None:
+    world.users[device] = world.user(name)
+    cpaas_users(world, device, services)

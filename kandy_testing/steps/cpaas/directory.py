@@ -1,0 +1,92 @@
+"""CPaaS user directory: search, paging, fetch and the documented User fields."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pytest_bdd import given, parsers, then, when
+
+from ...world import World
+from ..common import names
+from .support import client_of, mark_recorder, phone, since_mark, uid
+
+
+# -- directory ---------------------------------------------------------------------------------
+@given("the directory has these users:")
+def directory_users(world: World, datatable: list[list[str]]) -> None:
+    assert world.platform is not None
+    header, *rows = datatable
+    for row in rows:
+        fields = dict(zip(header, row, strict=True))
+        world.users[fields["firstName"]] = world.run(world.platform.users.create(
+            first_name=fields["firstName"], last_name=fields["lastName"]))
+
+
+def _search(world: World, name: str, filters: dict[str, Any], options: dict[str, Any]) -> None:
+    mark_recorder(world, name)
+    world.values["search"] = (filters, options)
+    world.attempt(client_of(world, name).user.search, filters, options)
+
+
+@when(parsers.re(r"(?P<name>\w+) fetches the directory entry of (?P<other>\w+)"))
+def fetch_user(world: World, name: str, other: str) -> None:
+    mark_recorder(world, name)
+    world.call(client_of(world, name).user.fetch, uid(world, other))
+
+
+@when(parsers.re(r"(?P<name>\w+) fetches (?:her|his) own directory entry"))
+def fetch_self(world: World, name: str) -> None:
+    mark_recorder(world, name)
+    world.call(client_of(world, name).user.fetchSelfInfo)
+
+
+@when(parsers.re(r'(?P<name>\w+) searches the directory for (?P<field>\w+) "(?P<value>[^"]+)" sorted by '
+                 r"(?P<sort>\w+)(?: (?P<order>asc|desc))?(?:, (?P<page>\d+) at a time)?$"))
+def search(world: World, name: str, field: str, value: str, sort: str, order: str | None, page: str | None) -> None:
+    if value.endswith("'s number"):
+        value = phone(world, value[: -len("'s number")])
+    options: dict[str, Any] = {"sortBy": sort}
+    if order:
+        options["order"] = order
+    if page:
+        options["max"] = int(page)
+    _search(world, name, {field: value}, options)
+
+
+@when(parsers.re(r"(?P<name>\w+) asks for the next page"))
+def next_page(world: World, name: str) -> None:
+    filters, options = world.values["search"]
+    _search(world, name, filters, {**options, "next": world.values["next"]})
+
+
+@then(parsers.re(r'(?P<name>\w+) receives "directory:change" with the results "(?P<people>[^"]*)"'
+                 r"(?: and (?P<paging>a|no) next page)?$"))
+def directory_results(world: World, name: str, people: str, paging: str | None) -> None:
+    assert world.last_error is None, world.last_error
+    params = world.wait_event(name, "directory:change", since=since_mark(world, name))
+    found = [f"{u['firstName']} {u['lastName']}" for u in params["results"]]
+    assert found == names(people), found
+    if paging is not None:
+        assert ("next" in params) == (paging == "a"), params
+        world.values["next"] = params.get("next")
+
+
+@then(parsers.re(r"(?P<name>\w+)'s user get for (?P<other>\w+) has the documented User fields"))
+def user_fields(world: World, name: str, other: str) -> None:
+    user = world.call(client_of(world, name).user.get, uid(world, other))
+    person = world.user(other)
+    assert (user["userId"], user["firstName"], user["lastName"], user["emailAddress"]) == \
+        (person.user_id, person.first_name, person.last_name, person.email), user
+    assert user["photoURL"].startswith("https://") and user["buddy"] in ("true", "false"), user
+
+
+@then(parsers.re(r"(?P<name>\w+)'s user getAll lists (?P<others>[\w, ]+)$"))
+def users_get_all(world: World, name: str, others: str) -> None:
+    found = {u["userId"] for u in world.call(client_of(world, name).user.getAll)}
+    assert found == {uid(world, o) for o in names(others)}, found
+
+
+@then(parsers.re(r'(?P<name>\w+)\'s user get for (?P<other>\w+) says buddy "(?P<buddy>true|false)"'))
+def user_buddy(world: World, name: str, other: str, buddy: str) -> None:
+    world.wait_event(name, "directory:change", since=since_mark(world, name))
+    assert world.call(client_of(world, name).user.get, uid(world, other))["buddy"] == buddy
