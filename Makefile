@@ -20,12 +20,12 @@ $(STAMP):
 venv: $(STAMP)
 
 ## Debian's Chromium for the interop suite (tests/interop drives it through playwright). Where it
-## cannot be installed the interop tests skip and say why; nothing else depends on it.
+## cannot be installed the interop tests skip and say why (and fail with CI=true, as in .ci/run).
 chromium:
 	@command -v chromium >/dev/null || { \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; \
-	} || echo "chromium could not be installed: the interop tests will skip"
+	} || echo "chromium could not be installed: the interop tests will skip (fail with CI=true)"
 
 ## The main job: the in-process platform, one client of each product, keepalive, a forced drop.
 run: $(STAMP)
