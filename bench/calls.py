@@ -223,7 +223,7 @@ async def main(calls: int, seconds: float, rounds: int, dtmf_sequences: int) -> 
     # The platform's relay delay (50 ms by default, 250 ms for browsers, so automated far ends cannot overtake a
     # browser's own responses) is emulated network latency, not a cost of the SDK or the platform:
     # the setup comparison with raw aiortc runs without it, and says so.
-    async with Platform(relay_delay=0.0, browser_relay_delay=0.0) as platform:
+    async with Platform(relay_delay=0.0, browser_relay_delay=0.0) as platform:  # Timings fields
         setup = await measure_setup(platform, rounds)
         single = await measure_cpu(platform, 1, seconds)
         concurrent = await measure_cpu(platform, calls, seconds)

@@ -23,7 +23,8 @@ from aiohttp import web
 
 from .app import build_app
 from .auth.models import User
-from .core.faults import Fault
+from .core.faults import Fault, FaultKind
+from .core.progress import Progression, Timings
 from .state import PlatformConfig, PlatformState
 
 SHUTDOWN_TIMEOUT = 2.0
@@ -58,8 +59,9 @@ class Faults:
     def __init__(self, state: PlatformState) -> None:
         self._state = state
 
-    def add(self, kind: str, *, duration: float | None = None, count: int | None = None,
+    def add(self, kind: FaultKind | str, *, duration: float | None = None, count: int | None = None,
             match: dict[str, Any] | None = None, **params: Any) -> Fault:
+        """A fault rule of ``kind`` (core/faults.py ``SPECS``: its parameters and defaults)."""
         fault = self._state.faults.add(kind, duration=duration, count=count, match=match, **params)
         self._state.journal.record("fault", detail={"action": "add", "kind": kind, "id": fault.id})
         return fault
@@ -101,10 +103,16 @@ class Push:
 class Platform:
     def __init__(self, *, host: str = "127.0.0.1", port: int = 0, tls: bool = False,
                  config: PlatformConfig | None = None, **config_fields: Any) -> None:
+        """``config_fields`` are :class:`PlatformConfig` fields or :class:`Timings` fields
+        (``Platform(relay_delay=0, progression="manual")``)."""
         self.host = host
         self.port = port
         self.tls = tls
-        self.state = PlatformState(config or PlatformConfig(**config_fields))
+        if config is None:
+            timings = {k: config_fields.pop(k) for k in list(config_fields) if k in Timings.names()}
+            config = PlatformConfig(**config_fields, timings=Timings(**timings))
+            config.progression = Progression(config.progression)
+        self.state = PlatformState(config)
         self.users = Users(self.state)
         self.faults = Faults(self.state)
         self.push = Push(self.state)
@@ -216,6 +224,19 @@ class Platform:
 
     async def reset(self, seed: int | None = None) -> None:
         await self.state.reset(seed)
+
+    @property
+    def timings(self) -> Timings:
+        """The protocol timings (core/progress.py); changes apply to what is scheduled next."""
+        return self.state.progress.timings
+
+    def advance(self, transition: str | None = None) -> int:
+        """Manual progression: release the pending transitions named ``transition`` (all when
+        None, e.g. ``"relay_delay"``, ``"ivr_answer_delay"``); returns how many ran."""
+        return self.state.progress.advance(transition)
+
+    def pending_transitions(self) -> list[str]:
+        return self.state.progress.pending()
 
     def journal(self, **filters: Any) -> list[dict[str, Any]]:
         return [e.to_dict() for e in self.state.journal.query(**filters)]

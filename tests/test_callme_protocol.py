@@ -33,7 +33,7 @@ async def test_callees_are_invited_as_soon_as_the_callme_caller_audits_its_new_s
         platform: Platform, make_cpaas: Any) -> None:
     """CallMe 5.x audits a call the moment it is Initiated: that request shows it knows the session id,
     so the callees need not wait for the settle time (here made far longer than the test)."""
-    platform.state.calls.link_caller_settle = 60.0
+    platform.timings.link_caller_settle = 60.0
     bob = await make_cpaas(services=["call"])
     async with aiohttp.ClientSession() as session:
         base, session_id = await _anonymous_call(session, platform, bob.account.user_id)
@@ -47,7 +47,7 @@ async def test_callees_are_invited_as_soon_as_the_callme_caller_audits_its_new_s
 async def test_callees_are_invited_after_the_settle_time_when_the_caller_stays_quiet(
         platform: Platform, make_cpaas: Any) -> None:
     """CallMe 4.x sends nothing on its session before it is answered: the settle time applies."""
-    platform.state.calls.link_caller_settle = 0.3
+    platform.timings.link_caller_settle = 0.3
     bob = await make_cpaas(services=["call"])
     async with aiohttp.ClientSession() as session:
         await _anonymous_call(session, platform, bob.account.user_id)

@@ -1,15 +1,14 @@
 """Route table of the address book."""
 
-from aiohttp import web
-
+from ..routing import cpaas
 from . import handlers
 
 _A = "/cpaas/addressbook/{ver}/{user}/{book}/contacts"
 
 ROUTES = [
-    web.post(_A, handlers.add),
-    web.get(_A, handlers.listing),
-    web.get(_A + "/{contact}", handlers.get),
-    web.put(_A + "/{contact}", handlers.update),
-    web.delete(_A + "/{contact}", handlers.remove),
+    cpaas.post(_A, handlers.add),
+    cpaas.get(_A, handlers.listing),
+    cpaas.get(_A + "/{contact}", handlers.get),
+    cpaas.put(_A + "/{contact}", handlers.update),
+    cpaas.delete(_A + "/{contact}", handlers.remove),
 ]

@@ -1,9 +1,8 @@
 """Route table of the auth service."""
 
-from aiohttp import web
-
+from ..routing import oauth
 from . import handlers
 
 ROUTES = [
-    web.post("/cpaas/auth/v1/token", handlers.token),
+    oauth.post("/cpaas/auth/v1/token", handlers.token),
 ]

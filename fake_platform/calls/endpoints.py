@@ -30,19 +30,12 @@ from kandy_media.peer import Peer
 from kandy_media.sdp import Sdp
 from kandy_media.sources import ToneSource
 
+from ..core.progress import Progress
 from .dtmf import GoertzelDetector, Rfc4733Receiver, consume
 from .models import BUSY, DECLINED, ENDED, NO_ANSWER, CallRouter, CallSession, Leg, plain_address
 
 IVR_TONE = 450.0
 PSTN = re.compile(r"^\+?1555010(\d{4})$")
-
-
-@dataclass
-class EndpointSettings:
-    no_answer_timeout: float = 120.0
-    reject_delay: float = 0.2
-    ivr_answer_delay: float = 2.0
-    host_addresses: list[str] = field(default_factory=lambda: ["127.0.0.1"])
 
 
 @dataclass
@@ -73,10 +66,12 @@ class Endpoints:
 
     NAMES = ("echo", "busy", "noanswer", "reject", "ivr", "ivr-inband", "headers")
 
-    def __init__(self, router: CallRouter, domain: str, settings: EndpointSettings | None = None) -> None:
+    def __init__(self, router: CallRouter, domain: str, progress: Progress,
+                 host_addresses: list[str] | None = None) -> None:
         self.router = router
         self.domain = domain
-        self.settings = settings or EndpointSettings()
+        self.progress = progress  # the endpoints' timings (reject_delay, ivr_answer_delay, no_answer_timeout)
+        self.host_addresses = host_addresses or ["127.0.0.1"]
         self.calls: dict[str, EndpointCall] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
 
@@ -142,7 +137,7 @@ class Endpoints:
     # -- media ---------------------------------------------------------------------------------
     async def _answer_sdp(self, call: EndpointCall, offer: str | None, kind: str, frequency: float) -> str:
         if call.peer is None:
-            call.peer = Peer(servers=[], host_addresses=self.settings.host_addresses, preferred_codecs=None,
+            call.peer = Peer(servers=[], host_addresses=self.host_addresses, preferred_codecs=None,
                              on_track=lambda track, transceiver: self._received(call, kind, track))
         peer = call.peer
         if not offer:
@@ -214,7 +209,7 @@ class EndpointChannel:
         self._endpoints.spawn(self._on_invite(leg, offer))
 
     async def _on_invite(self, leg: Leg, offer: str | None) -> None:
-        endpoints, settings = self._endpoints, self._endpoints.settings
+        endpoints = self._endpoints
         call = endpoints.calls[leg.id]
         call.custom_parameters = list(leg.session.caller.custom_parameters) if leg.session else []
         if self._kind == "busy":
@@ -222,12 +217,12 @@ class EndpointChannel:
             return
         self._router.ringing(leg)
         if self._kind == "reject":
-            await asyncio.sleep(settings.reject_delay)
+            await endpoints.progress.wait("reject_delay")
             if leg.state != ENDED:
                 self._router.reject(leg, DECLINED)
             return
         if self._kind == "noanswer":
-            await asyncio.sleep(settings.no_answer_timeout)
+            await endpoints.progress.wait("no_answer_timeout")
             if leg.state != ENDED:
                 self._router.reject(leg, NO_ANSWER)
             return
@@ -243,7 +238,7 @@ class EndpointChannel:
             leg.custom_parameters = list(call.custom_parameters)
         if self._kind.startswith("ivr"):
             self._router.early_media(leg, sdp)
-            await asyncio.sleep(settings.ivr_answer_delay)
+            await endpoints.progress.wait("ivr_answer_delay")
             if leg.state == ENDED:
                 return
         self._router.answer(leg, sdp)

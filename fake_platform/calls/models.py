@@ -10,13 +10,13 @@ in that front door's protocol. Nothing here touches HTTP.
 
 from __future__ import annotations
 
-import asyncio
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from ..core.errors import Conflict, Forbidden, InvalidInput, NotFound, Unavailable
+from ..core.progress import Progress
 
 INITIATED, RINGING, EARLY, CONNECTED, ENDED = "initiated", "ringing", "early", "connected", "ended"
 
@@ -97,21 +97,12 @@ class CallSession:
                 "history": [{"at": at, "leg": leg, "event": event} for at, leg, event in self.history]}
 
 
-@dataclass
-class Destination:
-    """Where an address leads: the callee legs to ring (made by the resolver)."""
-
-    address: str
-    legs: list[Leg]
-
-
-Resolver = Callable[[str, "CallSession"], Destination]
-
 
 class CallRouter:
-    def __init__(self, ids: Any, clock: Any) -> None:
+    def __init__(self, ids: Any, clock: Any, progress: Progress) -> None:
         self._ids = ids
         self._clock = clock
+        self._progress = progress
         self.sessions: dict[str, CallSession] = {}
         self.legs: dict[str, Leg] = {}
         self.resolvers: list[Callable[[str], Callable[[CallSession], list[Leg]] | None]] = []
@@ -253,7 +244,7 @@ class CallRouter:
     # -- mid-call ------------------------------------------------------------------------------
     def update(self, leg: Leg, offer: str | None, relay_delay: float) -> None:
         """A re-offer (hold, unhold, media change) goes to the peer as an offer notification,
-        ``relay_delay`` seconds later (see ``PlatformConfig.relay_delay``)."""
+        ``relay_delay`` seconds later (see ``Timings.relay_delay``)."""
         peer = self._connected_peer(leg)
         self._record(leg, "update")
         peer.extra["awaiting_answer_for"] = leg.id
@@ -262,7 +253,7 @@ class CallRouter:
             if peer.state != ENDED and leg.state != ENDED:
                 peer.channel.offer(peer, offer)
 
-        asyncio.get_running_loop().call_later(relay_delay, relay)
+        self._progress.later("relay_delay", relay, seconds=relay_delay)
 
     def respond(self, leg: Leg, answer: str) -> None:
         """The answer to the peer's re-offer goes back to the peer. A leg asked for an offer
@@ -355,9 +346,6 @@ class CallRouter:
         for other in [session.caller, *session.callees]:
             other.state = ENDED
         return session
-
-    def live_sessions(self) -> list[CallSession]:
-        return [s for s in self.sessions.values() if s.state != ENDED]
 
 
 _ADDRESS_SEPARATORS = re.compile(r"[ \-.()]")

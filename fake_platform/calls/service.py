@@ -11,82 +11,88 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from ..auth.models import UserDirectory
+from ..channels.models import CpaasChannels
 from ..core.errors import InvalidInput, NotFound, Unavailable
+from ..core.progress import Pending
+from ..link.models import LinkSubscriptions
+from ..push.models import PushService
+from ..registry import Core
 from .channels import CpaasLegChannel, LinkLegChannel
 from .conference import Conference
-from .endpoints import Endpoints, EndpointSettings
+from .endpoints import Endpoints
 from .models import ENDED, CallRouter, CallSession, Leg, display_name_of, plain_address
-
-if TYPE_CHECKING:
-    from ..state import PlatformState
-
-LINK_CALLER_SETTLE = 0.2
 
 
 class CallService:
-    def __init__(self, state: PlatformState) -> None:
-        self._state = state
-        self.router = CallRouter(state.ids, state.clock)
-        self.endpoints = Endpoints(self.router, state.config.domain, EndpointSettings())
+    def __init__(self, core: Core, users: UserDirectory, cpaas_channels: CpaasChannels, link: LinkSubscriptions,
+                 push: PushService) -> None:
+        self._ids = core.ids
+        self._domain = core.config.domain
+        self._progress = core.progress
+        self._users = users
+        self._cpaas_channels = cpaas_channels
+        self._link = link
+        self._push = push
+        self.router = CallRouter(core.ids, core.clock, core.progress)
+        self.endpoints = Endpoints(self.router, core.config.domain, core.progress)
         self.router.resolvers = [self.endpoints.resolve, self._resolve_user]
-        state.link.callable_addresses.update(self.endpoints.addresses())
+        link.callable_addresses.update(self.endpoints.addresses())
         self.conferences: dict[str, Conference] = {}
-        # Longest wait between a Link / CallMe caller's callStart response and the invitations (see start).
-        self.link_caller_settle = LINK_CALLER_SETTLE
-        self._pending_invites: dict[str, asyncio.TimerHandle] = {}
+        self._pending_invites: dict[str, Pending] = {}
 
     # -- callees -------------------------------------------------------------------------------
     def _resolve_user(self, address: str) -> Callable[[CallSession], list[Leg]] | None:
-        user = self._state.users.find(plain_address(address))
+        user = self._users.find(plain_address(address))
         if user is None:
             return None
 
         def make_legs(session: CallSession) -> list[Leg]:
             legs = []
-            for channel in self._state.cpaas_channels.call_channels(user.user_id):
+            for channel in self._cpaas_channels.call_channels(user.user_id):
                 legs.append(self.router.new_leg(owner=user.user_id, front_door="cpaas", role="callee",
                                                 address=user.user_id, name=user.display_name,
-                                                channel=CpaasLegChannel(self._state.cpaas_channels, channel.id)))
-            for subscription in self._state.link.of_owner(user.user_id):
+                                                channel=CpaasLegChannel(self._cpaas_channels, channel.id)))
+            for subscription in self._link.of_owner(user.user_id):
                 if subscription.mode == "user" and "call" in subscription.services:
                     legs.append(self.router.new_leg(owner=user.user_id, front_door="link", role="callee",
                                                     address=user.user_id, name=user.display_name,
-                                                    channel=LinkLegChannel(self._state.link, subscription.id)))
-            if not any(leg.front_door == "link" for leg in legs) and self._state.push.accepts(user.user_id, "call"):
+                                                    channel=LinkLegChannel(self._link, subscription.id)))
+            if not any(leg.front_door == "link" for leg in legs) and self._push.accepts(user.user_id, "call"):
                 legs.append(self.router.new_leg(owner=user.user_id, front_door="link", role="callee",
                                                 address=user.user_id, name=user.display_name,
-                                                channel=LinkLegChannel(self._state.link, None, owner=user.user_id)))
+                                                channel=LinkLegChannel(self._link, None, owner=user.user_id)))
             return legs
 
         return make_legs
 
     # -- callers -------------------------------------------------------------------------------
     def cpaas_caller(self, user_id: str, correlator: str | None, version: str) -> Leg:
-        subs = self._state.cpaas_channels.subscriptions_of(user_id, "call")
+        subs = self._cpaas_channels.subscriptions_of(user_id, "call")
         if not subs:
             raise Unavailable("User %1 has no call subscription to be told about the call", user_id)
         chosen = next((s for s in subs if correlator and s.client_correlator == correlator), subs[-1])
-        channel = next(c for c in self._state.cpaas_channels.channels(user_id) if c.callback_url == chosen.notify_url)
-        user = self._state.users.get(user_id)
+        channel = next(c for c in self._cpaas_channels.channels(user_id) if c.callback_url == chosen.notify_url)
+        user = self._users.get(user_id)
         return self.router.new_leg(owner=user_id, front_door="cpaas", role="caller", address=user_id,
                                    name=user.display_name,
-                                   channel=CpaasLegChannel(self._state.cpaas_channels, channel.id, version))
+                                   channel=CpaasLegChannel(self._cpaas_channels, channel.id, version))
 
     def link_caller(self, user_id: str, *, supports_early_media: bool) -> Leg:
-        subs = [s for s in self._state.link.of_owner(user_id) if s.mode == "user" and "call" in s.services]
+        subs = [s for s in self._link.of_owner(user_id) if s.mode == "user" and "call" in s.services]
         if not subs:
             raise Unavailable("User %1 has no Link subscription with the call service", user_id)
-        user = self._state.users.get(user_id)
+        user = self._users.get(user_id)
         leg = self.router.new_leg(owner=user_id, front_door="link", role="caller", address=user_id,
-                                  name=user.display_name, channel=LinkLegChannel(self._state.link, subs[-1].id))
+                                  name=user.display_name, channel=LinkLegChannel(self._link, subs[-1].id))
         leg.supports_early_media = supports_early_media
         return leg
 
     def callme_caller(self, account: str, channel_id: Any, from_address: str, *,
                       supports_early_media: bool) -> Leg:
-        subscription = next((s for s in self._state.link.subscriptions.values()
+        subscription = next((s for s in self._link.subscriptions.values()
                              if s.mode == "anonymous" and s.channel_id == channel_id), None)
         if subscription is None:
             raise InvalidInput("Invalid input value for message part %1", "notifyChannelId")
@@ -94,7 +100,7 @@ class CallService:
             raise NotFound("Notification channel %1 not found for this account", channel_id)
         leg = self.router.new_leg(owner=account, front_door="callme", role="caller",
                                   address=plain_address(from_address), name=display_name_of(from_address),
-                                  channel=LinkLegChannel(self._state.link, subscription.id))
+                                  channel=LinkLegChannel(self._link, subscription.id))
         leg.supports_early_media = supports_early_media
         return leg
 
@@ -102,17 +108,17 @@ class CallService:
     def start(self, caller: Leg, to_address: str, offer: str | None, relay_delay: float) -> CallSession:
         session = self.router.start(caller, to_address, offer)
         # Callees hear about the call only after the caller has its answer (cpaas-wire §8.1.8):
-        # the invitations go out ``relay_delay`` after the response is written (PlatformConfig).
-        loop = asyncio.get_running_loop()
-        if caller.front_door in ("link", "callme") and self.link_caller_settle > 0:
+        # the invitations go out ``relay_delay`` after the response is written (Timings).
+        if caller.front_door in ("link", "callme"):
             # A Link / CallMe caller learns its session id from that response, and the official SDKs
             # drop a notification for a session they do not know yet (link-callme-wire §8 item 5):
             # the response and an endpoint's instant ringing race to the browser on two connections.
             # So the callees are invited once the caller shows it knows the session (its first
             # request on it: CallMe 5.x audits at once) or after a settle time (4.x does not).
-            self._pending_invites[session.id] = loop.call_later(self.link_caller_settle, self._invite, session)
+            self._pending_invites[session.id] = self._progress.later("link_caller_settle",
+                                                                     lambda: self._invite(session))
         else:
-            loop.call_later(relay_delay, self._invite, session)
+            self._progress.later("relay_delay", lambda: self._invite(session), seconds=relay_delay)
         return session
 
     def caller_knows_session(self, leg: Leg) -> None:
@@ -135,9 +141,9 @@ class CallService:
         """
         router = self.router
         first, second = router.connected_peer(leg_a), router.connected_peer(leg_b)
-        conference = Conference(router, self._state.ids.id("conf"), self.endpoints.settings.host_addresses)
+        conference = Conference(router, self._ids.id("conf"), self.endpoints.host_addresses)
         self.conferences[conference.id] = conference
-        address = f"conference@{self._state.config.domain}"
+        address = f"conference@{self._domain}"
 
         def bridge_leg() -> Leg:
             return router.new_leg(owner=f"conference:{conference.id}", front_door="endpoint", role="callee",

@@ -3,11 +3,13 @@ sockets and raw notifications. Every operation here is also a method on ``Platfo
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from aiohttp import web
 
 from ..core.errors import InvalidInput
+from ..core.progress import Progression, Timings
 from ..http import json_response, no_content, read_json, state_of
 from ..link.tokens import make_token
 
@@ -16,11 +18,13 @@ MAX_NOTIFY_BATCH = 1000
 
 
 async def health(request: web.Request) -> web.Response:
+    """Liveness, with the number of users and channels."""
     state = state_of(request)
     return json_response({"status": "ok", "users": len(state.users.all()), "channels": len(state.hub.channels)})
 
 
 async def reset(request: web.Request) -> web.Response:
+    """Drop every socket and rebuild all state: `{seed?}`."""
     body = await read_json(request, required=False)
     seed = body.get("seed")
     if seed is not None and not isinstance(seed, int):
@@ -37,6 +41,8 @@ def _int_field(body: dict[str, Any], name: str, default: int, maximum: int) -> i
 
 
 async def create_users(request: web.Request) -> web.Response:
+    """Create users: `{count, firstName, lastName, password, userId, phoneNumber, email}`
+    (passwords included in the answer)."""
     state = state_of(request)
     body = await read_json(request, required=False)
     count = _int_field(body, "count", 1, MAX_USERS_PER_REQUEST)
@@ -54,14 +60,17 @@ async def create_users(request: web.Request) -> web.Response:
 
 
 async def list_users(request: web.Request) -> web.Response:
+    """Every user, with its password."""
     return json_response({"users": [u.with_secret() for u in state_of(request).users.all()]})
 
 
 async def get_user(request: web.Request) -> web.Response:
+    """One user, with its password."""
     return json_response(state_of(request).users.get(request.match_info["user"]).with_secret())
 
 
 async def tokens(request: web.Request) -> web.Response:
+    """Tokens for a user without the OAuth round trip: `{userId, lifetime?}`."""
     state = state_of(request)
     body = await read_json(request)
     user_id = body.get("userId")
@@ -74,16 +83,19 @@ async def tokens(request: web.Request) -> web.Response:
 
 
 async def projects(request: web.Request) -> web.Response:
+    """OAuth clients (`clientId`, `clientSecret` for the client_credentials grant)."""
     state = state_of(request)
     return json_response({"projects": [{"clientId": p.client_id, "clientSecret": p.client_secret,
                                         "userId": p.user_id} for p in state.projects.projects.values()]})
 
 
 async def realms(request: web.Request) -> web.Response:
+    """CallMe token realms."""
     return json_response({"realms": [r.to_dict() for r in state_of(request).link.realms.realms.values()]})
 
 
 async def add_realm(request: web.Request) -> web.Response:
+    """Add a CallMe token realm: `{name, key?, tokenTtl?}`."""
     state = state_of(request)
     body = await read_json(request)
     name, key = body.get("name"), body.get("key") or state.ids.hex(32)
@@ -97,7 +109,7 @@ async def add_realm(request: web.Request) -> web.Response:
 
 
 async def realm_tokens(request: web.Request) -> web.Response:
-    """CallMe credentials for a token-mode call: ``{account, from, to[, issuedAt]}``."""
+    """Token-mode CallMe credentials minted with the realm's key: `{account, from, to, issuedAt?}`."""
     state = state_of(request)
     realm = state.link.realms.get(request.match_info["realm"])
     body = await read_json(request)
@@ -119,10 +131,12 @@ async def realm_tokens(request: web.Request) -> web.Response:
 
 
 async def dump(request: web.Request) -> web.Response:
+    """A JSON dump of everything."""
     return json_response(state_of(request).dump())
 
 
 async def journal(request: web.Request) -> web.Response:
+    """Every HTTP request and websocket frame, in order: `?kind=&user=&path=&method=&channel=&since=&limit=`."""
     q = request.query
     try:
         since = int(q.get("since", 0))
@@ -137,15 +151,19 @@ async def journal(request: web.Request) -> web.Response:
 
 
 async def clear_journal(request: web.Request) -> web.Response:
+    """Empty the journal."""
     state_of(request).journal.clear()
     return no_content()
 
 
 async def list_faults(request: web.Request) -> web.Response:
+    """The live fault rules."""
     return json_response({"faults": state_of(request).faults.list()})
 
 
 async def add_fault(request: web.Request) -> web.Response:
+    """Add a fault rule: `{kind, duration?, count?, match?: {user, channel, product, method, path},
+    <params>}` (fault kinds below)."""
     state = state_of(request)
     body = await read_json(request)
     kind = body.pop("kind", None)
@@ -162,11 +180,13 @@ async def add_fault(request: web.Request) -> web.Response:
 
 
 async def clear_faults(request: web.Request) -> web.Response:
+    """Remove every fault rule."""
     state_of(request).faults.clear()
     return no_content()
 
 
 async def remove_fault(request: web.Request) -> web.Response:
+    """Remove one fault rule."""
     if not state_of(request).faults.remove(request.match_info["fault"]):
         from ..core.errors import NotFound
 
@@ -175,10 +195,12 @@ async def remove_fault(request: web.Request) -> web.Response:
 
 
 async def sockets(request: web.Request) -> web.Response:
+    """Notification channels and whether a socket is attached."""
     return json_response({"channels": [c.to_dict() for c in state_of(request).hub.channels.values()]})
 
 
 async def drop_sockets(request: web.Request) -> web.Response:
+    """Drop sockets: `{user?, channel?, product?, code}` (1006 = abort without a close frame)."""
     body = await read_json(request, required=False)
     code = body.get("code", 1006)
     if not isinstance(code, int) or not (code == 1006 or 1000 <= code <= 4999):
@@ -189,12 +211,12 @@ async def drop_sockets(request: web.Request) -> web.Response:
 
 
 async def notify(request: web.Request) -> web.Response:
-    """Push a raw notification to a user (WireMock's 'HTTP request as trigger')."""
+    """Push a raw notification to a user: `{user, product, service, frame}`."""
     return json_response({"delivered": _notify_one(state_of(request), await read_json(request))})
 
 
 async def notify_batch(request: web.Request) -> web.Response:
-    """``{"notifications": [<notify body>, ...]}`` in one request (load runs probe many users at once)."""
+    """Many raw notifications in one request: `{notifications: [<notify body>, ...]}`."""
     items = (await read_json(request)).get("notifications")
     if not isinstance(items, list) or not 1 <= len(items) <= MAX_NOTIFY_BATCH or \
             not all(isinstance(item, dict) for item in items):
@@ -218,10 +240,12 @@ def _notify_one(state: Any, body: dict[str, Any]) -> int:
 
 
 async def calls(request: web.Request) -> web.Response:
+    """Call sessions and their legs."""
     return json_response({"calls": state_of(request).calls.dump()})
 
 
 async def endpoints(request: web.Request) -> web.Response:
+    """The scripted endpoints' addresses."""
     return json_response({"endpoints": state_of(request).calls.endpoints.describe()})
 
 
@@ -236,3 +260,39 @@ async def endpoint_calls(request: web.Request) -> web.Response:
     session = request.query.get("callerSession")
     calls = state_of(request).calls.endpoints.calls_of(session)
     return json_response({"calls": [c.to_dict() for c in calls]})
+
+
+async def progress(request: web.Request) -> web.Response:
+    """The protocol timings, the progression and the transitions waiting for a manual advance."""
+    progress = state_of(request).progress
+    return json_response({"progression": str(progress.progression), "timings": dataclasses.asdict(progress.timings),
+                          "pending": progress.pending()})
+
+
+async def advance(request: web.Request) -> web.Response:
+    """Manual progression: release the pending transitions named `transition` (all when absent)."""
+    body = await read_json(request, required=False)
+    transition = body.get("transition")
+    if transition is not None and transition not in Timings.names():
+        raise InvalidInput("transition must be one of %1", ", ".join(Timings.names()))
+    return json_response({"advanced": state_of(request).progress.advance(transition)})
+
+
+async def set_timings(request: web.Request) -> web.Response:
+    """Change the progression or timings: `{progression?, <timing>: seconds, ...}`."""
+    current = state_of(request).progress
+    body = await read_json(request)
+    progression = body.pop("progression", None)
+    if progression is not None and progression not in {p.value for p in Progression}:
+        raise InvalidInput("progression must be one of %1", ", ".join(p.value for p in Progression))
+    unknown = sorted(set(body) - set(Timings.names()))
+    if unknown:
+        raise InvalidInput("Unknown timings %1; known: %2", unknown, ", ".join(Timings.names()))
+    for name, seconds in body.items():
+        if isinstance(seconds, bool) or not isinstance(seconds, int | float) or not 0 <= seconds <= 3600:
+            raise InvalidInput("%1 must be a number of seconds in [0, 3600]", name)
+    for name, seconds in body.items():
+        setattr(current.timings, name, float(seconds))
+    if progression is not None:
+        current.progression = Progression(progression)
+    return await progress(request)

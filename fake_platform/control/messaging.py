@@ -9,7 +9,7 @@ from ..http import json_response, read_json, state_of
 
 
 async def inbound_sms(request: web.Request) -> web.Response:
-    """``{to: userId or number, from: "+1...", message}``: an SMS from the outside world arrives."""
+    """An SMS from the outside world arrives: `{to: userId or number, from: "+1...", message}`."""
     state = state_of(request)
     body = await read_json(request)
     to, sender, text = body.get("to"), body.get("from"), body.get("message")
@@ -24,4 +24,5 @@ async def inbound_sms(request: web.Request) -> web.Response:
 
 
 async def sms_outbox(request: web.Request) -> web.Response:
+    """SMS sent by users to numbers outside the platform."""
     return json_response({"messages": list(state_of(request).sms.outbox)})

@@ -12,7 +12,8 @@ FILTERS = {"token": "token", "user": "user", "service": "service", "provider": "
 
 
 async def outbox(request: web.Request) -> web.Response:
-    """``GET /_platform/push/outbox?token=&user=&service=&provider=&status=&eventType=&environment=``"""
+    """What the emulated APNs / FCM were asked to deliver:
+    `?token=&user=&service=&provider=&status=&eventType=&environment=`."""
     state = state_of(request)
     unknown = set(request.query) - set(FILTERS)
     if unknown:
@@ -24,11 +25,13 @@ async def outbox(request: web.Request) -> web.Response:
 
 
 async def clear_outbox(request: web.Request) -> web.Response:
+    """Empty the push outbox."""
     state_of(request).push.clear()
     return no_content()
 
 
 async def registrations(request: web.Request) -> web.Response:
+    """Push device registrations: `?user=`."""
     state = state_of(request)
     user = request.query.get("user")
     user_id = state.users.get(user).user_id if user else None
@@ -36,7 +39,7 @@ async def registrations(request: web.Request) -> web.Response:
 
 
 async def expire(request: web.Request) -> web.Response:
-    """``POST /_platform/push/expire {token}``: the provider reports the token gone from the next push on."""
+    """The push provider reports a token gone from its next push on: `{token}`."""
     token = (await read_json(request)).get("token")
     if not isinstance(token, str) or not token:
         raise InvalidInput("token is required")

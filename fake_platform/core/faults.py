@@ -1,36 +1,119 @@
 """Fault rules (WireMock / LocalStack chaos style), each bounded in time and count.
 
-A fault is a record: a kind from a closed set, what it matches, its parameters, an expiry and an
-optional count. The front doors consult it at one hook each (HTTP middleware, websocket handler,
-hub writer). Immediate actions (dropping sockets) are not rules; they live on the hub.
+A fault is a rule: a kind from :data:`SPECS`, what it matches, its parameters, an expiry and an
+optional count. Each kind is a :class:`FaultSpec`: its parameters with their types, ranges and
+one default each, and the hook where it acts. Parameters are checked when the fault is added: an
+unknown parameter or a value of the wrong type is refused (400 through the control plane), so a
+misspelt ``{"delay": 300}`` cannot silently inject nothing. The README's fault table is generated
+from the specs (``python -m fake_platform.docs``). Immediate actions (dropping sockets) are not
+rules; they live on the hub.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from enum import StrEnum
+from typing import Any, Protocol
 
 from .errors import InvalidInput
 
-KINDS = {
-    "keepalive_blackout": "stop answering keepalives / connCheck pings",
-    "refuse_upgrades": "answer websocket upgrades with an error status",
-    "latency": "delay matching HTTP responses by `ms`",
-    "http_error": "answer matching HTTP requests with `status` (and a protocol error body)",
-    "drop_notifications": "drop notifications to matching channels",
-    "delay_notifications": "delay notifications to matching channels by `ms`",
-}
+
+class FaultKind(StrEnum):
+    KEEPALIVE_BLACKOUT = "keepalive_blackout"
+    REFUSE_UPGRADES = "refuse_upgrades"
+    LATENCY = "latency"
+    HTTP_ERROR = "http_error"
+    DROP_NOTIFICATIONS = "drop_notifications"
+    DELAY_NOTIFICATIONS = "delay_notifications"
+
+
+class Hook(StrEnum):
+    """Where the platform consults a fault kind."""
+
+    HTTP = "HTTP requests of the public front doors (middleware, before the handler)"
+    UPGRADE = "websocket upgrades of notification channels"
+    KEEPALIVE = "keepalive answers (connAck, websocket PONG, server connCheck)"
+    NOTIFY = "notifications published to channels (hub)"
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    types: tuple[type, ...]
+    default: Any
+    doc: str
+    low: float | None = None
+    high: float | None = None
+
+    def check(self, value: Any) -> Any:
+        if value is None:
+            return self.default
+        if isinstance(value, bool) or not isinstance(value, self.types):
+            raise InvalidInput("Fault parameter %1 must be %2, got %3", self.name, self.type_name, repr(value))
+        if self.low is not None and not self.low <= value <= (self.high if self.high is not None else value):
+            raise InvalidInput("Fault parameter %1 must be in [%2, %3], got %4", self.name, self.low, self.high, value)
+        return value
+
+    @property
+    def type_name(self) -> str:
+        names = {int: "an integer", float: "a number", str: "a string", dict: "a JSON object"}
+        return " or ".join(dict.fromkeys(names[t] for t in self.types))
+
+
+@dataclass(frozen=True)
+class FaultSpec:
+    kind: FaultKind
+    summary: str
+    hook: Hook
+    params: tuple[Param, ...] = ()
+
+    def validate(self, given: Mapping[str, Any]) -> dict[str, Any]:
+        """Every parameter with its value or default; unknown names and bad values are refused."""
+        known = {p.name for p in self.params}
+        unknown = sorted(set(given) - known)
+        if unknown:
+            raise InvalidInput("Unknown parameters %1 for fault kind %2; it takes %3", unknown, self.kind,
+                               sorted(known) or "none")
+        return {p.name: p.check(given.get(p.name)) for p in self.params}
+
+
+_MS = Param("ms", (int, float), 1000, "milliseconds", 0, 60_000)
+_STATUS = (400, 599)
+SPECS: dict[FaultKind, FaultSpec] = {spec.kind: spec for spec in (
+    FaultSpec(FaultKind.KEEPALIVE_BLACKOUT, "stop answering keepalives / connCheck pings", Hook.KEEPALIVE),
+    FaultSpec(FaultKind.REFUSE_UPGRADES, "answer websocket upgrades with an error status", Hook.UPGRADE,
+              (Param("status", (int,), 503, "HTTP status of the refusal", *_STATUS),)),
+    FaultSpec(FaultKind.LATENCY, "delay matching HTTP responses", Hook.HTTP, (_MS,)),
+    FaultSpec(FaultKind.HTTP_ERROR, "answer matching HTTP requests with an error", Hook.HTTP, (
+        Param("status", (int,), 503, "HTTP status", *_STATUS),
+        Param("body", (dict,), None, "exact response body (else the door's protocol error body)"),
+        Param("text", (str,), "Injected failure (fault %1)", "error text (%1 is the fault id)"),
+        Param("messageId", (str,), None, "CPaaS messageId of the error body"),
+        Param("statusCode", (int,), None, "Link statusCode of the error body", 0, 999),
+    )),
+    FaultSpec(FaultKind.DROP_NOTIFICATIONS, "drop notifications to matching channels", Hook.NOTIFY),
+    FaultSpec(FaultKind.DELAY_NOTIFICATIONS, "delay notifications to matching channels", Hook.NOTIFY, (_MS,)),
+)}
 MAX_DURATION = 3600.0
 DEFAULT_DURATION = 60.0
 MAX_COUNT = 1_000_000
 MATCH_KEYS = ("user", "channel", "product", "method", "path")
 
 
+class _Clock(Protocol):
+    def monotonic(self) -> float: ...
+
+
+class _Ids(Protocol):
+    def id(self, prefix: str) -> str: ...
+
+
 @dataclass
 class Fault:
     id: str
-    kind: str
+    kind: FaultKind
     created_at: float
     expires_at: float
     remaining: int | None = None
@@ -38,7 +121,7 @@ class Fault:
     params: dict[str, Any] = field(default_factory=dict)
     hits: int = 0
 
-    def matches(self, ctx: dict[str, Any]) -> bool:
+    def matches(self, ctx: Mapping[str, Any]) -> bool:
         for key, expected in self.match.items():
             actual = ctx.get(key)
             if key == "path":
@@ -52,44 +135,54 @@ class Fault:
         return True
 
     def to_dict(self, now: float) -> dict[str, Any]:
-        return {"id": self.id, "kind": self.kind, "match": self.match, "params": self.params,
+        return {"id": self.id, "kind": str(self.kind), "match": self.match, "params": self.params,
                 "remaining": self.remaining, "expiresIn": round(max(0.0, self.expires_at - now), 3),
                 "hits": self.hits}
 
 
+def _kind(kind: Any) -> FaultKind:
+    try:
+        return FaultKind(kind)
+    except ValueError:
+        raise InvalidInput("Unknown fault kind %1; expected one of %2", kind,
+                           ", ".join(sorted(k.value for k in FaultKind))) from None
+
+
 class FaultRegistry:
-    def __init__(self, clock: Any, ids: Any) -> None:
+    def __init__(self, clock: _Clock, ids: _Ids) -> None:
         self._clock = clock
         self._ids = ids
         self._faults: list[Fault] = []
 
-    def add(self, kind: str, *, duration: float | None = None, count: int | None = None,
-            match: dict[str, Any] | None = None, **params: Any) -> Fault:
-        if kind not in KINDS:
-            raise InvalidInput("Unknown fault kind %1; expected one of %2", kind, ", ".join(sorted(KINDS)))
+    def add(self, kind: FaultKind | str, *, duration: float | None = None, count: int | None = None,
+            match: Mapping[str, Any] | None = None, **params: Any) -> Fault:
+        spec = SPECS[_kind(kind)]
+        checked = spec.validate(params)
         if duration is None and count is None:
             duration = DEFAULT_DURATION
-        if duration is not None and not (0 < float(duration) <= MAX_DURATION):
-            raise InvalidInput("Fault duration must be in (0, %1] seconds, got %2", MAX_DURATION, duration)
-        if count is not None and not (0 < int(count) <= MAX_COUNT):
-            raise InvalidInput("Fault count must be in (0, %1], got %2", MAX_COUNT, count)
-        match = {k: v for k, v in (match or {}).items() if v is not None}
-        unknown = set(match) - set(MATCH_KEYS)
+        if duration is not None and (isinstance(duration, bool) or not isinstance(duration, int | float)
+                                     or not 0 < float(duration) <= MAX_DURATION):
+            raise InvalidInput("Fault duration must be a number of seconds in (0, %1], got %2", MAX_DURATION,
+                               repr(duration))
+        if count is not None and (isinstance(count, bool) or not isinstance(count, int) or not 0 < count <= MAX_COUNT):
+            raise InvalidInput("Fault count must be an integer in (0, %1], got %2", MAX_COUNT, repr(count))
+        rules = {k: v for k, v in (match or {}).items() if v is not None}
+        unknown = set(rules) - set(MATCH_KEYS)
         if unknown:
             raise InvalidInput("Unknown fault match keys %1; expected %2", sorted(unknown), MATCH_KEYS)
-        if "path" in match:
+        if "path" in rules:
             try:
-                re.compile(match["path"])
-            except re.error as exc:
-                raise InvalidInput("Invalid path pattern %1: %2", match["path"], exc) from None
+                re.compile(rules["path"])
+            except (re.error, TypeError) as exc:
+                raise InvalidInput("Invalid path pattern %1: %2", rules["path"], exc) from None
         now = self._clock.monotonic()
-        fault = Fault(id=self._ids.id("fault"), kind=kind, created_at=now,
+        fault = Fault(id=self._ids.id("fault"), kind=spec.kind, created_at=now,
                       expires_at=now + float(duration if duration is not None else MAX_DURATION),
-                      remaining=None if count is None else int(count), match=match, params=params)
+                      remaining=count, match=rules, params=checked)
         self._faults.append(fault)
         return fault
 
-    def check(self, kind: str, **ctx: Any) -> Fault | None:
+    def check(self, kind: FaultKind, **ctx: Any) -> Fault | None:
         """The first live fault of ``kind`` matching ``ctx``; consumes one of its count."""
         if not self._faults:
             return None
@@ -105,7 +198,7 @@ class FaultRegistry:
                 return fault
         return None
 
-    def active(self, kind: str, **ctx: Any) -> bool:
+    def active(self, kind: FaultKind, **ctx: Any) -> bool:
         """Whether a fault of ``kind`` matches, without consuming it."""
         if not self._faults:  # every keepalive asks: keep the common case cheap
             return False

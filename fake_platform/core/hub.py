@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -59,7 +58,6 @@ class NotificationHub:
         self.channels: dict[str, ChannelEndpoint] = {}
         self._by_user: dict[str, dict[str, ChannelEndpoint]] = {}  # every notify looks channels up by user
         self._delayed: set[asyncio.TimerHandle] = set()
-        self.observers: list[Callable[[str, ChannelEndpoint], None]] = []
 
     # -- channels ------------------------------------------------------------------------------
     def open_channel(self, user: str, product: str, *, channel_id: str | None = None, **attrs: Any) -> ChannelEndpoint:
@@ -93,16 +91,12 @@ class NotificationHub:
         endpoint.attachments += 1
         while endpoint.buffer:
             self._send(endpoint, endpoint.buffer.popleft())
-        for observer in list(self.observers):
-            observer("attached", endpoint)
         return previous
 
     def detach(self, channel_id: str, sink: SocketSink) -> None:
         endpoint = self.channels.get(channel_id)
         if endpoint is not None and endpoint.socket is sink:
             endpoint.socket = None
-            for observer in list(self.observers):
-                observer("detached", endpoint)
 
     def requeue(self, channel_id: str, frames: list[dict[str, Any]]) -> None:
         """Put frames a dying socket could not send back in front of the buffer, in order."""
@@ -150,7 +144,7 @@ class NotificationHub:
             return False
         delay = self._faults.check("delay_notifications", **ctx)
         if delay is not None:
-            seconds = float(delay.params.get("ms", 1000)) / 1000.0
+            seconds = float(delay.params["ms"]) / 1000.0
             handle = asyncio.get_running_loop().call_later(seconds, self._deliver_later, channel_id, frame)
             self._delayed.add(handle)
             return True

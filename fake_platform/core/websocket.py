@@ -107,7 +107,7 @@ async def serve_channel(request: web.Request, endpoint: ChannelEndpoint, state: 
     ctx = {"user": endpoint.user, "channel": endpoint.id, "product": endpoint.product}
     refusal = state.faults.check("refuse_upgrades", **ctx)
     if refusal is not None:
-        status = int(refusal.params.get("status", 503))
+        status = int(refusal.params["status"])
         state.journal.record("ws-refused", user=endpoint.user, channel=endpoint.id, path=request.path, status=status)
         raise Unavailable("Websocket upgrades are refused for now (fault %1)", refusal.id) if status == 503 \
             else _status_error(status, refusal.id)

@@ -1,7 +1,6 @@
 """Route table of the directory."""
 
-from aiohttp import web
-
+from ..routing import cpaas
 from . import handlers
 
-ROUTES = [web.get("/cpaas/directory/{ver}/{user}/{directory}/search", handlers.search)]
+ROUTES = [cpaas.get("/cpaas/directory/{ver}/{user}/{directory}/search", handlers.search)]

@@ -1,12 +1,11 @@
 """Route table of the file store."""
 
-from aiohttp import web
-
+from ..routing import cpaas
 from . import handlers
 
 _N = "/cpaas/nms/{ver}/chat/{user}/objects"
 
 ROUTES = [
-    web.post(_N, handlers.upload),
-    web.get(_N + "/{object}/payload", handlers.download),
+    cpaas.post(_N, handlers.upload),
+    cpaas.get(_N + "/{object}/payload", handlers.download),
 ]

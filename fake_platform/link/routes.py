@@ -1,14 +1,14 @@
 """Route table of Link / CallMe subscriptions."""
 
-from aiohttp import web
-
+from ..routing import link
 from . import handlers
 
 _BASE = "/rest/version/{ver}/{mode:user|anonymous}/{account}"
+_WRAPPER = "subscribeResponse"
 
 ROUTES = [
-    web.post(_BASE + "/subscription", handlers.subscribe),
-    web.put(_BASE + "/subscription/{sub}", handlers.refresh),
-    web.delete(_BASE + "/subscription/{sub}", handlers.unsubscribe),
-    web.get(_BASE + "/websocket/{channel}", handlers.websocket),
+    link.post(_BASE + "/subscription", handlers.subscribe, error_wrapper=_WRAPPER),
+    link.put(_BASE + "/subscription/{sub}", handlers.refresh, error_wrapper=_WRAPPER),
+    link.delete(_BASE + "/subscription/{sub}", handlers.unsubscribe, error_wrapper=_WRAPPER),
+    link.get(_BASE + "/websocket/{channel}", handlers.websocket),
 ]

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..auth.models import UserDirectory
 from ..channels.models import CpaasChannels
 from ..core.errors import Forbidden, InvalidInput, NotFound
 
@@ -46,16 +47,12 @@ class PresenceList:
 
 
 class PresenceService:
-    def __init__(self, channels: CpaasChannels, ids: Any) -> None:
+    def __init__(self, channels: CpaasChannels, ids: Any, users: UserDirectory) -> None:
         self._channels = channels
         self._ids = ids
+        self._users = users  # presentities are checked against it
         self.lists: dict[str, PresenceList] = {}
         self.states: dict[str, PresenceState] = {}
-        self._users: Any = None
-
-    def use_directory(self, users: Any) -> None:
-        """The user directory presentities are checked against (set by the platform state)."""
-        self._users = users
 
     def lists_of(self, user: str) -> list[PresenceList]:
         return [p for p in self.lists.values() if p.owner == user]

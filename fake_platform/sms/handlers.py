@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
+import functools
 from typing import Any
 
 from aiohttp import web
 
-from ..http import CORS_HEADERS, cpaas_user, json_response, no_content, read_json, relay_delay, state_of, wrapped
+from ..doors import CORS_HEADERS
+from ..http import cpaas_user, json_response, no_content, read_json, relay_delay, state_of, wrapped
 from .models import SmsMessage
 
 _BASE = "/cpaas/smsmessaging/v1"
@@ -49,9 +50,9 @@ async def send(request: web.Request) -> web.StreamResponse:
     response.headers.update(CORS_HEADERS)
     await response.prepare(request)
     await response.write_eof()
-    loop = asyncio.get_running_loop()
+    progress = state_of(request).progress
     for receipt in receipts:
-        loop.call_later(relay_delay(request), sms.send_receipt, receipt)
+        progress.later("relay_delay", functools.partial(sms.send_receipt, receipt), seconds=relay_delay(request))
     return response
 
 

@@ -1,7 +1,6 @@
 """Route table of the TURN service."""
 
-from aiohttp import web
-
+from ..routing import cpaas
 from . import handlers
 
-ROUTES = [web.post("/cpaas/webrtcsignaling/{ver}/{user}/turn", handlers.cpaas_turn)]
+ROUTES = [cpaas.post("/cpaas/webrtcsignaling/{ver}/{user}/turn", handlers.cpaas_turn)]

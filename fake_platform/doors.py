@@ -1,0 +1,213 @@
+"""The front doors: one aiohttp sub-app per door, each with its own middlewares and error format.
+
+Middlewares of a public door (oauth, cpaas, link), outermost first:
+
+1. CORS: browsers (the official SDKs) call the platform from any origin;
+2. journal: every request with its status and duration (websocket upgrades journal themselves);
+3. errors: domain errors rendered once, in the door's protocol format (core/errors.py), 404 and
+   405 included;
+4. faults: latency and injected errors (core/faults.py), inside the error renderer so an
+   injected error gets the door's body.
+
+The control door has its own CORS policy and error renderer, and neither journal nor faults.
+Requests outside every door get the control plane's 404.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import Callable
+from typing import Any
+
+from aiohttp import web
+from aiohttp.web_urldispatcher import AbstractRoute
+
+from .core.errors import InvalidInput, NotFound, OAuthError, PlatformError, ProtocolError
+from .core.faults import FaultKind
+from .http import STATE_KEY, USER_KEY, state_of
+from .routing import PREFIXES, Door, Handler, Route, in_matching_order
+
+MAX_BODY = 32 * 1024 * 1024
+CORS_HEADERS = {
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Allow-Methods": "GET, POST, PUT, DELETE, OPTIONS",
+    "Access-Control-Allow-Headers": "Authorization, Content-Type, Accept, X-Cpaas-Agent, x-token",
+    "Access-Control-Max-Age": "600",
+}
+ROUTE_KEY: web.AppKey[dict[AbstractRoute, Route]] = web.AppKey("routes", dict)
+Renderer = Callable[[PlatformError, web.Request], Any]
+
+
+# -- error bodies, per door --------------------------------------------------------------------
+def _oauth_body(error: PlatformError, _request: web.Request) -> Any:
+    if isinstance(error, OAuthError):
+        return error.oauth_body()
+    if isinstance(error, ProtocolError):
+        return error.body
+    return {"error": "invalid_request" if error.status < 500 else "server_error", "error_description": error.message}
+
+
+def _cpaas_body(error: PlatformError, _request: web.Request) -> Any:
+    return error.cpaas_body()
+
+
+def _link_body(error: PlatformError, request: web.Request) -> Any:
+    route = route_of(request)
+    wrapper = getattr(error, "wrapper", None) or (route.error_wrapper if route is not None else None)
+    return error.link_body(wrapper)
+
+
+def _control_body(error: PlatformError, _request: web.Request) -> Any:
+    return error.control_body()
+
+
+RENDERERS: dict[Door, Renderer] = {Door.OAUTH: _oauth_body, Door.CPAAS: _cpaas_body, Door.LINK: _link_body,
+                                   Door.CONTROL: _control_body}
+
+
+def route_of(request: web.Request) -> Route | None:
+    """The route a request matched (None for 404s)."""
+    routes = request.app.get(ROUTE_KEY)
+    return routes.get(request.match_info.route) if routes else None
+
+
+def request_user(request: web.Request) -> str | None:
+    """The user a request acts for: authenticated, else the account in its path."""
+    authenticated = request.get(USER_KEY)
+    if authenticated:
+        return authenticated
+    info = request.match_info
+    return info.get("user") or info.get("account")
+
+
+# -- middlewares -------------------------------------------------------------------------------
+def cors(headers: dict[str, str]) -> Any:
+    @web.middleware
+    async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+        if request.method == "OPTIONS":
+            return web.Response(status=204, headers=headers)
+        response = await handler(request)
+        if not response.prepared:
+            response.headers.update(headers)
+        return response
+
+    return middleware
+
+
+@web.middleware
+async def journal_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    if request.headers.get("Upgrade", "").lower() == "websocket":
+        return await handler(request)
+    state = state_of(request)
+    started = time.perf_counter()
+    status = 500
+    try:
+        response = await handler(request)
+        status = response.status
+        return response
+    except web.HTTPException as exc:
+        status = exc.status
+        raise
+    finally:
+        state.journal.record(
+            "http", method=request.method, path=request.path, status=status, user=request_user(request),
+            body=_maybe_json(await _body_text(request)), duration_ms=round((time.perf_counter() - started) * 1000, 3),
+            detail={"query": dict(request.query)} if request.query else {},
+        )
+
+
+async def _body_text(request: web.Request) -> str | None:
+    """The body as the handler read it (aiohttp keeps it), read after the handler so that a body
+    the platform refuses (too large, not text) is answered by the door, not by the journal."""
+    if not request.body_exists or request.content_type == "multipart/form-data":
+        return None
+    try:
+        return await request.text()
+    except (web.HTTPException, UnicodeDecodeError, ConnectionError):
+        return None
+
+
+def faults_middleware(door: Door) -> Any:
+    product = "link" if door == Door.LINK else "cpaas"
+
+    @web.middleware
+    async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+        faults = state_of(request).faults
+        ctx = {"method": request.method, "path": request.path, "user": request_user(request), "product": product}
+        latency = faults.check(FaultKind.LATENCY, **ctx)
+        if latency is not None:
+            await asyncio.sleep(latency.params["ms"] / 1000.0)
+        injected = faults.check(FaultKind.HTTP_ERROR, **ctx)
+        if injected is not None:
+            params = injected.params
+            if params["body"] is not None:
+                raise ProtocolError(params["status"], params["body"])
+            error = PlatformError(params["text"], injected.id, message_id=params["messageId"],
+                                  link_code=params["statusCode"])
+            error.status = params["status"]
+            raise error
+        return await handler(request)
+
+    return middleware
+
+
+def errors_middleware(door: Door) -> Any:
+    render = RENDERERS[door]
+
+    @web.middleware
+    async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+        try:
+            return await handler(request)
+        except PlatformError as error:
+            return web.json_response(render(error, request), status=error.status)
+        except web.HTTPException as exc:
+            if exc.status == 404:
+                error: PlatformError = NotFound("No resource at %1", request.path)
+            elif exc.status == 405:
+                error = InvalidInput("Method %1 is not allowed on %2", request.method, request.path)
+                error.status = 405
+            elif 400 <= exc.status < 500:  # e.g. 413 from aiohttp's body limit
+                error = InvalidInput("%1", exc.reason)
+                error.status = exc.status
+            else:
+                raise
+            return web.json_response(render(error, request), status=error.status)
+
+    return middleware
+
+
+MIDDLEWARES: dict[Door, list[Any]] = {
+    door: [cors(CORS_HEADERS), journal_middleware, errors_middleware(door), faults_middleware(door)]
+    for door in (Door.OAUTH, Door.CPAAS, Door.LINK)
+}
+MIDDLEWARES[Door.CONTROL] = [cors(CORS_HEADERS), errors_middleware(Door.CONTROL)]
+
+
+# -- building ----------------------------------------------------------------------------------
+def door_app(door: Door, routes: list[Route]) -> web.Application:
+    app = web.Application(middlewares=MIDDLEWARES[door], client_max_size=MAX_BODY)
+    registered: dict[AbstractRoute, Route] = {}
+    for route in in_matching_order(r for r in routes if r.door == door):
+        registered[app.router.add_route(route.method, route.relative_path, route.handler)] = route
+    app[ROUTE_KEY] = registered
+    return app
+
+
+def build_root(state: Any, routes: list[Route]) -> web.Application:
+    """The root app: state, and every door mounted at its prefix (longest prefix wins)."""
+    root = web.Application(middlewares=[errors_middleware(Door.CONTROL)], client_max_size=MAX_BODY)
+    root[STATE_KEY] = state
+    for door in sorted(Door, key=lambda d: -len(PREFIXES[d])):
+        root.add_subapp(PREFIXES[door], door_app(door, routes))
+    return root
+
+
+def _maybe_json(text: str | None) -> Any:
+    if not text:
+        return None
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
