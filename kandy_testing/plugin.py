@@ -31,7 +31,7 @@ from fake_platform.auth.models import User
 from sdk.bridge import SyncBridge
 
 from .recorder import EventRecorder
-from .world import World
+from .world import World, is_observation
 
 STEP_MODULES = [
     "kandy_testing.steps.common",
@@ -169,6 +169,15 @@ def world(bridge: SyncBridge, request: pytest.FixtureRequest) -> Iterator[World]
     request.node.kandy_world = scenario_world
     yield scenario_world
     scenario_world.close()
+
+
+@pytest.hookimpl
+def pytest_bdd_before_step_call(request: pytest.FixtureRequest, feature: Any, scenario: Any, step: Any,
+                                step_func: Any, step_func_args: dict[str, Any]) -> None:
+    """Events after their cause: a Given or When step that acts marks every actor's recorder."""
+    scenario_world: World | None = step_func_args.get("world") or getattr(request.node, "kandy_world", None)
+    if scenario_world is not None and step.type in ("given", "when") and not is_observation(step_func):
+        scenario_world.mark_cause(f"{step.type.capitalize()} {step.name}")
 
 
 def _diagnostics(scenario_world: World) -> dict[str, Any]:

@@ -3,6 +3,11 @@
 Steps are synchronous (pytest-bdd has no async steps); the world runs everything on one asyncio
 loop thread through the shared :class:`~sdk.bridge.SyncBridge` pattern. Names in steps ("Alice")
 map to platform users created with that first name and to one SDK client each.
+
+Events after their cause: before every Given or When step that acts, the plugin calls
+:meth:`World.mark_cause`, which marks every actor's recorder; a check (a Then step, or a wait inside
+an acting step) matches only events recorded after the latest cause. Steps that only observe
+(``When Bob receives the call``) are decorated with :func:`observes` and mark nothing.
 """
 
 from __future__ import annotations
@@ -24,11 +29,30 @@ from sdk.logger import LogEntry, levels
 from .recorder import EventRecorder
 
 T = TypeVar("T")
+F = TypeVar("F", bound=Callable[..., Any])
 DEFAULT_TIMEOUT = 10.0
 NO_PLATFORM = "no platform yet: start the scenario (or its Background) with 'Given the platform is running'"
 # Each actor's emulated microphone plays its own tone, so a test can tell who is heard.
 TONES = [440, 660, 880, 550, 770, 990]
 COLOURS = [(200, 30, 30), (30, 30, 200), (30, 160, 30), (200, 200, 30), (160, 30, 160), (30, 160, 160)]
+
+
+def observes(step: F) -> F:
+    """Mark a Given/When step that only checks what happened: it is not a cause of later events."""
+    step.kandy_observation = True  # type: ignore[attr-defined]
+    return step
+
+
+def is_observation(step: Callable[..., Any]) -> bool:
+    return getattr(step, "kandy_observation", False) is True
+
+
+@dataclass
+class Cause:
+    """The latest step that acted: later checks look only at what happened after it."""
+    step: str
+    journal_seq: int = 0  # the platform journal's last entry before the step
+    at: float = 0.0  # loop time
 
 
 @dataclass
@@ -57,6 +81,8 @@ class World:
         self.values: dict[str, Any] = {}
         self.last_error: BaseException | None = None
         self.last_response: Any = None
+        self.cause: Cause | None = None
+        self.timeout = DEFAULT_TIMEOUT  # of event waits that do not choose their own
 
     # -- running on the loop -------------------------------------------------------------------
     def run(self, awaitable: Awaitable[T], timeout: float = DEFAULT_TIMEOUT * 3) -> T:
@@ -137,10 +163,40 @@ class World:
         tokens = self.run(self.platform.tokens_for(actor.user, sdk_form=True))
         self.call(actor.client.setTokens, tokens)
 
+    # -- causes and checks ---------------------------------------------------------------------
+    def mark_cause(self, step: str) -> None:
+        """``step`` is about to act: checks from now on look only at what happens after this."""
+        journal_seq = self.platform.state.journal.last_seq if self.platform is not None else 0
+        self.cause = Cause(step, journal_seq, self.bridge.loop.time())
+
+        async def mark() -> None:
+            for actor in self.actors.values():
+                actor.recorder.cause()
+
+        if self.actors:
+            self.run(mark())
+
+    @property
+    def cause_seq(self) -> int:
+        """The platform journal's position at the latest cause (0 before any)."""
+        return self.cause.journal_seq if self.cause is not None else 0
+
+    def after_cause(self) -> str:
+        return f"after '{self.cause.step}'" if self.cause is not None else "since the scenario started"
+
     def wait_event(self, name: str, event: str, predicate: Callable[[dict[str, Any]], bool] | None = None,
-                   *, timeout: float = DEFAULT_TIMEOUT, since: int = 0) -> dict[str, Any]:
+                   *, timeout: float | None = None, expected: str | None = None,
+                   since: int | None = None) -> dict[str, Any]:
+        """The first ``event`` of ``name``'s client after the latest cause that matches ``predicate``.
+
+        ``since`` is for a step that waits for its own effect from a mark it took while acting
+        (a step that other steps call, whose caller's cause mark is too early).
+        """
         actor = self.actor(name)
-        return self.run(actor.recorder.wait(event, predicate, timeout=timeout, since=since), timeout + 5)
+        limit = self.timeout if timeout is None else timeout
+        wanted = f"{expected or f'{name} to receive {event!r}'} {self.after_cause()}"
+        waiting = actor.recorder.wait(event, predicate, timeout=limit, expected=wanted, since=since)
+        return self.run(waiting, limit + 5)
 
     def close(self) -> None:
         async def shutdown() -> None:

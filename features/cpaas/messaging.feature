@@ -86,7 +86,8 @@ Feature: CPaaS messaging
     When Alice fetches the messages of her conversation with Bob
     Then Alice's conversation with Bob has the messages "two" in this order
     When Alice clears the messages of her conversation with Bob
-    Then Alice's conversation with Bob has no messages
+    Then Alice receives "messages:change" for her ONETOONE conversation with Bob
+    And Alice's conversation with Bob has no messages
     When Alice deletes her conversation with Bob
     Then Alice receives "messages:change" for her ONETOONE conversation with Bob
     And Alice has no ONETOONE conversation with Bob

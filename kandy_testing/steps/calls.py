@@ -10,7 +10,7 @@ from pytest_bdd import given, parsers, then, when
 
 from sdk.errors import BasicError
 
-from ..world import World
+from ..world import World, observes
 
 FREQUENCY_TOLERANCE = 15.0  # Hz: PCMU at 8 kHz over a half-second window resolves about 2 Hz
 SILENCE_RMS = 0.01
@@ -32,16 +32,28 @@ def _state(world: World, name: str) -> str | None:
 
 
 def wait_state(world: World, name: str, state: str, timeout: float = 15.0) -> None:
+    """``name``'s call is in ``state`` now, or gets there within ``timeout`` (a state, not an event)."""
     actor = world.actor(name)
     wanted = STATE_NAMES.get(state.lower(), state)
     call_id = _call_of(world, name)
-    try:
-        world.wait_event(name, "call:stateChange",
-                         lambda p: p["callId"] == call_id and actor.client.call.getById(call_id)["state"] == wanted,
-                         timeout=timeout)
-    except TimeoutError:
-        if _state(world, name) != wanted:
-            raise AssertionError(f"{name}'s call is '{_state(world, name)}', expected '{wanted}'") from None
+
+    def current() -> str | None:
+        call = actor.client.call.getById(call_id)
+        return None if call is None else call["state"]
+
+    world.run(actor.recorder.changes.until(lambda: True if current() == wanted else None, timeout=timeout,
+                                           expected=f"{name}'s call to be {wanted!r}",
+                                           evidence=lambda: f"it is {current()!r}"), timeout + 5)
+
+
+def wait_transition(world: World, name: str, state: str, timeout: float = 15.0) -> None:
+    """``name``'s call changes state after the latest cause and is then in ``state``."""
+    client = world.actor(name).client
+    wanted = STATE_NAMES.get(state.lower(), state)
+    call_id = _call_of(world, name)
+    world.wait_event(name, "call:stateChange",
+                     lambda p: p["callId"] == call_id and client.call.getById(call_id)["state"] == wanted,
+                     timeout=timeout, expected=f"{name}'s call to become {wanted!r}")
 
 
 # -- getting ready -----------------------------------------------------------------------------
@@ -99,6 +111,7 @@ def make_anonymous(world: World, caller: str, callee: str, tokens: str | None) -
 
 @then(parsers.re(r"(?P<name>\w+) receives the call(?: from (?P<caller>\w+))?$"))
 @when(parsers.re(r"(?P<name>\w+) receives the call(?: from (?P<caller>\w+))?$"))
+@observes
 def receives_call(world: World, name: str, caller: str | None) -> None:
     params = world.wait_event(name, "call:receive")
     actor = world.actor(name)
@@ -148,10 +161,12 @@ def try_operation(world: World, name: str, operation: str) -> None:
 
 
 # -- states ------------------------------------------------------------------------------------
-@then(parsers.re(r"(?P<name>\w+)'s call (?:is|becomes) (?P<state>[\w ]+?)$"))
-@when(parsers.re(r"(?P<name>\w+)'s call (?:is|becomes) (?P<state>[\w ]+?)$"))
-def call_state(world: World, name: str, state: str) -> None:
-    wait_state(world, name, state)
+@then(parsers.re(r"(?P<name>\w+)'s call (?P<verb>is|becomes) (?P<state>[\w ]+?)$"))
+@when(parsers.re(r"(?P<name>\w+)'s call (?P<verb>is|becomes) (?P<state>[\w ]+?)$"))
+@observes
+def call_state(world: World, name: str, verb: str, state: str) -> None:
+    """"is": the call's state, now or soon; "becomes": a state change after the cause, to that state."""
+    (wait_state if verb == "is" else wait_transition)(world, name, state)
 
 
 @then(parsers.parse("{name}'s call stays {state}"))
@@ -198,9 +213,10 @@ def call_object_fields(world: World, name: str) -> None:
 
 @then(parsers.parse("{name} has the call operations {operations}"))
 def call_operations(world: World, name: str, operations: str) -> None:
+    """The call's whole history (from its first operation on), in this order."""
     call_id = _call_of(world, name)
     seen = [f"{p['operation']} {p['transition']}" for p in
-            world.actor(name).recorder.of("call:operation", lambda p: p["callId"] == call_id)]
+            world.actor(name).recorder.of("call:operation", lambda p: p["callId"] == call_id, since=0)]
     expected = [o.strip() for o in operations.split(",")]
     position = 0
     for item in seen:
@@ -215,9 +231,16 @@ def _container(world: World, name: str, kind: str = "audio") -> Any:
     actor = world.actor(name)
     selector = f"#remote-{name.lower()}"
     call_id = _call_of(world, name)
-    world.wait_event(name, "call:newTrack", lambda p: p["callId"] == call_id and not p["local"]
-                     and actor.client.media.getTrackById(p["trackId"]) is not None
-                     and actor.client.media.getTrackById(p["trackId"])["kind"] == kind)
+
+    def remote_kinds() -> list[str]:
+        call = actor.client.call.getById(call_id)
+        tracks = [actor.client.media.getTrackById(t) for t in (call or {}).get("remoteTracks", [])]
+        return [t["kind"] for t in tracks if t is not None]
+
+    # A state, not an event: the callee's remote tracks may exist before the step that answers.
+    world.run(actor.recorder.changes.until(lambda: True if kind in remote_kinds() else None, timeout=world.timeout,
+                                           expected=f"{name}'s call to have a remote {kind} track",
+                                           evidence=lambda: f"its remote tracks are {remote_kinds()}"))
     call = world.call(actor.client.call.getById, call_id)
     world.call(actor.client.media.renderTracks, call["remoteTracks"], selector)
     return world.call(actor.client.media.getContainer, selector)

@@ -194,7 +194,6 @@ def seconds_pass(world: World, seconds: int) -> None:
 
     if seconds > 5 and not isinstance(world.bridge.loop, looptime.LoopTimeEventLoop):
         raise AssertionError("long waits need virtual time: tag the scenario @virtual_time")
-    world.values["window_start"] = world.platform.state.journal.last_seq if world.platform else 0
     world.run(asyncio.sleep(seconds))
 
 
@@ -208,18 +207,18 @@ def _keepalive_frames(world: World, name: str, frame: str | None = None, since: 
 
 @then(parsers.parse('the platform received at least {count:d} keepalive frames "{frame}" from {name}'))
 def keepalive_frames(world: World, count: int, frame: str, name: str) -> None:
-    frames = _keepalive_frames(world, name, frame)
+    frames = _keepalive_frames(world, name, frame, since=world.cause_seq)
     assert len(frames) >= count, f"{len(frames)} {frame} frames"
 
 
 @then(parsers.parse("the platform received no keepalive frame from {name} in that time"))
 def no_keepalive(world: World, name: str) -> None:
-    assert _keepalive_frames(world, name, since=world.values["window_start"]) == []
+    assert _keepalive_frames(world, name, since=world.cause_seq) == []
 
 
 @then(parsers.parse("the platform received at least {count:d} keepalive frame from {name} in that time"))
 def some_keepalive(world: World, count: int, name: str) -> None:
-    assert len(_keepalive_frames(world, name, since=world.values["window_start"])) >= count
+    assert len(_keepalive_frames(world, name, since=world.cause_seq)) >= count
 
 
 @when(parsers.parse("{name} disables connectivity checking"))
@@ -236,7 +235,6 @@ def enable_checking(world: World, name: str) -> None:
 @when(parsers.parse("the platform stops answering {name}'s keepalives for {seconds:d} seconds"))
 def keepalive_blackout(world: World, name: str, seconds: int) -> None:
     assert world.platform is not None
-    world.values["blackout_at"] = _loop_time(world)
     world.call(world.platform.faults.add, "keepalive_blackout", duration=seconds,
                match={"user": _journal_user(world, name)})
 
@@ -256,7 +254,8 @@ def lost_after_last_ack(world: World, name: str, seconds: int) -> None:
 def lost_within(world: World, name: str, seconds: int) -> None:
     world.wait_event(name, "ws:change", lambda p: p.get("state") == "lost", timeout=seconds * 2)
     lost = _connection_events(world.actor(name), "lost")[-1]
-    assert lost.at - world.values["blackout_at"] <= seconds, lost.at - world.values["blackout_at"]
+    assert world.cause is not None
+    assert lost.at - world.cause.at <= seconds, f"lost {lost.at - world.cause.at:.3f} s after {world.after_cause()}"
 
 
 @given(parsers.parse("the platform refuses {name}'s websocket upgrades for {seconds:d} seconds"))
@@ -277,8 +276,6 @@ def http_error_once(world: World, method: str, path: str, status: int) -> None:
 @when(parsers.parse("the platform drops {name}'s websocket with close code {code:d}"))
 def drop_socket(world: World, name: str, code: int) -> None:
     assert world.platform is not None
-    actor = world.actor(name)
-    world.values["drop_mark"] = actor.recorder.mark
     world.values["drop_seq"] = world.platform.state.journal.last_seq
     world.values["drop_at"] = _loop_time(world)
     dropped = world.run(world.platform.drop_sockets(user=_journal_user(world, name), code=code))
@@ -289,15 +286,14 @@ def drop_socket(world: World, name: str, code: int) -> None:
 def connected_again(world: World, name: str, seconds: str | None) -> None:
     timeout = float(seconds) if seconds else 15.0
     world.wait_event(name, "ws:change", lambda p: p.get("state") == "connected" and p.get("reconnect"),
-                     timeout=timeout, since=world.values.get("drop_mark", 0))
+                     timeout=timeout)
     ws_connected(world, name)
 
 
 @then(parsers.parse("{name}'s websocket stays disconnected"))
 def stays_disconnected(world: World, name: str) -> None:
     actor = world.actor(name)
-    assert actor.recorder.find("ws:change", lambda p: p.get("state") == "reconnecting",
-                               world.values.get("drop_mark", 0)) is None
+    assert actor.recorder.find("ws:change", lambda p: p.get("state") == "reconnecting") is None
     ws_not_connected(world, name)
     assert world.platform is not None
     assert world.platform.state.hub.sockets(user=_journal_user(world, name)) == []
@@ -367,7 +363,7 @@ def offline_push_reaches(world: World) -> None:
 @then(parsers.parse('the platform received "{method}" on "{path}" from {name}'))
 def platform_received(world: World, method: str, path: str, name: str) -> None:
     assert world.platform is not None
-    entries = world.platform.journal(kind="http", method=method, path=path)
+    entries = world.platform.journal(kind="http", method=method, path=path, since=world.cause_seq)
     user = _journal_user(world, name)
     mine = [e for e in entries if user is None or e.get("user") == user]
     assert mine, f"no {method} {path} from {name}; journal: " + \

@@ -11,7 +11,7 @@ from pytest_bdd import given, parsers, then, when
 from kandy_media.sdp import Sdp
 
 from ..world import World
-from .calls import _call_of, wait_for_media, wait_state
+from .calls import _call_of, wait_for_media, wait_transition
 from .common import parse_value
 
 
@@ -93,13 +93,14 @@ def replace_microphone(world: World, name: str, pronoun: str, device: str) -> No
     world.call(client.call.replaceTrack, _call_of(world, name), _local_track(world, name, "audio"),
                {"audio": True, "audioOptions": {"deviceId": {"exact": device}}})
     world.wait_event(name, "call:trackReplaced", since=mark)
-    world.values[f"replaced-mark-{name}"] = mark
 
 
 @then(parsers.parse("{name} received no new track event since the call connected"))
 def no_new_track(world: World, name: str) -> None:
+    """Over the call's whole history: the one remote track of its connection, no other."""
     call_id = _call_of(world, name)
-    remote_new = world.actor(name).recorder.of("call:newTrack", lambda p: p["callId"] == call_id and not p["local"])
+    remote_new = world.actor(name).recorder.of("call:newTrack", lambda p: p["callId"] == call_id and not p["local"],
+                                               since=0)
     assert len(remote_new) == 1, remote_new
 
 
@@ -316,7 +317,7 @@ def hears_both(world: World, name: str, first: str, second: str) -> None:
 
 @then(parsers.parse("{name}'s call becomes {state} again"))
 def becomes_again(world: World, name: str, state: str) -> None:
-    wait_state(world, name, state)
+    wait_transition(world, name, state)
 
 
 @when(parsers.parse("{name} enables early media"))

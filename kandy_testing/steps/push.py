@@ -3,7 +3,6 @@ the websocket switch, de-duplication, and connection outages that lose notificat
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Callable
 from typing import Any
@@ -36,28 +35,10 @@ def _connect(world: World, actor: Actor) -> None:
     world.call(actor.client.connect, {"username": actor.user.user_id, "password": actor.user.password})
 
 
-async def _wait_outcome(actor: Actor, predicate: Callable[[Outcome], bool], timeout: float = 10.0) -> Outcome:
-    """The first notification outcome of ``actor``'s router matching ``predicate`` (past or future)."""
-    router = actor.client.notifications
-    changed = asyncio.Event()
-
-    def observer(_outcome: Outcome) -> None:
-        changed.set()
-
-    router.observers.append(observer)
-    try:
-        async with asyncio.timeout(timeout):
-            while True:
-                found = next((o for o in router.outcomes if predicate(o)), None)
-                if found is not None:
-                    return found
-                changed.clear()
-                await changed.wait()
-    except TimeoutError:
-        raise AssertionError(f"{actor.name}: no such notification outcome in {timeout} s; "
-                             f"seen {list(router.outcomes)[-10:]}") from None
-    finally:
-        router.observers.remove(observer)
+def _wait_outcome(world: World, name: str, predicate: Callable[[Outcome], bool], expected: str) -> Outcome:
+    """The first outcome of a notification to ``name``'s router after the cause matching ``predicate``."""
+    waiting = world.actor(name).recorder.wait_outcome(predicate, timeout=world.timeout, expected=expected)
+    return world.run(waiting, world.timeout + 5)
 
 
 # -- clients -----------------------------------------------------------------------------------
@@ -199,15 +180,13 @@ def hand_to_process(world: World, name: str, system: str) -> None:
 @when(parsers.re(r"(?P<name>\w+) turns websocket notifications (?P<state>on|off)$"))
 @given(parsers.re(r"(?P<name>\w+) turns websocket notifications (?P<state>on|off)$"))
 def websocket_switch(world: World, name: str, state: str) -> None:
-    world.values[f"switch-mark-{name}"] = world.actor(name).recorder.mark
     world.call(world.actor(name).client.notification.enableWebsocket, state == "on")  # type: ignore[attr-defined]
 
 
 @then(parsers.re(r"(?P<name>\w+) is told the websocket channel is (?P<state>on|off)$"))
 def told_channel(world: World, name: str, state: str) -> None:
     world.wait_event(name, "notifications:change",
-                     lambda p: p["channel"] == "WEBSOCKET" and p["enabled"] is (state == "on"),
-                     since=world.values.get(f"switch-mark-{name}", 0))
+                     lambda p: p["channel"] == "WEBSOCKET" and p["enabled"] is (state == "on"))
 
 
 @then(parsers.re(r"(?P<name>\w+)'s copy of the incoming call through (?P<channel>PUSH|WEBSOCKET) is "
@@ -218,17 +197,19 @@ def copy_dropped(world: World, name: str, channel: str, how: str) -> None:
     if "incoming-event" not in world.values:
         _incoming_push(world, user=_user_id(world, name))
     event_id = world.values["incoming-event"]
-    world.run(_wait_outcome(world.actor(name), lambda o: o.event_id == event_id and o.channel == channel
-                            and o.outcome == outcome))
+    _wait_outcome(world, name, lambda o: o.event_id == event_id and o.channel == channel and o.outcome == outcome,
+                  f"{name}'s copy of the incoming call through {channel} to be {how}")
 
 
 @then(parsers.parse("{name} received the incoming call once"))
 def received_once(world: World, name: str) -> None:
     actor = world.actor(name)
     event_id = world.values["incoming-event"]
-    accepted = [o for o in actor.client.notifications.outcomes if o.event_id == event_id and o.outcome == "accepted"]
-    assert len(accepted) == 1, list(actor.client.notifications.outcomes)
-    assert len(actor.recorder.of("call:receive")) == 1, actor.recorder.of("call:receive")
+    outcomes = actor.recorder.outcomes  # over the whole scenario: accepted once, not twice
+    accepted = [o for o in outcomes if o.event_id == event_id and o.outcome == "accepted"]
+    assert len(accepted) == 1, outcomes
+    received = actor.recorder.of("call:receive", since=0)  # over the whole scenario: once, not twice
+    assert len(received) == 1, received
 
 
 @then(parsers.parse("{name} has no call"))
@@ -243,7 +224,8 @@ def websocket_ignored(world: World, name: str) -> None:
     kind = f"probe-{actor.recorder.mark}"  # an event type of its own, to find its fate
     delivered = world.call(world.platform.state.link.notify_owner, _user_id(world, name), {"eventType": kind})
     assert delivered >= 1
-    world.run(_wait_outcome(actor, lambda o: o.kind == kind and o.channel == "WEBSOCKET" and o.outcome == "disabled"))
+    _wait_outcome(world, name, lambda o: o.kind == kind and o.channel == "WEBSOCKET" and o.outcome == "disabled",
+                  f"the notification sent to {name} on the websocket to be ignored")
     assert actor.recorder.find("notification:received",
                                lambda p: p["payload"]["notificationMessage"]["eventType"] == kind) is None
 
@@ -265,7 +247,6 @@ def cut_connection(world: World, name: str, seconds: str) -> None:
     channel = _channel_id(actor)
     for kind in ("refuse_upgrades", "drop_notifications"):
         world.call(world.platform.faults.add, kind, duration=float(seconds), match={"channel": channel})
-    world.values["drop_mark"] = actor.recorder.mark
     world.values["drop_seq"] = world.platform.state.journal.last_seq
     dropped = world.run(world.platform.drop_sockets(channel=channel))
     assert dropped == 1, dropped
@@ -281,5 +262,6 @@ def platform_received_nothing(world: World, method: str, path: str, name: str) -
 @then(parsers.parse('the platform answered {name}\'s "{method}" on "{path}" with status {status:d}'))
 def platform_answered(world: World, name: str, method: str, path: str, status: int) -> None:
     assert world.platform is not None
-    entries = world.platform.journal(kind="http", method=method, path=path, user=_user_id(world, name))
+    entries = world.platform.journal(kind="http", method=method, path=path, user=_user_id(world, name),
+                                     since=world.cause_seq)
     assert entries and all(e["status"] == status for e in entries), entries

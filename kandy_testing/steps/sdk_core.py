@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import dataclass, field
 from typing import Any
 
 from pytest_bdd import given, parsers, then, when
@@ -14,6 +15,7 @@ from sdk.logger import LogEntry
 from sdk.version import __version__
 
 from ..inventory import documented_defaults
+from ..waiting import Changes
 from ..world import World
 from .common import names, parse_value
 
@@ -116,8 +118,21 @@ def call_with_non_function(world: World, name: str, method: str) -> None:
     world.attempt(getattr(world.actor(name).client, method), "not a function")
 
 
-def _received(world: World) -> dict[str, list[Any]]:
-    return world.values.setdefault("received", {"sync": [], "async": [], "global": []})
+@dataclass
+class Heard:
+    """What the scenario's own listeners received, by kind of listener."""
+    sync: list[tuple[str, Any]] = field(default_factory=list)
+    async_: list[tuple[str, Any]] = field(default_factory=list)
+    global_: list[tuple[str, Any]] = field(default_factory=list)
+    changes: Changes = field(default_factory=Changes)
+
+    def add(self, kind: str, event: str, params: Any) -> None:
+        getattr(self, kind).append((event, params))
+        self.changes.changed()
+
+
+def _received(world: World) -> Heard:
+    return world.values.setdefault("received", Heard())
 
 
 @given(parsers.parse('{name} listens to "{event}" with a listener that raises'))
@@ -133,7 +148,7 @@ def sync_listener(world: World, name: str, event: str) -> None:
     received = _received(world)
 
     def listener(params: dict[str, Any]) -> None:
-        received["sync"].append((event, params))
+        received.add("sync", event, params)
 
     world.values["sync_listener"] = (event, listener)
     world.call(world.actor(name).client.on, event, listener)
@@ -145,7 +160,7 @@ def async_listener(world: World, name: str, event: str) -> None:
 
     async def listener(params: dict[str, Any]) -> None:
         await asyncio.sleep(0)
-        received["async"].append((event, params))
+        received.add("async_", event, params)
 
     world.call(world.actor(name).client.on, event, listener)
 
@@ -153,7 +168,7 @@ def async_listener(world: World, name: str, event: str) -> None:
 @given(parsers.parse("{name} adds a global listener"))
 def global_listener(world: World, name: str) -> None:
     received = _received(world)
-    world.call(world.actor(name).client.subscribe, lambda event, params: received["global"].append((event, params)))
+    world.call(world.actor(name).client.subscribe, lambda event, params: received.add("global_", event, params))
 
 
 @when(parsers.parse("{name} removes that listener with off"))
@@ -167,23 +182,21 @@ def all_received(world: World, event: str) -> None:
     received = _received(world)
     name = next(iter(world.actors))
 
-    async def settle() -> None:  # delivery order: wait until the recorder saw the event's final state
-        await world.actor(name).recorder.wait(event, lambda p: p.get("isPending") is False)
-        for _ in range(100):  # async listeners run as tasks: give them their turns
-            if received["async"]:
-                return
-            await asyncio.sleep(0)
-
-    world.run(settle())
-    for kind in ("sync", "async", "global"):
-        assert any(e == event for e, _ in received[kind]), f"{kind} listener got {received[kind]}"
+    # Delivery order: the recorder hears the event's final state after the sync listener did;
+    # async listeners run as tasks, so they get their own bounded wait.
+    world.wait_event(name, event, lambda p: p.get("isPending") is False)
+    world.run(received.changes.until(lambda: True if received.async_ else None, timeout=world.timeout,
+                                      expected=f"the async listener to receive {event!r}"))
+    for kind in ("sync", "async_", "global_"):
+        got = getattr(received, kind)
+        assert any(e == event for e, _ in got), f"{kind.rstrip('_')} listener got {got}"
 
 
 @then("the sync listener received nothing")
 def nothing_received(world: World) -> None:
     name = next(iter(world.actors))
-    world.run(world.actor(name).recorder.wait("subscription:change", lambda p: p.get("isPending") is False))
-    assert _received(world)["sync"] == []
+    world.wait_event(name, "subscription:change", lambda p: p.get("isPending") is False)
+    assert _received(world).sync == []
 
 
 # -- logger ------------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from pytest_bdd import given, parsers, then, when
 
 from ...world import World
 from ..common import names
-from .support import client_of, mark_recorder, uid
+from .support import client_of, uid
 
 
 # -- contacts ----------------------------------------------------------------------------------
@@ -29,10 +29,8 @@ def add_contact_table(world: World, name: str, contact_id: str, datatable: list[
 @when(parsers.re(r'(?P<name>\w+) adds the contact "(?P<contact_id>[^"]+)" for (?P<other>\w+)'
                  r'(?P<buddy> as a buddy)?$'))
 def add_contact(world: World, name: str, contact_id: str, other: str, buddy: str | None) -> None:
-    mark = mark_recorder(world, name)
     _add_contact(world, name, {"contactId": contact_id, "primaryContact": uid(world, other),
                                "firstName": world.user(other).first_name, "buddy": bool(buddy)})
-    world.values["contact_mark"] = mark
 
 
 @then(parsers.re(r'(?P<name>\w+) receives "(?P<event>contacts:[a-z]+)" for the contact "(?P<contact_id>[^"]+)"'))

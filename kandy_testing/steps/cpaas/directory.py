@@ -8,7 +8,7 @@ from pytest_bdd import given, parsers, then, when
 
 from ...world import World
 from ..common import names
-from .support import client_of, mark_recorder, phone, since_mark, uid
+from .support import client_of, phone, uid
 
 
 # -- directory ---------------------------------------------------------------------------------
@@ -23,20 +23,17 @@ def directory_users(world: World, datatable: list[list[str]]) -> None:
 
 
 def _search(world: World, name: str, filters: dict[str, Any], options: dict[str, Any]) -> None:
-    mark_recorder(world, name)
     world.values["search"] = (filters, options)
     world.attempt(client_of(world, name).user.search, filters, options)
 
 
 @when(parsers.re(r"(?P<name>\w+) fetches the directory entry of (?P<other>\w+)"))
 def fetch_user(world: World, name: str, other: str) -> None:
-    mark_recorder(world, name)
     world.call(client_of(world, name).user.fetch, uid(world, other))
 
 
 @when(parsers.re(r"(?P<name>\w+) fetches (?:her|his) own directory entry"))
 def fetch_self(world: World, name: str) -> None:
-    mark_recorder(world, name)
     world.call(client_of(world, name).user.fetchSelfInfo)
 
 
@@ -63,7 +60,7 @@ def next_page(world: World, name: str) -> None:
                  r"(?: and (?P<paging>a|no) next page)?$"))
 def directory_results(world: World, name: str, people: str, paging: str | None) -> None:
     assert world.last_error is None, world.last_error
-    params = world.wait_event(name, "directory:change", since=since_mark(world, name))
+    params = world.wait_event(name, "directory:change")
     found = [f"{u['firstName']} {u['lastName']}" for u in params["results"]]
     assert found == names(people), found
     if paging is not None:
@@ -88,5 +85,5 @@ def users_get_all(world: World, name: str, others: str) -> None:
 
 @then(parsers.re(r'(?P<name>\w+)\'s user get for (?P<other>\w+) says buddy "(?P<buddy>true|false)"'))
 def user_buddy(world: World, name: str, other: str, buddy: str) -> None:
-    world.wait_event(name, "directory:change", since=since_mark(world, name))
+    world.wait_event(name, "directory:change")
     assert world.call(client_of(world, name).user.get, uid(world, other))["buddy"] == buddy

@@ -11,13 +11,12 @@ from sdk.cpaas.conversation import chatTypes
 
 from ...world import World
 from ..common import parse_value
-from .support import client_of, conversation_of, mark_recorder, message_of, uid
+from .support import client_of, conversation_of, message_of, uid
 
 
 # -- message parts and files -------------------------------------------------------------------
 @when(parsers.re(r'(?P<name>\w+) creates a message "(?P<text>[^"]+)" for (?P<other>\w+)$'))
 def create_message(world: World, name: str, text: str, other: str) -> None:
-    mark_recorder(world, name)
     conversation = conversation_of(world, name, uid(world, other), chatTypes.ONETOONE)
     world.values["draft"] = world.call(conversation.createMessage, {"type": "text", "text": text})
 

@@ -8,13 +8,13 @@ from pytest_bdd import given, parsers, then, when
 
 from ...world import World
 from ..common import names
-from .support import client_of, group_id_of, mark_recorder, uid
+from .support import client_of, group_id_of, uid
 
 
 # -- groups ------------------------------------------------------------------------------------
 def _create_group(world: World, name: str, group: str, members: str, **params: Any) -> str:
     client = client_of(world, name)
-    mark = mark_recorder(world, name)
+    mark = world.actor(name).recorder.mark  # also called by other steps: wait from here
     world.call(client.groups.create, {"name": group, "participants": [uid(world, m) for m in names(members)],
                                       "type": "closed", **params})
     created = world.wait_event(name, "group:new", since=mark)
@@ -91,7 +91,7 @@ def is_admin(world: World, name: str, group: str) -> None:
 
 @given(parsers.re(r'(?P<name>\w+) accepted the invitation to the group "(?P<group>[^"]+)"'))
 def accepted(world: World, name: str, group: str) -> None:
-    mark = mark_recorder(world, name)
+    mark = world.actor(name).recorder.mark  # also called by other steps: wait from here
     world.call(client_of(world, name).groups.acceptInvitation, group_id_of(world, group))
     assert "error" not in world.wait_event(name, "group:change", since=mark)
 

@@ -9,7 +9,7 @@ from pytest_bdd import given, parsers, then, when
 from sdk.cpaas.conversation import chatTypes
 from sdk.cpaas.messages import MessageSender
 
-from ...world import World
+from ...world import World, observes
 from ..common import names, parse_value
 from .support import (
     chat_type,
@@ -57,6 +57,7 @@ def send_in_group(world: World, name: str, text: str, group: str) -> None:
 
 @given(parsers.re(r'(?P<name>\w+) receives the message "(?P<text>[^"]+)" from (?P<other>\w+)$'))
 @then(parsers.re(r'(?P<name>\w+) receives the message "(?P<text>[^"]+)" from (?P<other>\w+)$'))
+@observes
 def receives_message(world: World, name: str, text: str, other: str) -> None:
     wait_message(world, name, text, uid(world, other), chatTypes.ONETOONE, uid(world, other))
 

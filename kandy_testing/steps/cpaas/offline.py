@@ -5,7 +5,7 @@ from __future__ import annotations
 from pytest_bdd import parsers, then, when
 
 from ...world import World
-from .support import channels_of, mark_recorder, since_mark, uid
+from .support import channels_of, uid
 
 
 # -- offline -----------------------------------------------------------------------------------
@@ -14,7 +14,6 @@ def goes_offline(world: World, name: str) -> None:
     assert world.platform is not None
     fault = world.call(world.platform.faults.add, "refuse_upgrades", duration=60, match={"user": uid(world, name)})
     world.values[f"offline:{name}"] = fault.id
-    world.values["drop_mark"] = mark_recorder(world, name)
     assert world.run(world.platform.drop_sockets(user=uid(world, name))) == 1
 
 
@@ -28,4 +27,4 @@ def platform_holds(world: World, count: str, name: str) -> None:
 def comes_back(world: World, name: str) -> None:
     assert world.platform is not None
     world.call(world.platform.state.faults.remove, world.values.pop(f"offline:{name}"))
-    world.wait_event(name, "ws:change", lambda p: p.get("state") == "connected", since=since_mark(world, name))
+    world.wait_event(name, "ws:change", lambda p: p.get("state") == "connected")

@@ -8,7 +8,7 @@ from sdk.cpaas.presence import activities, statuses
 
 from ...world import World
 from ..common import names
-from .support import channels_of, client_of, mark_recorder, uid
+from .support import channels_of, client_of, uid
 
 
 # -- presence ----------------------------------------------------------------------------------
@@ -45,9 +45,8 @@ def presence_update(world: World, name: str, status: str, activity: str, note: s
 
 @given(parsers.re(r"(?P<name>\w+) updated (?:her|his) presence to (?P<status>\w+) and (?P<activity>\w+)$"))
 def presence_updated(world: World, name: str, status: str, activity: str) -> None:
-    mark = mark_recorder(world, name)
     world.call(client_of(world, name).presence.update, getattr(statuses, status), getattr(activities, activity))
-    world.wait_event(name, "presence:selfChange", since=mark)
+    world.wait_event(name, "presence:selfChange")
 
 
 @then(parsers.re(r"(?P<name>\w+)'s own presence is (?P<status>\w+) and (?P<activity>\w+)$"))

@@ -73,16 +73,6 @@ def message_of(world: World, name: str, text: str) -> MessageSender:
     return found
 
 
-def mark_recorder(world: World, name: str) -> int:
-    mark = world.actor(name).recorder.mark
-    world.values[f"mark:{name}"] = mark
-    return mark
-
-
-def since_mark(world: World, name: str) -> int:
-    return world.values.get(f"mark:{name}", 0)
-
-
 def send_message(world: World, name: str, destination: str, chat_type: str, text: str) -> MessageSender:
     client = client_of(world, name)
 

@@ -1,0 +1,153 @@
+"""Events after their cause: a stale event (recorded before the latest step that acted) no longer
+satisfies the generic "receives ..." steps, directly and through pytest-bdd's step hooks."""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from kandy_testing.recorder import EventRecorder
+from kandy_testing.steps import common
+from kandy_testing.waiting import WaitTimeout
+from kandy_testing.world import Actor, World
+from sdk.bridge import SyncBridge
+from sdk.errors import BasicError
+
+
+class FakeClient:
+    """Just enough of a client for a recorder: global listeners, and a way to emit."""
+
+    product = "cpaas"
+
+    def __init__(self) -> None:
+        self.listeners: list[Callable[[str, dict[str, Any]], None]] = []
+
+    def subscribe(self, listener: Callable[[str, dict[str, Any]], None]) -> None:
+        self.listeners.append(listener)
+
+    def emit(self, type_: str, params: dict[str, Any]) -> None:
+        for listener in self.listeners:
+            listener(type_, params)
+
+
+@pytest.fixture
+def world() -> Iterator[World]:
+    bridge = SyncBridge("causes")
+    bridge.start()
+    scenario = World(bridge)
+    scenario.timeout = 0.2
+
+    async def build() -> Actor:
+        client = FakeClient()
+        return Actor("Alice", None, client, EventRecorder(client, "Alice"))  # type: ignore[arg-type]
+
+    scenario.actors["Alice"] = bridge.run(build(), 5)
+    yield scenario
+    bridge.stop()
+
+
+def emit(world: World, type_: str, params: dict[str, Any]) -> None:
+    world.call(world.actor("Alice").client.emit, type_, params)
+
+
+GENERIC_CHECKS: list[tuple[Callable[..., None], dict[str, Any], dict[str, Any]]] = [
+    (common.receives_event, {"event": "group:change"}, {"id": "g1"}),
+    (common.receives_event_with_text, {"event": "group:change", "key": "id", "value": "g1"}, {"id": "g1"}),
+    (common.receives_event_with_value, {"event": "call:receive", "key": "count", "value": "2"}, {"count": 2}),
+    (common.receives_event_with_error, {"event": "subscription:error", "code": "7"},
+     {"error": BasicError(7, "nope")}),
+]
+
+
+@pytest.mark.parametrize(("step", "arguments", "params"), GENERIC_CHECKS, ids=lambda v: getattr(v, "__name__", ""))
+def test_a_stale_event_does_not_satisfy_a_generic_step(world: World, step: Callable[..., None],
+                                                        arguments: dict[str, Any], params: dict[str, Any]) -> None:
+    event = arguments["event"]
+    emit(world, event, params)
+    step(world, "Alice", **arguments)  # no cause yet: the whole history counts
+    world.mark_cause("When Bob does something")
+    with pytest.raises(WaitTimeout, match="after 'When Bob does something'.*1 before it"):
+        step(world, "Alice", **arguments)
+    emit(world, event, params)
+    step(world, "Alice", **arguments)  # the same event after the cause satisfies it
+
+
+def test_explicit_history_still_sees_everything(world: World) -> None:
+    emit(world, "call:receive", {"callId": "c1"})
+    world.mark_cause("When Bob does something")
+    recorder = world.actor("Alice").recorder
+    assert recorder.of("call:receive") == []
+    assert recorder.of("call:receive", since=0) == [{"callId": "c1"}]
+
+
+FEATURE = """
+Feature: causes
+  Scenario: An event of a Given, looked for after a later When
+    Given Alice has a fake client
+    And Alice's client emits "group:change"
+    When Alice does nothing
+    Then Alice receives "group:change"
+
+  Scenario: An event of the latest When
+    Given Alice has a fake client
+    When Alice's client emits "group:change"
+    Then Alice receives "group:change"
+
+  Scenario: An observing When marks no cause
+    Given Alice has a fake client
+    When Alice's client emits "group:change"
+    And Alice looks at her events
+    Then Alice receives "group:change"
+"""
+
+STEPS = '''
+from pytest_bdd import given, parsers, scenarios, when
+
+from kandy_testing.recorder import EventRecorder
+from kandy_testing.world import Actor, observes
+from tests.test_causes import FakeClient
+
+scenarios("causes.feature")
+
+
+@given(parsers.parse("{name} has a fake client"))
+def fake_client(world, name):
+    world.timeout = 0.2
+
+    async def build():
+        client = FakeClient()
+        return Actor(name, None, client, EventRecorder(client, name))
+
+    world.actors[name] = world.run(build())
+
+
+@given(parsers.parse("{name}'s client emits \\"{event}\\""))
+@when(parsers.parse("{name}'s client emits \\"{event}\\""))
+def emits(world, name, event):
+    world.call(world.actor(name).client.emit, event, {})
+
+
+@when(parsers.parse("{name} does nothing"))
+def nothing(world, name):
+    pass
+
+
+@when(parsers.parse("{name} looks at her events"))
+@observes
+def looks(world, name):
+    pass
+'''
+
+
+def test_the_plugin_marks_a_cause_before_each_acting_step(pytester: pytest.Pytester) -> None:
+    pytester.makeini("[pytest]\nasyncio_default_fixture_loop_scope = function\n")
+    pytester.makefile(".feature", causes=textwrap.dedent(FEATURE))
+    pytester.makepyfile(test_causes_bdd=STEPS)
+    result = pytester.runpytest_inprocess("-p", "no:cacheprovider", "-p", "no:allure_pytest",
+                                          "-p", "no:allure_pytest_bdd", "-p", "no:xdist")
+    result.assert_outcomes(passed=2, failed=1)
+    result.stdout.fnmatch_lines(["*FAILED*test_an_event_of_a_given_looked_for_after_a_later_when*"])
+    result.stdout.fnmatch_lines(["*expected Alice to receive 'group:change' after 'When Alice does nothing'*"])
