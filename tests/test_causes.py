@@ -69,7 +69,7 @@ def test_a_stale_event_does_not_satisfy_a_generic_step(world: World, step: Calla
     emit(world, event, params)
     step(world, "Alice", **arguments)  # no cause yet: the whole history counts
     world.mark_cause("When Bob does something")
-    with pytest.raises(WaitTimeout, match="after 'When Bob does something'.*1 before it"):
+    with pytest.raises(WaitTimeout, match=r"after 'When Bob does something'.*1 before it"):
         step(world, "Alice", **arguments)
     emit(world, event, params)
     step(world, "Alice", **arguments)  # the same event after the cause satisfies it
