@@ -31,10 +31,12 @@ chromium:
 run: $(STAMP)
 	$(BIN)/python -m kandy_testing.demo
 
-## Every test that is not a load test: lint, unit and integration tests, Gherkin scenarios,
-## then the conformance coverage report.
-test: $(STAMP) chromium
-	$(BIN)/ruff check .
+VULTURE := $(BIN)/vulture sdk fake_platform kandy_media kandy_testing tests load bench tools examples features \
+	--ignore-decorators @api,@given,@when,@then,@pytest.fixture,@web.middleware,@property,@staticmethod,@pytest.hookimpl
+
+## Every test that is not a load test: lint (ruff, mypy strict, vulture), unit and integration tests,
+## Gherkin scenarios, then the conformance coverage report.
+test: $(STAMP) chromium lint
 	rm -rf reports/coverage && mkdir -p reports/coverage
 	KANDY_API_TRACE=$(CURDIR)/reports/coverage/trace $(BIN)/pytest -n $(WORKERS) $(PYTEST_FLAGS) tests features
 	cd examples/customer_app && $(CURDIR)/$(BIN)/pytest -q $(PYTEST_FLAGS)
@@ -42,6 +44,8 @@ test: $(STAMP) chromium
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/mypy
+	$(VULTURE)
 
 unit: $(STAMP)
 	$(BIN)/pytest -n $(WORKERS) $(PYTEST_FLAGS) tests

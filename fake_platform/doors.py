@@ -75,7 +75,7 @@ def route_of(request: web.Request) -> Route | None:
 
 def request_user(request: web.Request) -> str | None:
     """The user a request acts for: authenticated, else the account in its path."""
-    authenticated = request.get(USER_KEY)
+    authenticated: str | None = request.get(USER_KEY)
     if authenticated:
         return authenticated
     info = request.match_info
@@ -163,19 +163,22 @@ def errors_middleware(door: Door) -> Any:
         except PlatformError as error:
             return web.json_response(render(error, request), status=error.status)
         except web.HTTPException as exc:
-            if exc.status == 404:
-                error: PlatformError = NotFound("No resource at %1", request.path)
-            elif exc.status == 405:
-                error = InvalidInput("Method %1 is not allowed on %2", request.method, request.path)
-                error.status = 405
-            elif 400 <= exc.status < 500:  # e.g. 413 from aiohttp's body limit
-                error = InvalidInput("%1", exc.reason)
-                error.status = exc.status
-            else:
+            if not 400 <= exc.status < 500:
                 raise
-            return web.json_response(render(error, request), status=error.status)
+            refusal = _http_refusal(exc, request)
+            return web.json_response(render(refusal, request), status=refusal.status)
 
     return middleware
+
+
+def _http_refusal(exc: web.HTTPException, request: web.Request) -> PlatformError:
+    """aiohttp's own 4xx (no route, wrong method, body too large) as a domain error."""
+    if exc.status == 404:
+        return NotFound("No resource at %1", request.path)
+    refusal = InvalidInput("Method %1 is not allowed on %2", request.method, request.path) if exc.status == 405 \
+        else InvalidInput("%1", exc.reason)
+    refusal.status = exc.status
+    return refusal
 
 
 MIDDLEWARES: dict[Door, list[Any]] = {

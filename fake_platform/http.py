@@ -69,7 +69,7 @@ def cpaas_user(request: web.Request) -> str:
     """Authenticate a CPaaS request and check that ``{user}`` in the path is the token's user."""
     state = state_of(request)
     claims = state.tokens.verify(bearer_token(request))
-    user_id = claims["preferred_username"]
+    user_id: str = claims["preferred_username"]
     path_user_id = request.match_info.get("user")
     if path_user_id is not None and path_user_id.lower() != user_id.lower():
         raise Forbidden("User %1 may not act on resources of %2", user_id, path_user_id)

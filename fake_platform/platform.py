@@ -133,9 +133,8 @@ class Platform:
         site = web.TCPSite(self._runner, self.host, self.port, ssl_context=self._ssl_context,
                            reuse_address=True, backlog=LISTEN_BACKLOG)
         await site.start()
-        sockets = site._server.sockets if site._server is not None else []
-        if sockets:
-            self.port = sockets[0].getsockname()[1]
+        for address in self._runner.addresses:  # the port the kernel chose for port 0
+            self.port = int(address[1])
         self.state.base_url = self.url
         return self
 
@@ -215,7 +214,7 @@ class Platform:
         connector = aiohttp.TCPConnector(ssl=ssl.create_default_context(cafile=self.ca_file) if self.tls else False)
         async with aiohttp.ClientSession(connector=connector) as session:
             async with session.post(f"{self.url}/cpaas/auth/v1/token", data=form) as resp:
-                body = await resp.json()
+                body: dict[str, Any] = await resp.json()
                 if resp.status != 200:
                     raise RuntimeError(f"token request failed: {resp.status} {body}")
         if sdk_form:
@@ -330,10 +329,12 @@ class ThreadedPlatform:
         self._bridge.run(self.platform.reset(seed))
 
     def journal(self, **filters: Any) -> list[dict[str, Any]]:
-        return self._bridge.call(self.platform.journal, **filters)
+        entries: list[dict[str, Any]] = self._bridge.call(self.platform.journal, **filters)
+        return entries
 
     def add_fault(self, kind: str, **kwargs: Any) -> Fault:
-        return self._bridge.call(self.platform.faults.add, kind, **kwargs)
+        fault: Fault = self._bridge.call(self.platform.faults.add, kind, **kwargs)
+        return fault
 
     def drop_sockets(self, **kwargs: Any) -> int:
         return self._bridge.run(self.platform.drop_sockets(**kwargs))

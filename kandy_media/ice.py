@@ -21,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -85,7 +85,10 @@ def _enough(gathering: Gathering, candidates: list[Candidate]) -> bool:
         return False
 
 
-async def bounded_candidates(original: Any, connection: Any, component: int, addresses: list[str], timeout: int,
+Gather = Callable[..., Awaitable[list[Candidate]]]  # aioice's Connection.get_component_candidates
+
+
+async def bounded_candidates(original: Gather, connection: Any, component: int, addresses: list[str], timeout: int,
                              host_candidates: Callable[[], list[Candidate]]) -> list[Candidate]:
     """``original`` (aioice's per-component gathering), bounded by the current gathering's settings;
     ``host_candidates`` tells what the connection has gathered so far."""

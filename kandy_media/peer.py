@@ -37,7 +37,7 @@ def ice_servers(servers: Iterable[Mapping[str, Any]] | None, turn: Mapping[str, 
     """RTCIceServers from ``call.iceServers``; server-provided TURN credentials go on every entry."""
     result = []
     for server in servers or []:
-        urls = server.get("urls")
+        urls: str | list[str] = server.get("urls") or []
         username = server.get("username")
         credential = server.get("credential")
         if turn:
@@ -69,7 +69,7 @@ class Peer:
         self.pc.on("track", self._track)
 
     def _track(self, track: Any) -> None:
-        transceiver = next((t for t in self.pc.getTransceivers() if t.receiver.track is track), None)
+        transceiver = next(t for t in self.pc.getTransceivers() if t.receiver.track is track)
         self._on_track(track, transceiver)
 
     # -- tracks --------------------------------------------------------------------------------

@@ -116,7 +116,8 @@ class ToneSource(_Paced):
         step = 2 * math.pi * self.frequency / AUDIO_RATE
         phases = self._phase + step * np.arange(AUDIO_SAMPLES)
         self._phase = float((self._phase + step * AUDIO_SAMPLES) % (2 * math.pi))
-        return (np.sin(phases) * self.amplitude * 32767).astype(np.int16)
+        samples: np.ndarray = (np.sin(phases) * self.amplitude * 32767).astype(np.int16)
+        return samples
 
     def _dtmf_samples(self) -> np.ndarray:
         out = np.zeros(AUDIO_SAMPLES, dtype=np.float64)

@@ -13,7 +13,7 @@ import copy
 import platform as py_platform
 from collections import deque
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from kandy_media.clock import SYSTEM_CLOCK, Clock
 
@@ -23,8 +23,11 @@ from .events import EventEmitter, Listener, Predicate
 from .logger import LoggerNamespace, LogManager
 from .namespace import Namespace, SnakeCaseAliases, api
 from .notifications import NotificationRouter
+from .transport.channel import NotificationChannel
 from .transport.http import RestClient
 from .version import __version__
+
+N = TypeVar("N", bound=Namespace)
 
 
 class Client(SnakeCaseAliases):
@@ -67,11 +70,10 @@ class Client(SnakeCaseAliases):
         self._namespaces: list[Namespace] = []
         self.logger = LoggerNamespace()
         # The notification channel (set by the product's subscription flow) and what it reported.
-        self.channel: Any = None
+        self.channel: NotificationChannel | None = None
         self.connectivity_checking = bool(self._config["connectivity"].get("checkConnectivity", True))
         self.connection_events: deque[Any] = deque(maxlen=1000)
         self._connection_observers: list[Callable[[Any], None]] = []
-        self._config_listeners: list[Callable[[Mapping[str, Any]], None]] = []
         self._action("SDK_CREATED", {"product": self.product})
 
     # -- products override ---------------------------------------------------------------------
@@ -82,7 +84,7 @@ class Client(SnakeCaseAliases):
         raise NotImplementedError
 
     # -- namespaces ----------------------------------------------------------------------------
-    def _attach(self, name: str, namespace: Namespace) -> Namespace:
+    def _attach(self, name: str, namespace: N) -> N:
         setattr(self, name, namespace)
         self._namespaces.append(namespace)
         return namespace
@@ -105,8 +107,6 @@ class Client(SnakeCaseAliases):
         self._config = config_module.merge(self.CONFIG_SCHEMA, self._config, newConfigValues, self._log)
         self._log_manager.configure(self._config["logs"])
         self.notifications.ids.resize(self._config["notifications"]["idCacheLength"])
-        for listener in list(self._config_listeners):
-            listener(self._config)
         self._action("CONFIG_UPDATE", dict(newConfigValues))
 
     @api
@@ -192,9 +192,6 @@ class Client(SnakeCaseAliases):
     @property
     def config(self) -> Mapping[str, Any]:
         return self._config
-
-    def on_config_change(self, listener: Callable[[Mapping[str, Any]], None]) -> None:
-        self._config_listeners.append(listener)
 
     def observe_connection(self, observer: Callable[[Any], None]) -> None:
         """Receive every ChannelEvent (connect, loss, keepalive RTT, ...): load-test metrics."""

@@ -53,7 +53,7 @@ def is_number(minimum: float | None = None) -> Check:
     def check(value: Any) -> bool:
         if isinstance(value, bool) or not isinstance(value, numbers.Real):
             return False
-        return minimum is None or value >= minimum
+        return minimum is None or float(value) >= minimum
 
     return check
 

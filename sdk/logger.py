@@ -170,9 +170,6 @@ class Logger:
         timer = {"label": label, "startTime": start, "endTime": now, "duration": (now - start) * 1000}
         self._log(method, (label, *messages), timer)
 
-    def child(self, target_type: str, target_id: str | None = None) -> Logger:
-        return self._manager.get(target_type, target_id)
-
 
 class LogManager:
     """Creates loggers for one client and routes their entries to the configured handler."""

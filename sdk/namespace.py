@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from . import trace
 
@@ -37,8 +37,8 @@ def api(fn: F) -> F:
             trace.record(client.product, "api", path)
         return fn(self, *args, **kwargs)
 
-    wrapper.__kandy_api__ = True  # type: ignore[attr-defined]
-    return wrapper  # type: ignore[return-value]
+    wrapper.__kandy_api__ = True  # type: ignore[attr-defined]  # marks documented APIs for introspection
+    return cast(F, wrapper)
 
 
 def api_path(owner: Any, name: str) -> str:

@@ -19,6 +19,7 @@ async def add(request: web.Request) -> web.Response:
     contact_id = body.get("contactId")
     attributes = state_of(request).addressbook.add(user, request.match_info["book"], contact_id,
                                                    body.get("attributeList"))
+    contact_id = str(contact_id)  # add() refused anything but a string id
     return json_response({"contact": contact_body(contact_id, attributes, _url(request, user, contact_id))},
                          status=201)
 

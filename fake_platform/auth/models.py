@@ -14,7 +14,7 @@ from typing import Any
 
 import jwt
 
-from ..core.errors import Conflict, InvalidInput, NotFound, OAuthError, Unauthorized
+from ..core.errors import Conflict, NotFound, OAuthError, Unauthorized
 
 ISSUER = "fake-kandy-platform"
 VERIFIED_CACHE = 20000
@@ -223,9 +223,3 @@ def grant(users: UserDirectory, projects: Projects, tokens: TokenIssuer, form: d
         raise OAuthError("invalid_request", "grant_type is required")
     raise OAuthError("unsupported_grant_type", f"Unsupported grant_type {grant_type}")
 
-
-def check_field(body: dict[str, Any], name: str, kind: type | tuple[type, ...] = str) -> Any:
-    value = body.get(name)
-    if not isinstance(value, kind) or value in ("", None):
-        raise InvalidInput("Invalid input value for message part %1", name)
-    return value

@@ -11,7 +11,7 @@ from typing import Any
 
 from ..channels.models import CpaasChannels
 from ..link.models import LinkSubscriptions
-from .models import Leg
+from .models import Leg, Role
 
 
 def _sip(address: str) -> str:
@@ -30,7 +30,7 @@ class CpaasLegChannel:
         self._channels.notify_channel(self.channel_id, frame)
 
     def invitation(self, leg: Leg, offer: str | None) -> None:
-        caller = leg.session.caller  # type: ignore[union-attr]
+        caller = leg.caller
         body: dict[str, Any] = {"offer": {"sdp": offer or ""}, "originatorAddress": _sip(caller.address),
                                 "tParticipantAddress": _sip(leg.address)}
         if caller.name:
@@ -92,10 +92,12 @@ class LinkLegChannel:
         session = leg.session
         if session is None:
             return None
-        return session.caller if leg.role == "callee" else session.answered or (session.callees or [None])[0]
+        if leg.role == Role.CALLEE:
+            return session.caller
+        return session.answered or (session.callees[0] if session.callees else None)
 
     def invitation(self, leg: Leg, offer: str | None) -> None:
-        caller = leg.session.caller  # type: ignore[union-attr]
+        caller = leg.caller
         params = {"sdp": offer} if offer else {}
         extra: dict[str, Any] = {"callNotificationParams": {"callerName": caller.name or caller.address,
                                                             "callerDisplayNumber": caller.address,

@@ -24,12 +24,14 @@ MIN_BLOCKS = 2  # a tone must last two 20 ms blocks (40 ms) to count
 def _basis(rate: int, size: int) -> np.ndarray:
     """Complex exponentials at the eight DTMF frequencies (the Goertzel terms, vectorised)."""
     n = np.arange(size)
-    return np.exp(-2j * np.pi * np.outer(np.array(LOW + HIGH, dtype=np.float64), n) / rate)
+    basis: np.ndarray = np.exp(-2j * np.pi * np.outer(np.array(LOW + HIGH, dtype=np.float64), n) / rate)
+    return basis
 
 
 def tone_powers(samples: np.ndarray, rate: int) -> np.ndarray:
     """Power of the block at each DTMF frequency, LOW then HIGH (same scale as Goertzel)."""
-    return np.abs(_basis(rate, samples.size) @ samples) ** 2
+    powers: np.ndarray = np.abs(_basis(rate, samples.size) @ samples) ** 2
+    return powers
 
 
 class GoertzelDetector:

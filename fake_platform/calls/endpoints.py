@@ -32,7 +32,7 @@ from kandy_media.sources import ToneSource
 
 from ..core.progress import Progress
 from .dtmf import GoertzelDetector, Rfc4733Receiver, consume
-from .models import BUSY, DECLINED, ENDED, NO_ANSWER, CallRouter, CallSession, Leg, plain_address
+from .models import BUSY, DECLINED, ENDED, NO_ANSWER, CallRouter, CallSession, Leg, LegDoor, Role, plain_address
 
 IVR_TONE = 450.0
 PSTN = re.compile(r"^\+?1555010(\d{4})$")
@@ -102,7 +102,7 @@ class Endpoints:
         kind, frequency = behaviour
 
         def make_legs(session: CallSession) -> list[Leg]:
-            leg = self.router.new_leg(owner=address, front_door="endpoint", role="callee", address=address,
+            leg = self.router.new_leg(owner=address, front_door=LegDoor.ENDPOINT, role=Role.CALLEE, address=address,
                                       name=f"{kind} endpoint", channel=EndpointChannel(self, kind, frequency))
             self.calls[leg.id] = EndpointCall(leg)
             return [leg]

@@ -10,7 +10,7 @@ from ..core.errors import Conflict, Gone, InvalidInput, NotFound
 from ..http import cpaas_user, json_response, no_content, read_json, relay_delay, state_of, wrapped
 from ..link.handlers import link_user
 from ..link.tokens import read_token
-from .models import CONNECTED, ENDED, INITIATED, Leg
+from .models import CONNECTED, ENDED, INITIATED, Leg, LegDoor, Role
 
 # -- CPaaS ------------------------------------------------------------------------------------
 
@@ -61,7 +61,7 @@ async def cpaas_create_session(request: web.Request) -> web.Response:
 async def cpaas_list_sessions(request: web.Request) -> web.Response:
     user = cpaas_user(request)
     legs = [leg for leg in state_of(request).calls.router.legs.values()
-            if leg.owner == user and leg.front_door == "cpaas" and leg.state != ENDED]
+            if leg.owner == user and leg.front_door == LegDoor.CPAAS and leg.state != ENDED]
     return json_response({"wrtcsSessionList": {"wrtcsSession": [_session_body(request, leg)["wrtcsSession"]
                                                                 for leg in legs]}})
 
@@ -96,7 +96,7 @@ async def cpaas_answer(request: web.Request) -> web.Response:
     sdp = _sdp_of(await read_json(request), "wrtcsAnswer")
     router = state_of(request).calls.router
     assert sdp is not None
-    if leg.role == "callee" and leg.state != CONNECTED:
+    if leg.role == Role.CALLEE and leg.state != CONNECTED:
         router.answer(leg, sdp)
     else:
         router.respond(leg, sdp)
@@ -162,7 +162,8 @@ async def link_call_start(request: web.Request) -> web.Response:
         router = state.calls.router
         first, second = call_request.get("firstSessionData"), call_request.get("secondSessionData")
         sdp = call_request.get("sdp")
-        if not all(isinstance(v, str) and v for v in (first, second, sdp)):
+        if not (isinstance(first, str) and isinstance(second, str) and isinstance(sdp, str) and first and second
+                and sdp):
             raise InvalidInput("Invalid input value for message part %1", "firstSessionData/secondSessionData/sdp")
         caller = state.calls.link_caller(user, supports_early_media=False)
         state.calls.join(router.leg(first, user), router.leg(second, user), caller, sdp)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any, Protocol
 
 from ..core.errors import Conflict, Forbidden, InvalidInput, NotFound, Unavailable
@@ -50,12 +51,26 @@ class LegChannel(Protocol):
     def custom_parameters(self, leg: Leg, parameters: list[dict[str, str]]) -> None: ...
 
 
+class LegDoor(StrEnum):
+    """Where a leg's party reaches the platform."""
+
+    CPAAS = "cpaas"
+    LINK = "link"
+    CALLME = "callme"
+    ENDPOINT = "endpoint"  # a scripted endpoint or a conference bridge inside the platform
+
+
+class Role(StrEnum):
+    CALLER = "caller"
+    CALLEE = "callee"
+
+
 @dataclass
 class Leg:
     id: str
     owner: str  # the user id (or anonymous account) allowed to act on this leg
-    front_door: str  # "cpaas" | "link" | "callme" | "endpoint"
-    role: str  # "caller" | "callee"
+    front_door: LegDoor
+    role: Role
     address: str  # this party's address (user@domain or number)
     name: str | None
     channel: LegChannel
@@ -66,11 +81,18 @@ class Leg:
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
+    def caller(self) -> Leg:
+        """The caller of this leg's session (a leg is always in a session once it is notified)."""
+        if self.session is None:
+            raise Conflict("Leg %1 is in no call session", self.id)
+        return self.session.caller
+
+    @property
     def peer(self) -> Leg | None:
         """The leg this one is talking to (for a callee: the caller; for the caller: the answered callee)."""
         if self.session is None:
             return None
-        if self.role == "callee":
+        if self.role == Role.CALLEE:
             return self.session.caller
         return self.session.answered
 
@@ -109,7 +131,7 @@ class CallRouter:
         self.observers: list[Callable[[str, Leg], None]] = []
 
     # -- legs ----------------------------------------------------------------------------------
-    def new_leg(self, *, owner: str, front_door: str, role: str, address: str, name: str | None,
+    def new_leg(self, *, owner: str, front_door: LegDoor, role: Role, address: str, name: str | None,
                 channel: LegChannel, **extra: Any) -> Leg:
         leg = Leg(id=self._ids.id("sess"), owner=owner, front_door=front_door, role=role, address=address,
                   name=name, channel=channel, extra=extra)
@@ -168,7 +190,7 @@ class CallRouter:
         if leg.state == INITIATED:
             leg.state = RINGING
             self._record(leg, "ringing")
-            caller = leg.session.caller  # type: ignore[union-attr]
+            caller = leg.caller
             if caller.state == INITIATED:
                 caller.state = RINGING
                 caller.channel.ringing(caller)
@@ -176,7 +198,7 @@ class CallRouter:
     def early_media(self, leg: Leg, sdp: str) -> None:
         """A callee sends media before answering (only to callers that support it)."""
         self._require_callee(leg, "send early media on")
-        caller = leg.session.caller  # type: ignore[union-attr]
+        caller = leg.caller
         if caller.supports_early_media and caller.state in (INITIATED, RINGING):
             caller.state = EARLY
             leg.state = EARLY
@@ -222,7 +244,7 @@ class CallRouter:
         if session is None:
             leg.state = ENDED
             return
-        if leg.role == "callee" and session.answered is not leg:  # hanging up while it rings = declining
+        if leg.role == Role.CALLEE and session.answered is not leg:  # hanging up while it rings = declining
             self.reject(leg, DECLINED if reason == NORMAL else reason)
             return
         self._end_session(session, leg, reason)
@@ -236,7 +258,7 @@ class CallRouter:
                 leg.state = ENDED
                 continue
             leg.state = ENDED
-            if leg.role == "callee" and not was_answered:
+            if leg.role == Role.CALLEE and not was_answered:
                 leg.channel.cancelled(leg)
             else:
                 leg.channel.ended(leg, status, text)
@@ -284,7 +306,7 @@ class CallRouter:
         session = CallSession(id=self._ids.id("call"), caller=first, callees=[second],
                               created_at=self._clock.wall(), answered=second, state=CONNECTED)
         self.sessions[session.id] = session
-        first.role, second.role = "caller", "callee"
+        first.role, second.role = Role.CALLER, Role.CALLEE
         for leg in (leg_a, leg_b):
             self.retire(leg, reason)
         first.session = second.session = session
@@ -303,7 +325,7 @@ class CallRouter:
         """A session between two existing legs (transfers and conference bridges build them)."""
         session = CallSession(id=self._ids.id("call"), caller=caller, callees=[callee], created_at=self._clock.wall(),
                               answered=callee if connected else None, state=CONNECTED if connected else INITIATED)
-        caller.role, callee.role = "caller", "callee"
+        caller.role, callee.role = Role.CALLER, Role.CALLEE
         caller.session = callee.session = session
         if connected:
             caller.state = callee.state = CONNECTED
@@ -331,7 +353,7 @@ class CallRouter:
         return peer
 
     def _require_callee(self, leg: Leg, what: str) -> None:
-        if leg.role != "callee" or leg.session is None:
+        if leg.role != Role.CALLEE or leg.session is None:
             raise Conflict("Cannot %1 session %2: it is not an incoming call", what, leg.id)
         if leg.state == ENDED:
             raise NotFound("Session %1 is closed", leg.id)

@@ -23,7 +23,7 @@ from ..registry import Core
 from .channels import CpaasLegChannel, LinkLegChannel
 from .conference import Conference
 from .endpoints import Endpoints
-from .models import ENDED, CallRouter, CallSession, Leg, display_name_of, plain_address
+from .models import ENDED, CallRouter, CallSession, Leg, LegDoor, Role, display_name_of, plain_address
 
 
 class CallService:
@@ -52,16 +52,16 @@ class CallService:
         def make_legs(session: CallSession) -> list[Leg]:
             legs = []
             for channel in self._cpaas_channels.call_channels(user.user_id):
-                legs.append(self.router.new_leg(owner=user.user_id, front_door="cpaas", role="callee",
+                legs.append(self.router.new_leg(owner=user.user_id, front_door=LegDoor.CPAAS, role=Role.CALLEE,
                                                 address=user.user_id, name=user.display_name,
                                                 channel=CpaasLegChannel(self._cpaas_channels, channel.id)))
             for subscription in self._link.of_owner(user.user_id):
                 if subscription.mode == "user" and "call" in subscription.services:
-                    legs.append(self.router.new_leg(owner=user.user_id, front_door="link", role="callee",
+                    legs.append(self.router.new_leg(owner=user.user_id, front_door=LegDoor.LINK, role=Role.CALLEE,
                                                     address=user.user_id, name=user.display_name,
                                                     channel=LinkLegChannel(self._link, subscription.id)))
-            if not any(leg.front_door == "link" for leg in legs) and self._push.accepts(user.user_id, "call"):
-                legs.append(self.router.new_leg(owner=user.user_id, front_door="link", role="callee",
+            if not any(leg.front_door == LegDoor.LINK for leg in legs) and self._push.accepts(user.user_id, "call"):
+                legs.append(self.router.new_leg(owner=user.user_id, front_door=LegDoor.LINK, role=Role.CALLEE,
                                                 address=user.user_id, name=user.display_name,
                                                 channel=LinkLegChannel(self._link, None, owner=user.user_id)))
             return legs
@@ -76,7 +76,7 @@ class CallService:
         chosen = next((s for s in subs if correlator and s.client_correlator == correlator), subs[-1])
         channel = next(c for c in self._cpaas_channels.channels(user_id) if c.callback_url == chosen.notify_url)
         user = self._users.get(user_id)
-        return self.router.new_leg(owner=user_id, front_door="cpaas", role="caller", address=user_id,
+        return self.router.new_leg(owner=user_id, front_door=LegDoor.CPAAS, role=Role.CALLER, address=user_id,
                                    name=user.display_name,
                                    channel=CpaasLegChannel(self._cpaas_channels, channel.id, version))
 
@@ -85,7 +85,7 @@ class CallService:
         if not subs:
             raise Unavailable("User %1 has no Link subscription with the call service", user_id)
         user = self._users.get(user_id)
-        leg = self.router.new_leg(owner=user_id, front_door="link", role="caller", address=user_id,
+        leg = self.router.new_leg(owner=user_id, front_door=LegDoor.LINK, role=Role.CALLER, address=user_id,
                                   name=user.display_name, channel=LinkLegChannel(self._link, subs[-1].id))
         leg.supports_early_media = supports_early_media
         return leg
@@ -98,7 +98,7 @@ class CallService:
             raise InvalidInput("Invalid input value for message part %1", "notifyChannelId")
         if subscription.account.lower() != account.lower():
             raise NotFound("Notification channel %1 not found for this account", channel_id)
-        leg = self.router.new_leg(owner=account, front_door="callme", role="caller",
+        leg = self.router.new_leg(owner=account, front_door=LegDoor.CALLME, role=Role.CALLER,
                                   address=plain_address(from_address), name=display_name_of(from_address),
                                   channel=LinkLegChannel(self._link, subscription.id))
         leg.supports_early_media = supports_early_media
@@ -109,7 +109,7 @@ class CallService:
         session = self.router.start(caller, to_address, offer)
         # Callees hear about the call only after the caller has its answer (cpaas-wire §8.1.8):
         # the invitations go out ``relay_delay`` after the response is written (Timings).
-        if caller.front_door in ("link", "callme"):
+        if caller.front_door in (LegDoor.LINK, LegDoor.CALLME):
             # A Link / CallMe caller learns its session id from that response, and the official SDKs
             # drop a notification for a session they do not know yet (link-callme-wire §8 item 5):
             # the response and an endpoint's instant ringing race to the browser on two connections.
@@ -146,7 +146,7 @@ class CallService:
         address = f"conference@{self._domain}"
 
         def bridge_leg() -> Leg:
-            return router.new_leg(owner=f"conference:{conference.id}", front_door="endpoint", role="callee",
+            return router.new_leg(owner=f"conference:{conference.id}", front_door=LegDoor.ENDPOINT, role=Role.CALLEE,
                                   address=address, name="Conference", channel=conference.channel())
 
         for leg in (leg_a, leg_b):

@@ -10,6 +10,7 @@ from ..core.errors import Forbidden, InvalidInput
 from ..core.hub import ChannelEndpoint
 from ..core.websocket import serve_channel
 from ..http import cpaas_user, json_response, no_content, read_json, state_of, wrapped
+from ..routing import Handler
 
 
 def _channel_body(request: web.Request, endpoint: ChannelEndpoint, correlator: str | None = None) -> dict[str, Any]:
@@ -85,7 +86,7 @@ _WRAPPERS = {
 }
 
 
-def _subscription_handlers(service: str):  # type: ignore[no-untyped-def]
+def _subscription_handlers(service: str) -> tuple[Handler, Handler, Handler]:
     wrapper, path_service, tail = _WRAPPERS[service]
 
     async def subscribe(request: web.Request) -> web.Response:

@@ -98,9 +98,6 @@ class CpaasChannels:
         found = (self.subscriptions.get(sub_id) for sub_id in self._ids_by_user.get(user, {}))
         return [s for s in found if s is not None and s.user == user and (service is None or s.service == service)]
 
-    def is_subscribed(self, user: str, service: str) -> bool:
-        return bool(self.subscriptions_of(user, service))
-
     # -- delivery ------------------------------------------------------------------------------
     def notify(self, user: str, service: str, frame: dict[str, Any]) -> int:
         """Publish ``{"<type>": {...}}`` to every channel ``user`` subscribed ``service`` to."""

@@ -4,7 +4,7 @@ sockets and raw notifications. Every operation here is also a method on ``Platfo
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
@@ -12,6 +12,9 @@ from ..core.errors import InvalidInput
 from ..core.progress import Progression, Timings
 from ..http import json_response, no_content, read_json, state_of
 from ..link.tokens import make_token
+
+if TYPE_CHECKING:
+    from ..state import PlatformState
 
 MAX_USERS_PER_REQUEST = 1000
 MAX_NOTIFY_BATCH = 1000
@@ -46,16 +49,18 @@ async def create_users(request: web.Request) -> web.Response:
     state = state_of(request)
     body = await read_json(request, required=False)
     count = _int_field(body, "count", 1, MAX_USERS_PER_REQUEST)
-    fields = {
-        "first_name": body.get("firstName"), "last_name": body.get("lastName"), "password": body.get("password"),
-        "user_id": body.get("userId"), "phone_number": body.get("phoneNumber"), "email": body.get("email"),
-    }
-    for name, value in fields.items():
+    fields: dict[str, str | None] = {}
+    for name, key in (("first_name", "firstName"), ("last_name", "lastName"), ("password", "password"),
+                      ("user_id", "userId"), ("phone_number", "phoneNumber"), ("email", "email")):
+        value = body.get(key)
         if value is not None and not isinstance(value, str):
-            raise InvalidInput("%1 must be a string", name)
+            raise InvalidInput("%1 must be a string", key)
+        fields[name] = value
     if count > 1 and (fields["user_id"] or fields["phone_number"]):
         raise InvalidInput("userId and phoneNumber can only be given when count is 1")
-    users = [state.users.create(**fields) for _ in range(count)]
+    users = [state.users.create(first_name=fields["first_name"], last_name=fields["last_name"],
+                                password=fields["password"], user_id=fields["user_id"],
+                                phone_number=fields["phone_number"], email=fields["email"]) for _ in range(count)]
     return json_response({"users": [u.with_secret() for u in users]}, status=201)
 
 
@@ -225,7 +230,7 @@ async def notify_batch(request: web.Request) -> web.Response:
     return json_response({"delivered": [_notify_one(state, item) for item in items]})
 
 
-def _notify_one(state: Any, body: dict[str, Any]) -> int:
+def _notify_one(state: PlatformState, body: dict[str, Any]) -> int:
     user, frame = body.get("user"), body.get("frame")
     if not isinstance(user, str) or not isinstance(frame, dict) or len(frame) != 1:
         raise InvalidInput("user and a one-key frame object are required")

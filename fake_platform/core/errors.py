@@ -107,13 +107,13 @@ class ProtocolError(PlatformError):
         self.status = status
         self.body = body
 
-    def cpaas_body(self) -> dict[str, Any]:
+    def cpaas_body(self) -> Any:
         return self.body
 
-    def link_body(self, wrapper: str | None = None) -> dict[str, Any]:
+    def link_body(self, wrapper: str | None = None) -> Any:
         return self.body
 
-    def control_body(self) -> dict[str, Any]:
+    def control_body(self) -> Any:
         return self.body
 
 

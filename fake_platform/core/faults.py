@@ -52,7 +52,9 @@ class Param:
             return self.default
         if isinstance(value, bool) or not isinstance(value, self.types):
             raise InvalidInput("Fault parameter %1 must be %2, got %3", self.name, self.type_name, repr(value))
-        if self.low is not None and not self.low <= value <= (self.high if self.high is not None else value):
+        in_range = not isinstance(value, int | float) or self.low is None or self.high is None \
+            or self.low <= value <= self.high
+        if not in_range:
             raise InvalidInput("Fault parameter %1 must be in [%2, %3], got %4", self.name, self.low, self.high, value)
         return value
 

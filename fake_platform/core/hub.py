@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from .errors import NotFound
+from .faults import FaultKind
 
 BUFFER_LIMIT = 5000
 
@@ -138,11 +139,11 @@ class NotificationHub:
         if endpoint is None:
             return False
         ctx = {"user": endpoint.user, "channel": endpoint.id, "product": endpoint.product}
-        if self._faults.check("drop_notifications", **ctx) is not None:
+        if self._faults.check(FaultKind.DROP_NOTIFICATIONS, **ctx) is not None:
             self._journal.record("fault", user=endpoint.user, channel=endpoint.id, body=frame,
                                  detail={"action": "drop_notification"})
             return False
-        delay = self._faults.check("delay_notifications", **ctx)
+        delay = self._faults.check(FaultKind.DELAY_NOTIFICATIONS, **ctx)
         if delay is not None:
             seconds = float(delay.params["ms"]) / 1000.0
             handle = asyncio.get_running_loop().call_later(seconds, self._deliver_later, channel_id, frame)

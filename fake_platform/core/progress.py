@@ -94,7 +94,11 @@ class Progress:
     async def wait(self, name: str) -> None:
         """Wait for the timing ``name`` (a step inside a running flow, such as an endpoint's)."""
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        pending = self.later(name, lambda: done.done() or done.set_result(None))
+        def release() -> None:
+            if not done.done():
+                done.set_result(None)
+
+        pending = self.later(name, release)
         try:
             await done
         finally:

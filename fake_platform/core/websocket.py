@@ -17,13 +17,14 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import WSMsgType, web
 
 from .errors import PlatformError, Unavailable
+from .faults import FaultKind
 from .hub import ChannelEndpoint
 
 if TYPE_CHECKING:
     from ..state import PlatformState
 
 WRITE_QUEUE_LIMIT = 10000
-CONN_ACK = {"connAck": {}}
+CONN_ACK: dict[str, Any] = {"connAck": {}}
 CONN_ACK_TEXT = json.dumps(CONN_ACK)
 
 
@@ -105,7 +106,7 @@ class WebSocketSink:
 async def serve_channel(request: web.Request, endpoint: ChannelEndpoint, state: PlatformState) -> web.StreamResponse:
     """Upgrade ``request`` and keep the websocket of ``endpoint`` until it closes."""
     ctx = {"user": endpoint.user, "channel": endpoint.id, "product": endpoint.product}
-    refusal = state.faults.check("refuse_upgrades", **ctx)
+    refusal = state.faults.check(FaultKind.REFUSE_UPGRADES, **ctx)
     if refusal is not None:
         status = int(refusal.params["status"])
         state.journal.record("ws-refused", user=endpoint.user, channel=endpoint.id, path=request.path, status=status)
@@ -126,7 +127,7 @@ async def serve_channel(request: web.Request, endpoint: ChannelEndpoint, state: 
                 if _handle_text(msg.data, endpoint, state, ctx):
                     await sink.send_now(CONN_ACK_TEXT, CONN_ACK)
             elif msg.type == WSMsgType.PING:
-                if not state.faults.active("keepalive_blackout", **ctx):
+                if not state.faults.active(FaultKind.KEEPALIVE_BLACKOUT, **ctx):
                     await ws.pong(msg.data)
             elif msg.type == WSMsgType.ERROR:
                 break
@@ -152,13 +153,13 @@ def _handle_text(text: str, endpoint: ChannelEndpoint, state: PlatformState, ctx
         return False
     # {"message_type": "ping"} (Link) and server-driven connAck need no reply.
     return (frame.get("connCheck") is not None and endpoint.product == "cpaas"
-            and endpoint.conn_check_role == "client" and not state.faults.active("keepalive_blackout", **ctx))
+            and endpoint.conn_check_role == "client" and not state.faults.active(FaultKind.KEEPALIVE_BLACKOUT, **ctx))
 
 
 async def _server_pings(sink: WebSocketSink, state: PlatformState, ctx: dict[str, Any]) -> None:
     interval = state.config.server_ping_interval
     while True:
-        if not state.faults.active("keepalive_blackout", **ctx):
+        if not state.faults.active(FaultKind.KEEPALIVE_BLACKOUT, **ctx):
             sink.send({"connCheck": {"interval": interval}})
         await asyncio.sleep(interval)
 

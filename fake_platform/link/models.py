@@ -92,7 +92,7 @@ class LinkSubscriptions:
             address = account
         user = self._users.find(address)
         if user is not None:
-            return user.user_id
+            return str(user.user_id)
         key = address.lower().removeprefix("sip:")
         if key in self.callable_addresses:
             return key

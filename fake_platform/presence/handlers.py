@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from aiohttp import web
 
 from ..http import cpaas_user, json_response, no_content, read_json, state_of, wrapped
+from .models import PresenceList
 
 
-def _list_body(request: web.Request, plist) -> dict:  # type: ignore[no-untyped-def]
+def _list_body(request: web.Request, plist: PresenceList) -> dict[str, Any]:
     base = f"/cpaas/presence/{request.match_info['ver']}/{plist.owner}/presenceLists/{plist.id}"
     return {"resourceURL": base, "x-listName": plist.name,
             "presenceContact": [{"presentityUserId": c} for c in plist.contacts]}

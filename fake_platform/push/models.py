@@ -46,7 +46,6 @@ EVENT_SERVICES = {"IM": "IM", "presenceWatcher": "Presence", "mwi": "MWI", "sms"
 TOKEN_REJECTED = 19
 REJECT, EXPIRED, UNAVAILABLE = "reject-", "expired-", "unavailable-"
 OUTBOX_LIMIT = 5000
-TOKEN_FIELDS = {APPLE: ("voipDeviceToken", "standardDeviceToken"), GOOGLE: ("deviceToken",)}
 
 
 class PushRejected(PlatformError):
@@ -113,7 +112,8 @@ class PushRecord:
 
     @property
     def event_type(self) -> str | None:
-        return self.notification.get("notificationMessage", {}).get("eventType")
+        event_type: str | None = self.notification.get("notificationMessage", {}).get("eventType")
+        return event_type
 
     def to_dict(self) -> dict[str, Any]:
         return {"id": self.id, "at": self.at, "provider": self.provider, "environment": self.environment,
@@ -174,7 +174,9 @@ class PushService:
                 if token is not None:
                     tokens[key] = token
         else:
-            tokens["deviceToken"] = _string(body, "deviceToken", required=True)  # type: ignore[assignment]
+            device_token = _string(body, "deviceToken", required=True)  # required: None only when absent
+            if device_token is not None:
+                tokens["deviceToken"] = device_token
         for token in tokens.values():
             if token.lower().startswith(REJECT):
                 reason = "BadDeviceToken" if provider == APPLE else "INVALID_ARGUMENT"

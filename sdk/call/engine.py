@@ -49,11 +49,16 @@ class CallEngine:
         self.sdp_handlers: list[Callable[..., Any]] = list(client.config["call"].get("sdpHandlers") or [])
         self._orphans: dict[str, list[tuple[float, Callable[[], Awaitable[None]]]]] = {}
         self.log = client.log_for("Call")
+        # Products hook in here (CallMe unsubscribes after an anonymous call ends).
+        self.on_call_ended: Callable[[Call], None] = lambda call: None
 
     # -- helpers -------------------------------------------------------------------------------
     @property
     def product(self) -> str:
         return self.client.product
+
+    def call_of(self, session_id: str) -> Call | None:
+        return self.by_session.get(session_id)
 
     def get(self, call_id: str) -> Call:
         call = self.calls.get(call_id)
@@ -256,9 +261,6 @@ class CallEngine:
         await self.teardown(call)
         self.set_state(call, new_state, transition=transition, error=error)
         self.on_call_ended(call)
-
-    def on_call_ended(self, call: Call) -> None:
-        """Hook for products (CallMe unsubscribes after an anonymous call ends)."""
 
     # -- operations ----------------------------------------------------------------------------
     async def run_make(self, call: Call, media: Mapping[str, Any]) -> None:

@@ -11,7 +11,10 @@ import socket
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from aiortc import RTCRtpReceiver, RTCRtpSender
+
 from kandy_media import compat, dtmf
+from kandy_media.sources import ToneSource
 
 from ..errors import BasicError, Codes, as_basic_error
 from ..media.store import Track
@@ -131,7 +134,10 @@ class MidCall:
             if pt is not None:
                 await dtmf.Rfc4733Sender(audio, pt).play(tone, duration, gap)
             else:
-                await dtmf.play_inband(audio.sender.track, tone, duration, gap)
+                source = audio.sender.track
+                if not isinstance(source, ToneSource):
+                    raise BasicError(Codes.CALL_MEDIA, "In-band DTMF needs the emulated microphone as the audio source")
+                await dtmf.play_inband(source, tone, duration, gap)
         except Exception as exc:
             engine.operation(call, model.SEND_DTMF, model.FINISH, error=as_basic_error(exc, code=Codes.CALL_MEDIA))
             return
@@ -146,6 +152,7 @@ class MidCall:
                 result = await peer.stats()
             else:
                 track = engine.media.store.get(track_id)
+                part: RTCRtpSender | RTCRtpReceiver
                 if track.local:
                     part = next(t.sender for t in peer.transceivers() if t.sender.track is track.source)
                 else:

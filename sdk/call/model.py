@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import BasicError, Codes
+
+if TYPE_CHECKING:
+    from kandy_media.peer import Peer
 
 
 class states:
@@ -94,8 +97,7 @@ class Call:
     account: str | None = None
     realm: str | None = None
     slow_start: bool = False
-    peer: Any = None
-    remote_offer: str | None = None
+    peer: Peer | None = None
     last_remote_sdp: str | None = None
     operation: tuple[str, str] | None = None  # (operation, ONGOING|PENDING)
     pending_answer: asyncio.Future[str] | None = None

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..errors import BasicError, Codes
 from ..media.dtmf import validate as dtmf_validate
@@ -19,7 +19,8 @@ from ..namespace import Namespace, api
 from . import model
 from .engine import CallEngine
 from .midcall import MidCall, check_dscp
-from .model import ESTABLISHED, Call, states
+from .model import ESTABLISHED, Call
+from .model import states as call_states
 
 if TYPE_CHECKING:
     from ..client import Client
@@ -62,7 +63,7 @@ class CallNamespace(Namespace):
     """What both products' ``call`` namespaces share."""
 
     api_path = "call"
-    states: type = states
+    states: ClassVar[type] = call_states  # the documented call.states constants (per product)
 
     def __init__(self, client: Client, media: Media) -> None:
         super().__init__(client)
@@ -180,7 +181,7 @@ class CallNamespace(Namespace):
 
     def _incoming_ringing(self, call_id: Any, what: str) -> Call:
         call = self._call(call_id)
-        if call.direction != "incoming" or call.state != states.RINGING:
+        if call.direction != "incoming" or call.state != call_states.RINGING:
             raise BasicError(Codes.CALL_INVALID_STATE,
                              f"Cannot {what} call {call.id}: it must be an incoming call in state 'Ringing' "
                              f"(it is {call.direction}, '{call.state}')")
@@ -206,14 +207,14 @@ class CallNamespace(Namespace):
         return self._spawn(self.engine.run_end(call, model.IGNORE, notify=False), "call-ignore")
 
     # -- mid-call APIs both products document ---------------------------------------------------
-    DTMF_STATES: frozenset[str] = frozenset({states.CONNECTED, states.RINGING})
+    DTMF_STATES: frozenset[str] = frozenset({call_states.CONNECTED, call_states.RINGING})
 
     @api
     def addMedia(self, callId: str, media: Mapping[str, Any] | None = None,
                  options: Mapping[str, Any] | None = None) -> asyncio.Task[Any]:
         """Add tracks to a Connected call (renegotiates); ``call:newTrack`` on both sides."""
         call = self._call(callId)
-        call.require({states.CONNECTED}, "add media to")
+        call.require({call_states.CONNECTED}, "add media to")
         self._require_idle(call)
         media = media_options(media, default_audio=False)
         if not any(media.get(k) for k in ("audio", "video", "screen")):
@@ -234,7 +235,7 @@ class CallNamespace(Namespace):
                     options: Mapping[str, Any] | None = None) -> asyncio.Task[Any]:
         """Remove local tracks from a Connected call; ``call:trackEnded`` on both sides."""
         call = self._call(callId)
-        call.require({states.CONNECTED}, "remove media from")
+        call.require({call_states.CONNECTED}, "remove media from")
         self._require_idle(call)
         if not isinstance(tracks, list | tuple) or not tracks:
             raise BasicError(Codes.CALL_INVALID_PARAM, "tracks must be a non-empty list of local track IDs")

@@ -61,3 +61,6 @@ class SignallingEvents(Protocol):
                        reason: str | None = None) -> None: ...
 
     async def on_custom_parameters(self, session_id: str, parameters: list[dict[str, str]]) -> None: ...
+
+    def call_of(self, session_id: str) -> Call | None:
+        """The call a platform session belongs to, if any."""

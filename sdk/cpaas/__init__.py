@@ -65,16 +65,16 @@ class CpaasClient(Client):
         self.auth = CpaasAuth()
         self.rest = CpaasRest(self)
         self.turn_credentials: dict[str, Any] | None = None
-        self.services: Services = self._attach("services", Services(self))  # type: ignore[assignment]
-        self.connection: Connection = self._attach("connection", Connection(self))  # type: ignore[assignment]
-        self.media: Media = self._attach("media", Media(self))  # type: ignore[assignment]
-        self.call: CpaasCall = self._attach("call", CpaasCall(self, self.media))  # type: ignore[assignment]
-        self.conversation: ConversationNamespace = self._attach(  # type: ignore[assignment]
+        self.services: Services = self._attach("services", Services(self))
+        self.connection: Connection = self._attach("connection", Connection(self))
+        self.media: Media = self._attach("media", Media(self))
+        self.call: CpaasCall = self._attach("call", CpaasCall(self, self.media))
+        self.conversation: ConversationNamespace = self._attach(
             "conversation", ConversationNamespace(self))
-        self.presence: Presence = self._attach("presence", Presence(self))  # type: ignore[assignment]
-        self.groups: Groups = self._attach("groups", Groups(self))  # type: ignore[assignment]
-        self.contacts: Contacts = self._attach("contacts", Contacts(self))  # type: ignore[assignment]
-        self.user: Users = self._attach("user", Users(self))  # type: ignore[assignment]
+        self.presence: Presence = self._attach("presence", Presence(self))
+        self.groups: Groups = self._attach("groups", Groups(self))
+        self.contacts: Contacts = self._attach("contacts", Contacts(self))
+        self.user: Users = self._attach("user", Users(self))
 
     @api
     def setTokens(self, params: Mapping[str, Any]) -> None:

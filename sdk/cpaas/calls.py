@@ -22,9 +22,9 @@ class CpaasCall(CallNamespace):
 
     def __init__(self, client: CpaasClient, media: Media) -> None:
         super().__init__(client, media)
-        signalling = CpaasSignalling(client)
-        self.engine.signalling = signalling
-        signalling.install(self.engine)
+        self._signalling = CpaasSignalling(client)
+        self.engine.signalling = self._signalling
+        self._signalling.install(self.engine)
 
     def _before_make(self, options: Any) -> None:
         if not self._client.auth.access_token:
@@ -51,7 +51,7 @@ class CpaasCall(CallNamespace):
 
     async def _transfer(self, call: Call, other: Call) -> None:
         try:
-            await self.engine.signalling.transfer(call, other)  # type: ignore[union-attr]
+            await self._signalling.transfer(call, other)
         except BasicError as error:
             self.engine.operation(call, model.CONSULTATIVE_TRANSFER, model.FINISH, error=error)
             return
@@ -72,7 +72,7 @@ class CpaasCall(CallNamespace):
         try:
             engine.add_local_media(joined, {"audio": True})
             offer = await engine.local_offer(joined)
-            session = await engine.signalling.join(call, other, offer)  # type: ignore[union-attr]
+            session = await self._signalling.join(call, other, offer)
         except Exception as exc:
             error = exc if isinstance(exc, BasicError) else BasicError(Codes.CALL_SIGNALLING, str(exc))
             engine.operation(call, model.JOIN, model.FINISH, error=error)

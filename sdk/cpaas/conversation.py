@@ -345,8 +345,8 @@ class ConversationNamespace(Namespace):
 
     async def set_typing(self, conversation: Conversation, active: bool) -> None:
         state = "active" if active else "idle"
-        payload = {"destination": conversation.destination, "type": conversation.type,
-                   "sender": conversation.address, "state": state}
+        payload: dict[str, Any] = {"destination": conversation.destination, "type": conversation.type,
+                                   "sender": conversation.address, "state": state}
         try:
             await self._protocol.typing(conversation.type, conversation.destination, active,
                                         self._client.clock.wall_ms())
@@ -448,7 +448,7 @@ def _type_of(options: Mapping[str, Any] | None) -> str:
     if chat_type not in CHAT_TYPES:
         raise BasicError(Codes.MESSAGING_INVALID_PARAM, f"Unknown conversation type {chat_type!r}; "
                          f"expected one of {CHAT_TYPES}")
-    return chat_type
+    return str(chat_type)
 
 
 def _destination(recipient: Any) -> str:

@@ -73,7 +73,7 @@ def make_part(part: Any) -> tuple[dict[str, Any], Upload | None]:
 
 
 def _file_content(part: Mapping[str, Any]) -> tuple[str, bytes]:
-    source = part.get("file")
+    source: Any = part.get("file")
     if isinstance(source, bytes | bytearray | memoryview):
         content = bytes(source)
         name = part.get("name")

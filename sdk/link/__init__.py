@@ -62,10 +62,10 @@ class LinkClient(Client):
         self.rest = LinkRest(self)
         self.session = LinkSession(self)
         self.turn_credentials: dict[str, Any] | None = None
-        self.connection: Connection = self._attach("connection", Connection(self))  # type: ignore[assignment]
-        self.media: LinkMedia = self._attach("media", LinkMedia(self))  # type: ignore[assignment]
-        self.call: LinkCall = self._attach("call", LinkCall(self, self.media))  # type: ignore[assignment]
-        self.notification: LinkNotification = self._attach("notification", LinkNotification(self))  # type: ignore[assignment]
+        self.connection: Connection = self._attach("connection", Connection(self))
+        self.media: LinkMedia = self._attach("media", LinkMedia(self))
+        self.call: LinkCall = self._attach("call", LinkCall(self, self.media))
+        self.notification: LinkNotification = self._attach("notification", LinkNotification(self))
         self.notifications.on_error = lambda channel, exc: self.emit("notifications:error", {
             "channel": channel, "error": as_basic_error(exc, code=Codes.NOTIF_INVALID)})
 

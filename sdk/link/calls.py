@@ -47,7 +47,7 @@ class LinkCall(CallNamespace):
         self.signalling = LinkSignalling(client)
         self.engine.signalling = self.signalling
         self.signalling.install(self.engine)
-        self.engine.on_call_ended = self._after_call  # type: ignore[method-assign]
+        self.engine.on_call_ended = self._after_call
 
     # -- CallMe --------------------------------------------------------------------------------
     @api

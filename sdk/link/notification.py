@@ -57,7 +57,7 @@ class LinkNotificationRouter(NotificationRouter):
     namespace: LinkNotification | None = None
     websocket_paused = False  # enableWebsocket(false) until enableWebsocket(true)
 
-    def process(self, notification: Any, channel: Any = PUSH) -> bool:  # type: ignore[override]
+    def process(self, notification: Any, channel: Any = PUSH) -> bool:
         """``notification.process`` (also reached as ``client.notifications.process``, LINK-02)."""
         name = channel_name(channel)
         return self.receive(envelope(notification), name)
@@ -140,9 +140,9 @@ class LinkNotification(Namespace):
     def __init__(self, client: LinkClient) -> None:
         super().__init__(client)
         self._push = PushProtocol(client)
-        router: LinkNotificationRouter = client.notifications  # type: ignore[assignment]
-        router.namespace = self
-        router.filters.append(self._incoming_call_channel)
+        self._link_router: LinkNotificationRouter = client.notifications
+        self._link_router.namespace = self
+        self._link_router.filters.append(self._incoming_call_channel)
 
     def _incoming_call_channel(self, kind: str | None, frame: dict[str, Any], channel: str) -> bool:
         mode = self._client.config["notifications"].get("incomingCallNotificationMode")
@@ -150,7 +150,7 @@ class LinkNotification(Namespace):
 
     @property
     def _router(self) -> LinkNotificationRouter:
-        return self._client.notifications  # type: ignore[return-value]
+        return self._link_router
 
     @api
     def process(self, notification: Any, channel: Any = PUSH) -> None:

@@ -19,7 +19,7 @@ SdpHandlerFunction = Callable[[Sdp, dict[str, Any], Sdp], Any]
 
 
 def _selectors(codecs: Iterable[Any]) -> list[tuple[str, tuple[str, ...]]]:
-    selectors = []
+    selectors: list[tuple[str, tuple[str, ...]]] = []
     for codec in codecs:
         if isinstance(codec, str):
             selectors.append((codec, ()))
@@ -43,7 +43,6 @@ def createCodecRemover(codecs: Iterable[Any]) -> SdpHandlerFunction:
     def codec_remover(newSdp: Sdp, info: dict[str, Any], originalSdp: Sdp) -> Sdp:
         return remove_codecs(as_sdp(newSdp), selectors)
 
-    codec_remover.selectors = selectors  # type: ignore[attr-defined]
     return codec_remover
 
 

@@ -130,7 +130,7 @@ def _mono(frame: av.AudioFrame) -> np.ndarray:
         mono = data[0]
     else:
         mono = data.reshape(-1)[::len(frame.layout.channels)]
-    samples = mono.astype(np.float32)
+    samples: np.ndarray = mono.astype(np.float32)
     if frame.format.name.startswith("s16"):
         samples /= 32768.0
     return samples

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import av
 from aiortc import MediaStreamTrack
 from aiortc.mediastreams import MediaStreamError
 
@@ -95,6 +96,8 @@ class Track:
                 frame = await self.source.recv()
                 self.frames_received += 1
                 self.source_muted = False
+                if not isinstance(frame, av.AudioFrame | av.VideoFrame):
+                    continue
                 for render in list(self.renders):
                     render.consume(frame, silent=self.muted)
         except MediaStreamError:
@@ -130,7 +133,7 @@ class MediaStore:
     def device_infos(self) -> dict[str, list[dict[str, str]]]:
         result: dict[str, list[dict[str, str]]] = {}
         for kind, devices in self.devices.items():
-            result[kind] = [{"deviceId": d["deviceId"], "groupId": d.get("groupId", d["deviceId"]),
+            result[kind] = [{"deviceId": d["deviceId"], "groupId": str(d.get("groupId", d["deviceId"])),
                              "kind": KINDS[kind], "label": d.get("label", "") if self.permission else ""}
                             for d in devices]
         return result
@@ -159,8 +162,8 @@ class MediaStore:
         if media.get("audio"):
             options = media.get("audioOptions") or {}
             device = self._pick("microphone", options.get("deviceId"))
-            source = ToneSource(device.get("frequency", 440), label=device.get("label", ""))
-            tracks.append(self._local(source, "audio", device, stream_id))
+            tone = ToneSource(device.get("frequency", 440), label=device.get("label", ""))
+            tracks.append(self._local(tone, "audio", device, stream_id))
         if media.get("video"):
             options = media.get("videoOptions") or {}
             device = self._pick("camera", options.get("deviceId"))
@@ -175,7 +178,7 @@ class MediaStore:
 
     @staticmethod
     def _pattern(device: Mapping[str, Any], options: Mapping[str, Any]) -> PatternSource:
-        sizes = {}
+        sizes: dict[str, float] = {}
         for key, default, low, high in (("width", 320, 16, 1920), ("height", 240, 16, 1080),
                                          ("frameRate", 15, 1, 60)):
             value, exact = constraint_value(options.get(key))

@@ -115,7 +115,7 @@ class NotificationChannel:
         settings: ChannelSettings,
         *,
         session: Callable[[], aiohttp.ClientSession],
-        on_message: Callable[[dict[str, Any]], None],
+        on_message: Callable[[dict[str, Any]], object],
         log: Logger,
         clock: Clock,
         ssl: Any = True,

@@ -102,8 +102,9 @@ class ChatProtocol:
         return flat
 
     async def download(self, link: str) -> bytes:
-        return await self._rest.request("GET", link, operation="Download file", response_type="blob",
-                                        error_code=Codes.MESSAGING_FETCH_FAILED)
+        content: bytes = await self._rest.request("GET", link, operation="Download file", response_type="blob",
+                                                  error_code=Codes.MESSAGING_FETCH_FAILED)
+        return content
 
     # -- conversations and history -------------------------------------------------------------
     async def conversations(self, chat_type: str) -> list[dict[str, Any]]:

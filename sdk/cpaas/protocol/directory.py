@@ -21,7 +21,8 @@ def to_user(item: Mapping[str, Any]) -> dict[str, Any]:
     user: dict[str, Any] = {}
     for attribute in item.get("attribute") or []:
         if isinstance(attribute, Mapping) and isinstance(attribute.get("name"), str):
-            user[RENAMED.get(attribute["name"], attribute["name"])] = attribute.get("value")
+            name: str = attribute["name"]
+            user[RENAMED.get(name, name)] = attribute.get("value")
     if isinstance(user.get("userId"), str):
         user["userId"] = user["userId"].lower()
     return user

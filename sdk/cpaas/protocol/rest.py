@@ -51,7 +51,8 @@ class CpaasRest:
 
     @property
     def _server(self) -> Mapping[str, Any]:
-        return self._client.config["authentication"]["server"]
+        server: Mapping[str, Any] = self._client.config["authentication"]["server"]
+        return server
 
     @property
     def base_url(self) -> str:
@@ -81,7 +82,8 @@ class CpaasRest:
 
     @property
     def correlator(self) -> str | None:
-        return self._client.config["authentication"].get("clientCorrelator")
+        correlator: str | None = self._client.config["authentication"].get("clientCorrelator")
+        return correlator
 
     def url(self, service: str, path: str = "", *, version: str | None = None) -> str:
         """``{base}/cpaas/{service}/{version}/{user}/{path}`` (path segments raw, as the SDK sends them)."""

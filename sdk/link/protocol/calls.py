@@ -74,14 +74,16 @@ class LinkSignalling:
         return run
 
     async def _sdp(self, params: dict[str, Any]) -> str | None:
-        sdp, fmt = params.get("sdp"), params.get("sdpFormat")
+        sdp: str | None = params.get("sdp")
+        fmt = params.get("sdpFormat")
         if not sdp:
             return None
         if fmt == "compressed":
             return zlib.decompress(base64.b64decode(sdp)).decode()
         if fmt == "url":
             body = await self._rest.request("GET", sdp, operation="Fetch SDP")
-            return ((body or {}).get("eventDataResponse") or {}).get("sdp")
+            fetched: str | None = ((body or {}).get("eventDataResponse") or {}).get("sdp")
+            return fetched
         return sdp
 
     # -- paths ---------------------------------------------------------------------------------
@@ -198,7 +200,7 @@ class LinkSignalling:
         if not sdp:
             return
         engine = self._engine
-        call = engine.by_session.get(session)  # type: ignore[attr-defined]
+        call = engine.call_of(session)
         if call is None or (call.direction == "outgoing" and call.state in (
                 states.INITIATING, states.INITIATED, states.RINGING, states.EARLY_MEDIA)):
             await engine.on_accepted(session, sdp)

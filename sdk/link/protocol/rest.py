@@ -57,7 +57,8 @@ class LinkRest:
 
     @property
     def _auth_config(self) -> Mapping[str, Any]:
-        return self._client.config["authentication"]
+        auth: Mapping[str, Any] = self._client.config["authentication"]
+        return auth
 
     @property
     def base_url(self) -> str:
