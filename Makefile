@@ -6,7 +6,7 @@ STAMP   := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1
 WORKERS ?= 2
 PYTEST_FLAGS := -p no:allure_pytest -p no:allure_pytest_bdd -p no:cacheprovider
 
-.PHONY: all venv chromium run test lint unit features coverage load bench report serve inventory clean
+.PHONY: all venv chromium coturn run test lint unit features coverage load bench report serve inventory clean
 
 all: test
 
@@ -27,6 +27,15 @@ chromium:
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; \
 	} || echo "chromium could not be installed: the interop tests will skip (fail with CI=true)"
 
+## Debian's coturn: tests/test_turn_coturn.py shows the platform's TURN credentials work on a real
+## TURN server (use-auth-secret) as on the platform's own relay. Where it cannot be installed that
+## test skips and says why; nothing else depends on it.
+coturn:
+	@command -v turnserver >/dev/null || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq coturn >/dev/null; \
+	} || echo "coturn could not be installed: the coturn test will skip"
+
 ## The main job: the in-process platform, one client of each product, keepalive, a forced drop.
 run: $(STAMP)
 	$(BIN)/python -m kandy_testing.demo
@@ -36,7 +45,7 @@ VULTURE := $(BIN)/vulture sdk fake_platform kandy_media kandy_testing tests load
 
 ## Every test that is not a load test: lint (ruff, mypy strict, vulture), unit and integration tests,
 ## Gherkin scenarios, then the conformance coverage report.
-test: $(STAMP) chromium lint
+test: $(STAMP) chromium coturn lint
 	rm -rf reports/coverage && mkdir -p reports/coverage
 	KANDY_API_TRACE=$(CURDIR)/reports/coverage/trace $(BIN)/pytest -n $(WORKERS) $(PYTEST_FLAGS) tests features
 	cd examples/customer_app && $(CURDIR)/$(BIN)/pytest -q $(PYTEST_FLAGS)

@@ -20,6 +20,8 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8080, help="0 picks a free port")
     serve.add_argument("--tls", action="store_true", help="https/wss with a throw-away CA (its file is printed)")
+    serve.add_argument("--turn-port", type=int, default=0,
+                       help="UDP and TCP port of the TURN relay (0 picks a free one; -1: no relay)")
     serve.add_argument("--seed", type=int, default=None, help="seed every id, token and Faker user")
     serve.add_argument("--domain", default="example.com")
     serve.add_argument("--users", type=int, default=0, help="create N users at start and print them")
@@ -34,6 +36,7 @@ def main(argv: list[str] | None = None) -> int:
 
 async def _serve(args: argparse.Namespace) -> int:
     platform = Platform(host=args.host, port=args.port, tls=args.tls, seed=args.seed, domain=args.domain,
+                        turn_port=None if args.turn_port < 0 else args.turn_port,
                         server_ping_interval=args.server_ping_interval, journal=not args.no_journal)
     await platform.start()
     freezer = asyncio.create_task(freeze_heap_every(args.gc_freeze)) if args.gc_freeze > 0 else None
@@ -42,6 +45,7 @@ async def _serve(args: argparse.Namespace) -> int:
         "url": platform.url, "ws": platform.ws_url, "caFile": platform.ca_file,
         "certificateSpki": platform.certificate_spki,
         "controlPlane": f"{platform.url}/_platform/",
+        "turn": platform.relay.urls if platform.relay is not None else [],
         "clientId": platform.state.config.client_id,
         "users": [{"userId": u.user_id, "password": u.password} for u in users],
     }, indent=2), flush=True)

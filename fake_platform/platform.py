@@ -26,6 +26,7 @@ from .auth.models import User
 from .core.faults import Fault, FaultKind
 from .core.progress import Progression, Timings
 from .state import PlatformConfig, PlatformState
+from .turn.relay import TurnRelay
 
 SHUTDOWN_TIMEOUT = 2.0
 # A storm makes every client reconnect at once: with aiohttp's default backlog of 128 the kernel
@@ -66,6 +67,10 @@ class Faults:
         self._state.journal.record("fault", detail={"action": "add", "kind": kind, "id": fault.id})
         return fault
 
+    def remove(self, fault_id: str) -> bool:
+        """Remove one fault rule before it expires; False when it is not live."""
+        return self._state.faults.remove(fault_id)
+
     def clear(self) -> None:
         self._state.faults.clear()
 
@@ -102,9 +107,10 @@ class Push:
 
 class Platform:
     def __init__(self, *, host: str = "127.0.0.1", port: int = 0, tls: bool = False,
-                 config: PlatformConfig | None = None, **config_fields: Any) -> None:
+                 config: PlatformConfig | None = None, turn_port: int | None = 0, **config_fields: Any) -> None:
         """``config_fields`` are :class:`PlatformConfig` fields or :class:`Timings` fields
-        (``Platform(relay_delay=0, progression="manual")``)."""
+        (``Platform(relay_delay=0, progression="manual")``). ``turn_port``: the TURN relay's UDP
+        and TCP port (0: any free one; None: no relay)."""
         self.host = host
         self.port = port
         self.tls = tls
@@ -116,6 +122,8 @@ class Platform:
         self.users = Users(self.state)
         self.faults = Faults(self.state)
         self.push = Push(self.state)
+        self.relay = TurnRelay(lambda: self.state, host=host, port=turn_port) if turn_port is not None else None
+        self._relay_urls: list[str] | None = None
         self._runner: web.AppRunner | None = None
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
         self.ca_file: str | None = None
@@ -136,9 +144,18 @@ class Platform:
         for address in self._runner.addresses:  # the port the kernel chose for port 0
             self.port = int(address[1])
         self.state.base_url = self.url
+        if self.relay is not None:
+            await self.relay.start()
+            self.state.relay = self.relay
+            urls = self.state.config.turn_urls
+            if not urls or self._relay_urls == urls:  # the credentials name our relay (unless told otherwise)
+                urls[:] = self.relay.urls
+                self._relay_urls = list(urls)
         return self
 
     async def stop(self) -> None:
+        if self.relay is not None:
+            await self.relay.close()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -175,8 +192,13 @@ class Platform:
         return f"{'wss' if self.tls else 'ws'}://{self.host}:{self.port}"
 
     # -- helpers for tests and scripts ---------------------------------------------------------
-    def sdk_config(self, user: User | None = None, *, product: str = "cpaas", **overrides: Any) -> dict[str, Any]:
-        """A documented SDK config pointing at this platform (loopback ICE, trusted TLS)."""
+    def sdk_config(self, user: User | None = None, *, product: str = "cpaas", relay: bool | str = False,
+                   **overrides: Any) -> dict[str, Any]:
+        """A documented SDK config pointing at this platform (loopback ICE, trusted TLS).
+
+        ``relay`` (True, or the transport ``"udp"`` / ``"tcp"``): calls relay their media through
+        the platform's TURN relay (``call.iceServers`` names it, ``iceTransportPolicy: 'relay'``;
+        the SDK gets the credentials from the platform)."""
         runtime: dict[str, Any] = {"hostAddresses": ["127.0.0.1"]}
         if self.tls:
             runtime["ssl"] = self.ca_file
@@ -204,7 +226,16 @@ class Platform:
             }
         else:
             raise ValueError(f"unknown product {product!r}; expected 'cpaas' or 'link'")
+        if relay:
+            config["call"] = {"iceServers": [{"urls": self.turn_url("tcp" if relay == "tcp" else "udp")}],
+                              "iceTransportPolicy": "relay"}
         return _deep_merge(config, overrides)
+
+    def turn_url(self, transport: str = "udp") -> str:
+        """The relay's ``turn:`` URL for ``transport`` (``udp`` or ``tcp``); the relay must be started."""
+        if self.relay is None or not self.relay.port:
+            raise RuntimeError("the platform's TURN relay is not running (Platform(turn_port=None), or not started)")
+        return next(u for u in self.relay.urls if u.endswith(f"transport={transport}"))
 
     async def tokens_for(self, user: User | str, *, sdk_form: bool = False) -> dict[str, Any]:
         """Tokens from the real token endpoint (password grant); ``sdk_form`` gives setTokens input."""

@@ -30,10 +30,12 @@ if TYPE_CHECKING:
     from .groups.models import GroupService
     from .link.models import LinkSubscriptions
     from .messaging.models import MessagingService
+    from .network import NetworkConditions
     from .presence.models import PresenceService
     from .push.models import PushService
     from .sms.models import SmsService
     from .turn.models import TurnService
+    from .turn.relay import TurnRelay
 
 DEFAULT_REALM = "realm-test"
 DEFAULT_CLIENT_ID = "kandy-test-app"
@@ -71,11 +73,13 @@ class PlatformState:
     sms: SmsService
     addressbook: AddressBook
     directory: Directory
+    network: NetworkConditions
 
     def __init__(self, config: PlatformConfig | None = None) -> None:
         self.config = config or PlatformConfig()
         self.clock = PlatformClock()
         self.base_url = ""
+        self.relay: TurnRelay | None = None  # the TURN relay, a front door like the HTTP site (Platform.start)
         self.services: list[Service] = all_services()
         self._build(self.config.seed)
 
@@ -113,6 +117,7 @@ class PlatformState:
             "channels": [c.to_dict() for c in self.hub.channels.values()],
             "faults": self.faults.list(),
             "pendingTransitions": self.progress.pending(),
+            "relay": self.relay.dump() if self.relay is not None else None,
         }
         for service in self.services:
             if service.dump is not None:

@@ -4,8 +4,10 @@ Neither library offers public hooks for what an emulator needs: offering 127.0.0
 candidate (RFC 8445 leaves loopback out, :mod:`kandy_media.peer`), bounding candidate gathering
 the way the Kandy documents describe (:mod:`kandy_media.ice`), sending and reading RFC 4733
 telephone-event packets (aiortc has no DTMF), narrowing a transceiver's negotiated codecs, keeping
-RTP header extension ids across re-offers and reaching the ICE sockets (DSCP). Each is a small
-function here, so that an upgrade of either library is checked in one module.
+RTP header extension ids across re-offers, reaching the ICE sockets (DSCP), filtering an ICE
+connection's datagrams (network impairment at the platform's media edge) and teaching aioice's STUN
+codec the TURN attributes a server needs. Each is a small function here, so that an upgrade of
+either library is checked in one module.
 
 :func:`install` wraps the three aioice functions once (idempotent) and refuses library versions
 it was not written against: pyproject.toml pins the same ranges, so a new release is adopted by
@@ -22,6 +24,7 @@ from importlib.metadata import version
 from typing import Any
 
 import aioice.ice
+import aioice.stun
 from aioice.candidate import Candidate
 
 from . import ice
@@ -110,6 +113,74 @@ def ice_sockets(dtls_transport: Any) -> list[socket.socket]:
         if sock is not None and sock.family == socket.AF_INET:
             result.append(sock)
     return result
+
+
+#: STUN attributes of RFC 8656 / RFC 8489 that aioice's codec does not know and a TURN server
+#: needs: ``(type, name, pack, unpack)`` in aioice's table format.
+EXTRA_STUN_ATTRIBUTES: list[aioice.stun.AttributeEntry] = [
+    (0x000A, "UNKNOWN-ATTRIBUTES",
+     lambda types: b"".join(t.to_bytes(2, "big") for t in types),
+     lambda data: [int.from_bytes(data[i:i + 2], "big") for i in range(0, len(data) - 1, 2)]),
+    (0x0017, "REQUESTED-ADDRESS-FAMILY", lambda family: bytes([family, 0, 0, 0]), lambda data: data[0] if data else 0),
+    (0x001A, "DONT-FRAGMENT", aioice.stun.pack_none, aioice.stun.unpack_none),
+]
+
+
+def install_stun_attributes() -> None:
+    """Add :data:`EXTRA_STUN_ATTRIBUTES` to aioice's STUN codec (idempotent)."""
+    for entry in EXTRA_STUN_ATTRIBUTES:
+        aioice.stun.ATTRIBUTES_BY_TYPE.setdefault(entry[0], entry)
+        aioice.stun.ATTRIBUTES_BY_NAME.setdefault(entry[1], entry)
+
+
+def stun_attribute_known(attribute_type: int) -> bool:
+    """Whether aioice's codec (with :data:`EXTRA_STUN_ATTRIBUTES`) understands an attribute type."""
+    return attribute_type in aioice.stun.ATTRIBUTES_BY_TYPE
+
+
+def ice_connections(pc: Any) -> list[Any]:
+    """The aioice Connections of an aiortc RTCPeerConnection (one per ICE transport; one with BUNDLE)."""
+    found: list[Any] = []
+    for transceiver in pc.getTransceivers():
+        for dtls in (transceiver.sender.transport, transceiver.receiver.transport):
+            connection = getattr(getattr(dtls, "transport", None), "_connection", None)
+            if connection is not None and all(connection is not c for c in found):
+                found.append(connection)
+    return found
+
+
+def selected_pairs(pc: Any) -> list[tuple[Any, Any]]:
+    """``(local, remote)`` aioice Candidates of each ICE transport's nominated pair (aiortc's
+    getStats has no candidate-pair entries; browsers' do)."""
+    pairs = []
+    for connection in ice_connections(pc):
+        for pair in getattr(connection, "_nominated", {}).values():
+            pairs.append((pair.local_candidate, pair.remote_candidate))
+    return pairs
+
+
+#: ``filters(deliver, send) -> (inbound, outbound)``: given how a socket delivers what it received
+#: and how it sends, two objects whose ``send(data, addr)`` every datagram goes through instead.
+DatagramFilters = Callable[[Callable[..., None], Callable[..., None]], tuple[Any, Any]]
+
+
+def filter_datagrams(pc: Any, filters: DatagramFilters) -> int:
+    """Put every datagram of a peer connection's ICE sockets (STUN, DTLS, SRTP) through filters,
+    once per socket (the network between the platform's media edge and a client). Call it after
+    the local description is set: aioice opens its sockets while gathering. Returns how many
+    sockets were filtered."""
+    count = 0
+    for connection in ice_connections(pc):
+        for protocol in getattr(connection, "_protocols", []):
+            transport = getattr(protocol, "transport", None)
+            if transport is None or getattr(protocol, "_kandy_filtered", False):
+                continue
+            incoming, outgoing = filters(protocol.datagram_received, transport.sendto)
+            protocol.datagram_received = lambda data, addr, _deliver=incoming.send: _deliver(data, addr)
+            transport.sendto = lambda data, addr=None, _send=outgoing.send: _send(data, addr)
+            protocol._kandy_filtered = True
+            count += 1
+    return count
 
 
 # -- aiortc ------------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from typing import Any
 from aiortc import (
     RTCConfiguration,
     RTCIceServer,
+    RTCIceTransportPolicy,
     RTCPeerConnection,
     RTCRtpSender,
     RTCRtpTransceiver,
@@ -57,9 +58,12 @@ class Peer:
     """The RTCPeerConnection of one call."""
 
     def __init__(self, *, servers: list[RTCIceServer], host_addresses: list[str] | None,
-                 preferred_codecs: list[str] | None, on_track: Callable[[Any, RTCRtpTransceiver], None]) -> None:
+                 preferred_codecs: list[str] | None, on_track: Callable[[Any, RTCRtpTransceiver], None],
+                 ice_transport_policy: str = "all") -> None:
+        """``ice_transport_policy`` 'relay' offers TURN relay candidates only (RTCIceTransportPolicy)."""
         compat.install()
-        self.pc = RTCPeerConnection(RTCConfiguration(iceServers=servers))
+        policy = RTCIceTransportPolicy.RELAY if ice_transport_policy == "relay" else RTCIceTransportPolicy.ALL
+        self.pc = RTCPeerConnection(RTCConfiguration(iceServers=servers, iceTransportPolicy=policy))
         self.servers = servers
         self._host_addresses = host_addresses
         self.last_gathering: dict[str, Any] = {}  # how the last candidate collection ended (kandy_media.ice)
@@ -189,8 +193,23 @@ class Peer:
         return changed
 
     async def stats(self) -> dict[str, Any]:
+        """aiortc's report, plus the W3C candidate-pair / local-candidate / remote-candidate entries
+        of each selected pair (which browsers report and aiortc does not)."""
         report = await self.pc.getStats()
-        return {key: _stat_dict(value) for key, value in report.items()}
+        result = {key: _stat_dict(value) for key, value in report.items()}
+        timestamp = next((v["timestamp"] for v in result.values() if "timestamp" in v), None)
+        for index, (local, remote) in enumerate(compat.selected_pairs(self.pc)):
+            ids = {"local": f"RTCIceCandidate_L{index}", "remote": f"RTCIceCandidate_R{index}"}
+            for side, candidate in (("local", local), ("remote", remote)):
+                result[ids[side]] = {"id": ids[side], "type": f"{side}-candidate", "timestamp": timestamp,
+                                     "address": candidate.host, "port": candidate.port,
+                                     "protocol": candidate.transport, "candidateType": candidate.type,
+                                     "priority": candidate.priority}
+            pair_id = f"RTCIceCandidatePair_{index}"
+            result[pair_id] = {"id": pair_id, "type": "candidate-pair", "timestamp": timestamp,
+                               "localCandidateId": ids["local"], "remoteCandidateId": ids["remote"],
+                               "state": "succeeded", "nominated": True}
+        return result
 
     async def close(self) -> None:
         """Close the connection but keep the local sources alive: an aiortc sender stops its track

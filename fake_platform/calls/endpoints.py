@@ -52,6 +52,7 @@ class EndpointCall:
     consumers: list[asyncio.Task[None]] = field(default_factory=list)
     rfc4733: Any = None
     heard: asyncio.Event = field(default_factory=asyncio.Event)
+    edge: list[Any] = field(default_factory=list)  # the network paths of its media (impairment)
 
     def to_dict(self) -> dict[str, Any]:
         caller = self.leg.session.caller if self.leg.session else None
@@ -74,6 +75,7 @@ class Endpoints:
         self.host_addresses = host_addresses or ["127.0.0.1"]
         self.calls: dict[str, EndpointCall] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
+        self.network: Any = None  # NetworkConditions: impairment at the platform's media edge
 
     # -- identities ----------------------------------------------------------------------------
     def addresses(self) -> list[str]:
@@ -130,6 +132,8 @@ class Endpoints:
             task.cancel()
         for tone in call.tones:
             tone.stop()
+        for path in call.edge:
+            path.close()
         if call.peer is not None:
             await call.peer.close()
             call.peer = None
@@ -161,7 +165,17 @@ class Endpoints:
             if audio is not None and call.rfc4733 is None:
                 call.rfc4733 = Rfc4733Receiver(audio.receiver.transport, event_pt,
                                                lambda digit: self._digit(call, digit, "rfc4733"))
+        self._attach_network(call, peer)
         return answer
+
+    def _attach_network(self, call: EndpointCall, peer: Peer) -> None:
+        """The caller's network conditions apply between the caller and the endpoint's sockets."""
+        session = call.leg.session
+        if self.network is None or session is None:
+            return
+        caller = session.caller
+        call.edge += self.network.attach_endpoint(peer.pc, user=caller.owner,
+                                                  calls={session.id, caller.id, call.leg.id})
 
     def _received(self, call: EndpointCall, kind: str, track: Any) -> None:
         call.received[track.kind] = call.received.get(track.kind, 0) + 1

@@ -78,7 +78,7 @@ class Leg:
     state: str = INITIATED
     custom_parameters: list[dict[str, str]] = field(default_factory=list)
     supports_early_media: bool = False
-    extra: dict[str, Any] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)  # "sdp": the last description this party sent
 
     @property
     def caller(self) -> Leg:
@@ -167,6 +167,8 @@ class CallRouter:
         session = CallSession(id=self._ids.id("call"), caller=caller, callees=[], created_at=self._clock.wall(),
                               offer=offer)
         caller.session = session
+        if offer:
+            caller.extra["sdp"] = offer
         callees = make_legs(session)
         if not callees:
             del caller.session
@@ -199,6 +201,7 @@ class CallRouter:
         """A callee sends media before answering (only to callers that support it)."""
         self._require_callee(leg, "send early media on")
         caller = leg.caller
+        leg.extra["sdp"] = sdp
         if caller.supports_early_media and caller.state in (INITIATED, RINGING):
             caller.state = EARLY
             leg.state = EARLY
@@ -214,6 +217,7 @@ class CallRouter:
         if not isinstance(sdp, str) or not sdp.strip():
             raise InvalidInput("Invalid input value for message part %1", "sdp")
         session.answered = leg
+        leg.extra["sdp"] = sdp
         session.state = CONNECTED
         leg.state = CONNECTED
         session.caller.state = CONNECTED
@@ -269,6 +273,8 @@ class CallRouter:
         ``relay_delay`` seconds later (see ``Timings.relay_delay``)."""
         peer = self._connected_peer(leg)
         self._record(leg, "update")
+        if offer:
+            leg.extra["sdp"] = offer
         peer.extra["awaiting_answer_for"] = leg.id
 
         def relay() -> None:
@@ -281,6 +287,7 @@ class CallRouter:
         """The answer to the peer's re-offer goes back to the peer. A leg asked for an offer
         (slow start, after a transfer or a join) answers with an offer: that goes to the peer."""
         peer = self._connected_peer(leg)
+        leg.extra["sdp"] = answer
         if leg.extra.pop("offer_requested", False):
             self._record(leg, "offer")
             peer.extra["awaiting_answer_for"] = leg.id

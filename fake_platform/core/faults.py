@@ -12,7 +12,7 @@ rules; they live on the hub.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Protocol
@@ -27,6 +27,7 @@ class FaultKind(StrEnum):
     HTTP_ERROR = "http_error"
     DROP_NOTIFICATIONS = "drop_notifications"
     DELAY_NOTIFICATIONS = "delay_notifications"
+    IMPAIRMENT = "impairment"
 
 
 class Hook(StrEnum):
@@ -36,6 +37,7 @@ class Hook(StrEnum):
     UPGRADE = "websocket upgrades of notification channels"
     KEEPALIVE = "keepalive answers (connAck, websocket PONG, server connCheck)"
     NOTIFY = "notifications published to channels (hub)"
+    MEDIA = "media packets through the platform (TURN relay, scripted endpoints' media edge; fake_platform/network)"
 
 
 @dataclass(frozen=True)
@@ -60,7 +62,7 @@ class Param:
 
     @property
     def type_name(self) -> str:
-        names = {int: "an integer", float: "a number", str: "a string", dict: "a JSON object"}
+        names = {int: "an integer", float: "a number", str: "a string", dict: "a JSON object", list: "a JSON array"}
         return " or ".join(dict.fromkeys(names[t] for t in self.types))
 
 
@@ -70,6 +72,7 @@ class FaultSpec:
     summary: str
     hook: Hook
     params: tuple[Param, ...] = ()
+    counted: bool = True  # False: bounded by time only (a count of packets means nothing to a tester)
 
     def validate(self, given: Mapping[str, Any]) -> dict[str, Any]:
         """Every parameter with its value or default; unknown names and bad values are refused."""
@@ -82,6 +85,7 @@ class FaultSpec:
 
 
 _MS = Param("ms", (int, float), 1000, "milliseconds", 0, 60_000)
+_NUMBER = (int, float)
 _STATUS = (400, 599)
 SPECS: dict[FaultKind, FaultSpec] = {spec.kind: spec for spec in (
     FaultSpec(FaultKind.KEEPALIVE_BLACKOUT, "stop answering keepalives / connCheck pings", Hook.KEEPALIVE),
@@ -97,11 +101,27 @@ SPECS: dict[FaultKind, FaultSpec] = {spec.kind: spec for spec in (
     )),
     FaultSpec(FaultKind.DROP_NOTIFICATIONS, "drop notifications to matching channels", Hook.NOTIFY),
     FaultSpec(FaultKind.DELAY_NOTIFICATIONS, "delay notifications to matching channels", Hook.NOTIFY, (_MS,)),
+    # Media of the matching user or call (match: user, call); the model is fake_platform/network.
+    FaultSpec(FaultKind.IMPAIRMENT, "impair media: a network profile and/or parameters", Hook.MEDIA, (
+        Param("profile", (str,), None, "a named profile: 3G, poor 3G, 4G, poor wifi, satellite, lossy, blackout "
+              "(parameters given too replace the profile's)"),
+        Param("direction", (str,), "both", "the user's send, receive or both"),
+        Param("loss", _NUMBER, None, "packet loss, %", 0, 100),
+        Param("burst", _NUMBER, None, "mean loss burst, packets (> 1: Gilbert-Elliott)", 1, 1000),
+        Param("delay", _NUMBER, None, "one-way delay, ms", 0, 10_000),
+        Param("jitter", _NUMBER, None, "delay variation, +- ms", 0, 5_000),
+        Param("bandwidth", _NUMBER, None, "link rate, kbit/s (0: unlimited)", 0, 10_000_000),
+        Param("queue", _NUMBER, None, "longest wait in the bandwidth queue before a drop, ms (else 500)", 1, 10_000),
+        Param("blackouts", (list,), None, "[[start, length], ...] seconds into the rule"),
+    ), counted=False),
 )}
 MAX_DURATION = 3600.0
 DEFAULT_DURATION = 60.0
 MAX_COUNT = 1_000_000
-MATCH_KEYS = ("user", "channel", "product", "method", "path")
+MATCH_KEYS = ("user", "channel", "product", "method", "path", "call")
+#: Checks a service adds for the kinds whose meaning it owns (beyond types and ranges): called with
+#: the validated parameters, they raise InvalidInput (``FaultRegistry.checks``).
+Check = Callable[[Mapping[str, Any]], None]
 
 
 class _Clock(Protocol):
@@ -155,11 +175,18 @@ class FaultRegistry:
         self._clock = clock
         self._ids = ids
         self._faults: list[Fault] = []
+        self.checks: dict[FaultKind, Check] = {}
+        self.generation = 0  # changes whenever the set of live faults does
+        self.next_expiry = float("inf")
 
     def add(self, kind: FaultKind | str, *, duration: float | None = None, count: int | None = None,
             match: Mapping[str, Any] | None = None, **params: Any) -> Fault:
         spec = SPECS[_kind(kind)]
         checked = spec.validate(params)
+        if spec.kind in self.checks:
+            self.checks[spec.kind](checked)
+        if count is not None and not spec.counted:
+            raise InvalidInput("Fault kind %1 is bounded by its duration, not a count", spec.kind)
         if duration is None and count is None:
             duration = DEFAULT_DURATION
         if duration is not None and (isinstance(duration, bool) or not isinstance(duration, int | float)
@@ -182,6 +209,7 @@ class FaultRegistry:
                       expires_at=now + float(duration if duration is not None else MAX_DURATION),
                       remaining=count, match=rules, params=checked)
         self._faults.append(fault)
+        self._changed()
         return fault
 
     def check(self, kind: FaultKind, **ctx: Any) -> Fault | None:
@@ -197,6 +225,7 @@ class FaultRegistry:
                     fault.remaining -= 1
                     if fault.remaining <= 0:
                         self._faults.remove(fault)
+                        self._changed()
                 return fault
         return None
 
@@ -208,13 +237,22 @@ class FaultRegistry:
         self._expire(now)
         return any(f.kind == kind and f.matches(ctx) for f in self._faults)
 
+    def live(self, kind: FaultKind, now: float) -> list[Fault]:
+        """The live faults of ``kind``, oldest first."""
+        self._expire(now)
+        return [f for f in self._faults if f.kind == kind]
+
     def remove(self, fault_id: str) -> bool:
         before = len(self._faults)
         self._faults = [f for f in self._faults if f.id != fault_id]
-        return len(self._faults) != before
+        if len(self._faults) != before:
+            self._changed()
+            return True
+        return False
 
     def clear(self) -> None:
         self._faults.clear()
+        self._changed()
 
     def list(self) -> list[dict[str, Any]]:
         now = self._clock.monotonic()
@@ -222,4 +260,10 @@ class FaultRegistry:
         return [f.to_dict(now) for f in self._faults]
 
     def _expire(self, now: float) -> None:
-        self._faults = [f for f in self._faults if f.expires_at > now]
+        if now >= self.next_expiry:
+            self._faults = [f for f in self._faults if f.expires_at > now]
+            self._changed()
+
+    def _changed(self) -> None:
+        self.generation += 1
+        self.next_expiry = min((f.expires_at for f in self._faults), default=float("inf"))

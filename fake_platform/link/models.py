@@ -159,7 +159,8 @@ class LinkSubscriptions:
                 "service": list(subscription.services),
                 "notificationChannel": subscription.channel_path,
                 "expires": subscription.expires,
-                "turnCredentials": {"username": creds["username"], "password": creds["password"]},
+                "turnCredentials": {"username": creds["username"], "password": creds["password"],
+                                    "urls": creds["urls"]},
                 "sessionId": subscription.id,
             },
         }}

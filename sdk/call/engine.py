@@ -164,6 +164,7 @@ class CallEngine:
             runtime = config.get("runtime", {})
             call.peer = Peer(servers=servers, host_addresses=runtime.get("hostAddresses"),
                              preferred_codecs=runtime.get("codecs"),
+                             ice_transport_policy=config["call"].get("iceTransportPolicy") or "all",
                              on_track=lambda track, transceiver: self._remote_track(call, track, transceiver))
         return call.peer
 

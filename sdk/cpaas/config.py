@@ -51,6 +51,8 @@ SCHEMA = {
     "call": {
         "sdpSemantics": Option("unified-plan", one_of("unified-plan", "plan-b"), "'unified-plan' or 'plan-b'"),
         "iceServers": Option(None, is_list_of(is_ice_server), "a list of IceServer objects"),
+        # Not in the documents: RTCConfiguration's policy, 'relay' to use TURN candidates only.
+        "iceTransportPolicy": Option("all", one_of("all", "relay"), "'all' or 'relay'"),
         "serverTurnCredentials": Option(True, is_bool, "a boolean"),
         "sdpHandlers": Option(None, is_list_of(is_callable), "a list of SdpHandlerFunction"),
         "removeH264Codecs": Option(True, is_bool, "a boolean"),

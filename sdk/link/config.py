@@ -58,6 +58,8 @@ SCHEMA = {
         # Documented default 'plan-b' although the text calls it deprecated (LINK-13): kept.
         "sdpSemantics": Option("plan-b", one_of("unified-plan", "plan-b"), "'unified-plan' or 'plan-b'"),
         "iceServers": Option(None, is_list_of(is_ice_server), "a list of IceServer objects"),
+        # Not in the documents: RTCConfiguration's policy, 'relay' to use TURN candidates only.
+        "iceTransportPolicy": Option("all", one_of("all", "relay"), "'all' or 'relay'"),
         "iceCollectionDelay": Option(1000, is_number(0), "a number of milliseconds >= 0"),
         "maxIceTimeout": Option(3000, is_number(0), "a number of milliseconds >= 0"),
         "iceCollectionCheck": Option(None, lambda v: v is None or callable(v), "a function"),
