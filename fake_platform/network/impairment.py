@@ -127,7 +127,6 @@ class Shaper:
         self._bad = False
         self._link_free = 0.0  # when the emulated link has sent everything queued so far
         self._last_departure = 0.0
-        self.admitted = 0
         self.dropped = 0
 
     def admit(self, size: int, now: float) -> float | None:
@@ -149,7 +148,6 @@ class Shaper:
             ready += max(0.0, impairment.delay + variation) / 1000.0
         departure = max(ready, self._last_departure)
         self._last_departure = departure
-        self.admitted += 1
         return departure
 
     def _lost(self, now: float) -> bool:

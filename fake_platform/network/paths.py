@@ -33,7 +33,6 @@ class Path:
         self._generation = -1
         self._rule_id: str | None = None
         self._shaper: Shaper | None = None
-        self._timers: set[asyncio.TimerHandle] = set()
         self.sent = 0
         self.dropped = 0
         self.delayed = 0
@@ -62,16 +61,13 @@ class Path:
             self._send(packet, *args)
             return
         self.delayed += 1
-        handle: asyncio.TimerHandle | None = None
+        loop.call_at(departure, self._deliver, packet, args)
 
-        def deliver() -> None:
-            self._timers.discard(handle)  # type: ignore[arg-type]
-            if not self.closed:
-                self.sent += 1
-                self._send(packet, *args)
-
-        handle = loop.call_at(departure, deliver)
-        self._timers.add(handle)
+    def _deliver(self, packet: bytes, args: tuple[Any, ...]) -> None:
+        """A delayed packet's time has come (a closed path's timers lapse: at most a delay long)."""
+        if not self.closed:
+            self.sent += 1
+            self._send(packet, *args)
 
     def _current(self, now: float) -> Shaper | None:
         rules = self._rules
@@ -94,9 +90,6 @@ class Path:
 
     def close(self) -> None:
         self.closed = True
-        for handle in self._timers:
-            handle.cancel()
-        self._timers.clear()
 
     def to_dict(self) -> dict[str, Any]:
         return {"user": self.user, "direction": self.direction, "rule": self._rule_id, "sent": self.sent,

@@ -61,7 +61,8 @@ class Counters:
     refused: int = 0  # peer packets without a permission
 
     def to_dict(self) -> dict[str, int]:
-        return dict(vars(self))
+        return {"packets_in": self.packets_in, "bytes_in": self.bytes_in, "packets_out": self.packets_out,
+                "bytes_out": self.bytes_out, "refused": self.refused}
 
 
 @dataclass

@@ -22,7 +22,7 @@ compat.install_stun_attributes()
 
 SOFTWARE = "kandy-emulator relay"
 UDP = 17  # REQUESTED-TRANSPORT protocol number (RFC 8656 section 18.7)
-IPV4, IPV6 = 0x01, 0x02  # REQUESTED-ADDRESS-FAMILY values
+IPV4 = 0x01  # REQUESTED-ADDRESS-FAMILY value (IPv6 is 0x02: not offered)
 CHANNEL_MIN, CHANNEL_MAX = 0x4000, 0x4FFF  # RFC 8656 section 12
 
 REASONS = {
