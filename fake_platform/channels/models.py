@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..core.errors import Forbidden, InvalidInput, NotFound
-from ..core.hub import ChannelEndpoint, NotificationHub
+from ..core.hub import ChannelEndpoint, NotificationHub, Product
 
 SERVICES = ("call", "chat", "smsinbound", "presence")
 
@@ -47,12 +47,12 @@ class CpaasChannels:
         if lifetime is not None and (not isinstance(lifetime, int) or isinstance(lifetime, bool) or lifetime <= 0):
             raise InvalidInput("Invalid input value for message part %1", "channelLifetime")
         channel_id = f"ws-{self._ids.uuid()}"
-        return self._hub.open_channel(user, "cpaas", channel_id=channel_id, conn_check_role=role or "client",
+        return self._hub.open_channel(user, Product.CPAAS, channel_id=channel_id, conn_check_role=role or "client",
                                       lifetime=lifetime or 3600, callback_url=channel_id)
 
     def channel(self, user: str, channel_id: str) -> ChannelEndpoint:
         endpoint = self._hub.channels.get(channel_id)
-        if endpoint is None or endpoint.product != "cpaas":
+        if endpoint is None or endpoint.product != Product.CPAAS:
             raise NotFound("Notification channel %1 not found", channel_id)
         if endpoint.user != user:
             raise Forbidden("Channel %1 belongs to another user", channel_id)
@@ -66,7 +66,7 @@ class CpaasChannels:
         await self._hub.close_channel(channel_id)
 
     def channels(self, user: str) -> list[ChannelEndpoint]:
-        return self._hub.channels_of(user, "cpaas")
+        return self._hub.channels_of(user, Product.CPAAS)
 
     # -- subscriptions -------------------------------------------------------------------------
     def subscribe(self, user: str, service: str, notify_url: Any, correlator: Any = None,

@@ -11,12 +11,20 @@ from __future__ import annotations
 import asyncio
 from collections import deque
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any, Protocol
 
 from .errors import NotFound
 from .faults import FaultKind
 
 BUFFER_LIMIT = 5000
+
+
+class Product(StrEnum):
+    """The SDK product a notification channel serves (its keepalive and frame formats differ)."""
+
+    CPAAS = "cpaas"
+    LINK = "link"
 
 
 class SocketSink(Protocol):
@@ -33,7 +41,7 @@ class SocketSink(Protocol):
 class ChannelEndpoint:
     id: str
     user: str
-    product: str  # "cpaas" | "link"
+    product: Product
     created_at: float
     conn_check_role: str = "client"
     lifetime: int = 3600
@@ -61,7 +69,8 @@ class NotificationHub:
         self._delayed: set[asyncio.TimerHandle] = set()
 
     # -- channels ------------------------------------------------------------------------------
-    def open_channel(self, user: str, product: str, *, channel_id: str | None = None, **attrs: Any) -> ChannelEndpoint:
+    def open_channel(self, user: str, product: Product, *, channel_id: str | None = None,
+                     **attrs: Any) -> ChannelEndpoint:
         endpoint = ChannelEndpoint(id=channel_id or self._ids.id("ch"), user=user, product=product,
                                    created_at=self._clock.wall(), **attrs)
         self.channels[endpoint.id] = endpoint

@@ -18,7 +18,7 @@ from aiohttp import WSMsgType, web
 
 from .errors import PlatformError, Unavailable
 from .faults import FaultKind
-from .hub import ChannelEndpoint
+from .hub import ChannelEndpoint, Product
 
 if TYPE_CHECKING:
     from ..state import PlatformState
@@ -119,7 +119,7 @@ async def serve_channel(request: web.Request, endpoint: ChannelEndpoint, state: 
     state.journal.record("ws-open", user=endpoint.user, channel=endpoint.id, path=request.path,
                          detail={"queryKeys": sorted(request.query)})
     server_pinger = None
-    if endpoint.product == "cpaas" and endpoint.conn_check_role == "server":
+    if endpoint.product == Product.CPAAS and endpoint.conn_check_role == "server":
         server_pinger = asyncio.create_task(_server_pings(sink, state, ctx))
     try:
         async for msg in ws:
@@ -152,7 +152,7 @@ def _handle_text(text: str, endpoint: ChannelEndpoint, state: PlatformState, ctx
     if not isinstance(frame, dict):
         return False
     # {"message_type": "ping"} (Link) and server-driven connAck need no reply.
-    return (frame.get("connCheck") is not None and endpoint.product == "cpaas"
+    return (frame.get("connCheck") is not None and endpoint.product == Product.CPAAS
             and endpoint.conn_check_role == "client" and not state.faults.active(FaultKind.KEEPALIVE_BLACKOUT, **ctx))
 
 

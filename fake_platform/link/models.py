@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..core.errors import Forbidden, InvalidInput, NotFound
-from ..core.hub import ChannelEndpoint, NotificationHub
+from ..core.hub import ChannelEndpoint, NotificationHub, Product
 from .tokens import Realms, read_token
 
 USER_SERVICES = ("call", "IM", "Presence", "MWI", "SMS", "callMe", "conversation", "push")
@@ -113,7 +113,7 @@ class LinkSubscriptions:
             raise Forbidden("None of the requested services %1 can be granted", services)
         if request.get("notificationType", "WebSocket") != "WebSocket":
             raise InvalidInput("Invalid input value for message part %1", "notificationType")
-        endpoint = self._hub.open_channel(owner, "link")
+        endpoint = self._hub.open_channel(owner, Product.LINK)
         now = self._clock.wall()
         subscription = LinkSubscription(
             id=self._ids.id("sub"), mode=mode, account=account, owner=owner, services=granted,
