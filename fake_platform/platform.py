@@ -74,6 +74,10 @@ class Faults:
     def clear(self) -> None:
         self._state.faults.clear()
 
+    def remove(self, fault_id: str) -> bool:
+        """End one rule before its time (False when it had already ended)."""
+        return self._state.faults.remove(fault_id)
+
     def list(self) -> list[dict[str, Any]]:
         return self._state.faults.list()
 
@@ -308,6 +312,65 @@ class Platform:
     def sms_outbox(self) -> list[dict[str, Any]]:
         """SMS sent by users to numbers outside the platform."""
         return list(self.state.sms.outbox)
+
+    # -- what tests and the step library read or do (a facade: they never reach into state) -----
+    @property
+    def domain(self) -> str:
+        return self.state.config.domain
+
+    @property
+    def client_id(self) -> str:
+        """The OAuth client id of the token endpoint."""
+        return self.state.config.client_id
+
+    @property
+    def realm(self) -> str:
+        """The default CallMe realm."""
+        return self.state.config.realm
+
+    @property
+    def journal_seq(self) -> int:
+        """The sequence number of the journal's latest entry (pass it as ``since`` to look later)."""
+        return self.state.journal.last_seq
+
+    def wall_ms(self) -> int:
+        """The platform's wall clock (token issue times), in ms since the epoch."""
+        return self.state.clock.wall_ms()
+
+    def monotonic(self) -> float:
+        """The platform's monotonic clock (the journal's ``mono``)."""
+        return self.state.clock.monotonic()
+
+    def dump(self) -> dict[str, Any]:
+        """Everything the platform holds, as ``GET /_platform/state`` shows it."""
+        return self.state.dump()
+
+    def channels(self, *, user: str | None = None, product: str | None = None) -> list[dict[str, Any]]:
+        """Notification channels (``GET /_platform/sockets`` rows), with ``sent``: every
+        notification published to the channel so far, delivered or held for a reconnect."""
+        return [{**c.to_dict(), "sent": c.delivered + c.buffered_total} for c in self.state.hub.channels.values()
+                if (user is None or c.user == user) and (product is None or c.product == product)]
+
+    def notify(self, user: str, notification: dict[str, Any], *, product: str, service: str = "chat") -> int:
+        """Publish a notification to ``user``'s channels of ``product`` (CPaaS: those subscribed
+        to ``service``; Link: every subscription and push device); returns how many took it."""
+        if product == "cpaas":
+            return self.state.cpaas_channels.notify(user, service, notification)
+        if product == "link":
+            return self.state.link.notify_owner(user, notification)
+        raise ValueError(f"unknown product {product!r}; expected 'cpaas' or 'link'")
+
+    def access_token(self, user: User, *, lifetime: int | None = None) -> str:
+        """An access token for ``user`` minted directly (``lifetime`` in s; negative: already expired)."""
+        return self.state.tokens.issue(user, self.state.config.client_id, lifetime=lifetime)["access_token"]
+
+    def turn_credentials_valid(self, username: str, password: str) -> bool:
+        """Whether the platform's TURN service would accept these (unexpired, its own HMAC)."""
+        return self.state.turn.valid(username, password)
+
+    def forget_call(self, session_id: str) -> None:
+        """Drop a call session without telling anyone: a platform that lost it (audits then fail)."""
+        self.state.calls.router.forget(session_id)
 
 
 def _deep_merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:

@@ -67,15 +67,15 @@ async def main_job(ping_interval_ms: int = 1000, keepalive_seconds: float = 3.0)
                                              timeout=15, since=marks[key])
             story.say(recorder.name, f"reconnected {back.params.get('downtime', 0) * 1000:.0f} ms after the drop")
 
-        delivered = platform.state.cpaas_channels.notify(alice.user_id, "chat", {"demoNotification": {"n": 1}})
-        delivered += platform.state.link.notify_owner(bob.user_id, {"eventType": "demo", "n": 1})
+        delivered = platform.notify(alice.user_id, {"demoNotification": {"n": 1}}, product="cpaas")
+        delivered += platform.notify(bob.user_id, {"eventType": "demo", "n": 1}, product="link")
         for recorder in recorders.values():
             await recorder.wait("notification:received", lambda p: "demo" in str(p.get("payload")), timeout=5)
         story.say("platform", f"{delivered} notifications pushed after the reconnect reached both clients")
 
         await cpaas.services.unsubscribe(["call", "chat", "presence", "smsinbound"])
         await link.disconnect()
-        story.say("platform", f"unsubscribed; {len(platform.state.hub.channels)} channels left")
+        story.say("platform", f"unsubscribed; {len(platform.channels())} channels left")
         await asyncio.gather(cpaas.aclose(), link.aclose())
         errors = [e for e in platform.journal(kind="http") if e["status"] >= 500]
         story.say("platform", f"{len(platform.journal(kind='http'))} requests journaled, {len(errors)} server errors")

@@ -5,7 +5,9 @@ Async tests (pytest-asyncio):
 * ``platform``: a fresh in-process :class:`~fake_platform.Platform` per test on 127.0.0.1;
   ``@pytest.mark.platform(tls=True, seed=7)`` passes options;
 * ``make_cpaas`` / ``make_link``: factories of SDK clients bound to that platform (signed in,
-  optionally subscribed), destroyed after the test; ``make_user`` makes platform users;
+  optionally subscribed), destroyed after the test, each wrapped in a
+  :class:`~kandy_testing.clients.TestClient` (``.client``, ``.recorder``, ``.account``);
+  ``make_user`` makes platform users;
 * ``wall_clock``: frozen wall time you can move (token expiry); ``@pytest.mark.looptime`` (from
   looptime) runs a test on virtual loop time (keepalives, reconnects, timers).
 
@@ -24,13 +26,11 @@ from typing import Any
 
 import pytest
 
-import sdk.cpaas
-import sdk.link
 from fake_platform import Platform
 from fake_platform.auth.models import User
 from sdk.bridge import SyncBridge
 
-from .recorder import EventRecorder
+from .clients import Product, TestClient, create_client
 from .world import World, is_observation
 
 STEP_MODULES = [
@@ -102,51 +102,49 @@ def wall_clock() -> Iterator[Any]:
 
 @pytest.fixture
 async def make_cpaas(platform: Platform) -> AsyncIterator[ClientFactory]:
-    """``await make_cpaas(user=None, services=None, **config)`` -> a signed-in CPaaS client.
-
-    Each client carries ``.account`` (its platform user: ``user_id``, ``password``, ...) and
-    ``.recorder`` (an EventRecorder attached at creation, so waits never miss an event that already
-    happened). ``client.user`` stays the documented directory namespace.
+    """``await make_cpaas(user=None, services=None, **config)`` -> a signed-in CPaaS
+    :class:`TestClient`: ``.client`` (the SDK client; its namespaces also read through the wrapper,
+    ``alice.conversation``), ``.account`` (its platform user: ``user_id``, ``password``, ...) and
+    ``.recorder`` (attached at creation, so a wait never misses an event that already happened).
     """
-    clients: list[Any] = []
+    clients: list[TestClient] = []
 
     async def factory(user: User | None = None, *, services: list[str] | None = None,
-                      **config: Any) -> sdk.cpaas.CpaasClient:
+                      **config: Any) -> TestClient:
         user = user or await platform.users.create()
-        client = sdk.cpaas.create(platform.sdk_config(user, product="cpaas", **config))
-        client.recorder = EventRecorder(client, user.user_id)  # type: ignore[attr-defined]
-        clients.append(client)
+        wrapped = create_client(Product.CPAAS, user, platform.sdk_config(user, product="cpaas", **config))
+        clients.append(wrapped)
+        client = wrapped.client
         client.setTokens(await platform.tokens_for(user, sdk_form=True))
         if services:
             await client.services.subscribe(services)
             missing = set(services) - set(client.services.getSubscriptions()["subscribed"])
             if missing:
                 raise AssertionError(f"could not subscribe {user.user_id} to {sorted(missing)}")
-        client.account = user  # type: ignore[attr-defined]
-        return client
+        return wrapped
 
     yield factory
-    await asyncio.gather(*(asyncio.wait_for(c.aclose(), 10) for c in clients), return_exceptions=True)
+    await asyncio.gather(*(asyncio.wait_for(c.client.aclose(), 10) for c in clients), return_exceptions=True)
 
 
 @pytest.fixture
 async def make_link(platform: Platform) -> AsyncIterator[ClientFactory]:
-    """``await make_link(user=None, connect=False, **config)`` -> a Link client (connected if asked),
-    with ``.account`` (its platform user, if any) and ``.recorder``."""
-    clients: list[Any] = []
+    """``await make_link(user=None, connect=False, **config)`` -> a Link :class:`TestClient`
+    (connected if asked, with a new user when none is given); ``.account`` is None for a client
+    that has no platform user (anonymous CallMe)."""
+    clients: list[TestClient] = []
 
-    async def factory(user: User | None = None, *, connect: bool = False, **config: Any) -> sdk.link.LinkClient:
-        client = sdk.link.create(platform.sdk_config(user, product="link", **config))
-        client.recorder = EventRecorder(client, user.user_id if user else "link")  # type: ignore[attr-defined]
-        clients.append(client)
+    async def factory(user: User | None = None, *, connect: bool = False, **config: Any) -> TestClient:
         if connect:
             user = user or await platform.users.create()
-            await client.connect({"username": user.user_id, "password": user.password})
-        client.account = user  # type: ignore[attr-defined]
-        return client
+        wrapped = create_client(Product.LINK, user, platform.sdk_config(user, product="link", **config))
+        clients.append(wrapped)
+        if connect and user is not None:
+            await wrapped.client.connect({"username": user.user_id, "password": user.password})
+        return wrapped
 
     yield factory
-    await asyncio.gather(*(asyncio.wait_for(c.aclose(), 10) for c in clients), return_exceptions=True)
+    await asyncio.gather(*(asyncio.wait_for(c.client.aclose(), 10) for c in clients), return_exceptions=True)
 
 
 # -- Gherkin fixtures --------------------------------------------------------------------------

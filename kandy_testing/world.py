@@ -18,15 +18,14 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-import sdk.cpaas
-import sdk.link
 from fake_platform import Platform
 from fake_platform.auth.models import User
 from sdk.bridge import SyncBridge
-from sdk.client import Client
 from sdk.logger import LogEntry, levels
 
+from .clients import Product, TestClient, create_client
 from .recorder import EventRecorder
+from .scenario import ActorState, ScenarioState
 
 T = TypeVar("T")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -55,21 +54,45 @@ class Cause:
     at: float = 0.0  # loop time
 
 
-@dataclass
+@dataclass(eq=False)
 class Actor:
+    """A named person of the scenario: one SDK client under test, what it logged, the tone its
+    microphone plays and the colour its camera shows, and what the steps remember about it."""
+
     name: str
-    user: User | None
-    client: Client
-    recorder: EventRecorder
+    test_client: TestClient
     logs: list[LogEntry] = field(default_factory=list)
-    errors: list[BaseException] = field(default_factory=list)
     tone: float = 440.0
     colour: tuple[int, int, int] = (200, 30, 30)
-    call_id: str | None = None
+    call_id: str | None = None  # the call the call steps act on
+    state: ActorState = field(default_factory=ActorState)
 
     @property
-    def product(self) -> str:
-        return self.client.product
+    def client(self) -> Any:  # sdk.cpaas.CpaasClient | sdk.link.LinkClient: namespaces differ by product
+        return self.test_client.client
+
+    @property
+    def recorder(self) -> EventRecorder:
+        return self.test_client.recorder
+
+    @property
+    def account(self) -> User | None:
+        """The platform user this client acts for (None: an anonymous CallMe caller)."""
+        return self.test_client.account
+
+    @property
+    def user(self) -> User:
+        """The platform user this client acts for; a clear failure when it has none."""
+        assert self.account is not None, f"{self.name} has no platform user"
+        return self.account
+
+    @property
+    def product(self) -> Product:
+        return self.test_client.product
+
+    def credentials(self) -> dict[str, str]:
+        """Link ``connect`` credentials: the user's name and password."""
+        return {"username": self.user.user_id, "password": self.user.password}
 
 
 class World:
@@ -78,7 +101,7 @@ class World:
         self.platform: Platform | None = None
         self.users: dict[str, User] = {}
         self.actors: dict[str, Actor] = {}
-        self.values: dict[str, Any] = {}
+        self.scenario = ScenarioState()
         self.last_error: BaseException | None = None
         self.last_response: Any = None
         self.cause: Cause | None = None
@@ -118,7 +141,7 @@ class World:
         except KeyError:
             raise AssertionError(f"{name} has no SDK client yet; known: {sorted(self.actors)}") from None
 
-    def create_client(self, name: str, product: str, config: dict[str, Any] | None = None, *,
+    def create_client(self, name: str, product: Product | str, config: dict[str, Any] | None = None, *,
                       with_user: bool = True, raw_config: dict[str, Any] | None = None) -> Actor:
         """Create ``name``'s client of ``product`` on the loop thread, recording events and logs."""
         assert self.platform is not None, NO_PLATFORM
@@ -144,29 +167,26 @@ class World:
         chosen = raw_config is not None or "logLevel" in (config or {}).get("logs", {})
         level = {} if chosen else {"logLevel": levels.DEBUG}
         full["logs"] = {**full["logs"], **level, "handler": full["logs"].get("handler") or logs.append}
-        module = sdk.cpaas if product == "cpaas" else sdk.link
 
         async def build() -> Actor:
-            client = module.create(full)
-            return Actor(name, user, client, EventRecorder(client, name), logs, tone=tone, colour=colour)
+            return Actor(name, create_client(product, user, full, name=name), logs, tone=tone, colour=colour)
 
         actor = self.run(build())
         self.actors[name] = actor
-        self.values["current"] = name
+        self.scenario.current = name
         return actor
 
     def sign_in(self, name: str) -> None:
         """CPaaS: tokens from the real token endpoint, given to setTokens."""
         actor = self.actor(name)
         assert self.platform is not None, NO_PLATFORM
-        assert actor.user is not None, f"{actor.name} has no platform user"
         tokens = self.run(self.platform.tokens_for(actor.user, sdk_form=True))
         self.call(actor.client.setTokens, tokens)
 
     # -- causes and checks ---------------------------------------------------------------------
     def mark_cause(self, step: str) -> None:
         """``step`` is about to act: checks from now on look only at what happens after this."""
-        journal_seq = self.platform.state.journal.last_seq if self.platform is not None else 0
+        journal_seq = self.platform.journal_seq if self.platform is not None else 0
         self.cause = Cause(step, journal_seq, self.bridge.loop.time())
 
         async def mark() -> None:

@@ -114,7 +114,7 @@ def test_server_turn_credentials_go_on_every_configured_ice_server() -> None:
 async def test_turn_credentials_from_the_platform_reach_the_peer_configuration(make_cpaas, platform) -> None:
     client = await make_cpaas(services=["call"], call={"iceServers": [{"urls": "turn:127.0.0.1:3478"}]})
     creds = client.turn_credentials
-    assert platform.state.turn.valid(creds["username"], creds["password"])
+    assert platform.turn_credentials_valid(creds["username"], creds["password"])
     call_id = client.call.make("echo@example.com", {"audio": True})
     peer = client.call.engine.ensure_peer(client.call.engine.get(call_id))
     assert [(s.urls, s.username, s.credential) for s in peer.servers] == \
@@ -140,7 +140,7 @@ async def test_an_audit_ends_a_call_the_platform_no_longer_knows(make_cpaas, pla
     await client.recorder.wait("call:stateChange", lambda p: client.call.getById(call_id)["state"] == "Connected")
     audits = platform.journal(kind="http", method="PUT", path="/status$")
     session = client.call.engine.get(call_id).session_id
-    platform.state.calls.router.forget(session)
+    platform.forget_call(session)
     ended = await client.recorder.wait("call:stateChange", lambda p: "transition" in p and p["callId"] == call_id)
     assert ended["transition"] == {"statusCode": 9909, "reasonText": "Call has ended due to call audit failure."}
     assert client.call.getById(call_id)["state"] == "Ended"
@@ -152,7 +152,7 @@ async def test_a_link_audit_ends_a_call_the_platform_no_longer_knows(make_link, 
     client = await make_link(user, connect=True, runtime={"codecs": ["PCMU"], "callAuditInterval": 0.1})
     call_id = client.call.make("echo@example.com", {"audio": True})
     await client.recorder.wait("call:stateChange", lambda p: client.call.getById(call_id)["state"] == "Connected")
-    platform.state.calls.router.forget(client.call.engine.get(call_id).session_id)
+    platform.forget_call(client.call.engine.get(call_id).session_id)
     ended = await client.recorder.wait("call:stateChange", lambda p: "transition" in p and p["callId"] == call_id)
     assert ended["transition"]["statusCode"] == 9909
 

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from kandy_testing.clients import TestClient
 from kandy_testing.recorder import EventRecorder
 from kandy_testing.steps import common
 from kandy_testing.waiting import WaitTimeout
@@ -42,7 +43,7 @@ def world() -> Iterator[World]:
 
     async def build() -> Actor:
         client = FakeClient()
-        return Actor("Alice", None, client, EventRecorder(client, "Alice"))  # type: ignore[arg-type]
+        return Actor("Alice", TestClient(client, EventRecorder(client, "Alice"), None))  # type: ignore[arg-type]
 
     scenario.actors["Alice"] = bridge.run(build(), 5)
     yield scenario
@@ -106,6 +107,7 @@ Feature: causes
 STEPS = '''
 from pytest_bdd import given, parsers, scenarios, when
 
+from kandy_testing.clients import TestClient
 from kandy_testing.recorder import EventRecorder
 from kandy_testing.world import Actor, observes
 from tests.test_causes import FakeClient
@@ -119,7 +121,7 @@ def fake_client(world, name):
 
     async def build():
         client = FakeClient()
-        return Actor(name, None, client, EventRecorder(client, name))
+        return Actor(name, TestClient(client, EventRecorder(client, name), None))
 
     world.actors[name] = world.run(build())
 

@@ -50,8 +50,8 @@ async def test_reconnect_attempts_follow_the_backoff_exactly(platform, make_cpaa
                                                                 "reconnectTimeMultiplier": 2, "reconnectLimit": 0})
     user = client.account.user_id
     platform.faults.add("refuse_upgrades", duration=20, match={"user": user})
-    start = platform.state.journal.last_seq
-    drop_time = platform.state.clock.monotonic()
+    start = platform.journal_seq
+    drop_time = platform.monotonic()
     mark = client.recorder.mark
     await platform.drop_sockets(user=user)
     await client.recorder.wait("ws:change", lambda p: p["state"] == "connected", since=mark, timeout=100)
@@ -78,7 +78,7 @@ async def test_after_the_reconnect_limit_the_channel_is_forgotten_and_can_be_rec
     change = await client.recorder.wait("subscription:change", lambda p: p.get("reason") == "LOST_CONNECTION",
                                         timeout=30)
     assert change["subscribed"] == [] and client.services.getSubscriptions()["subscribed"] == []
-    platform.state.faults.remove(fault.id)
+    platform.faults.remove(fault.id)
     await client.services.subscribe(["chat"])
     assert client.services.getSubscriptions()["subscribed"] == ["chat"]
     assert client.connection.getSocketState()["connected"]

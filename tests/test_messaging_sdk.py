@@ -36,9 +36,9 @@ async def test_messages_sent_while_offline_arrive_in_order_after_the_reconnect(p
     for text in texts:
         sent = await _send(alice, bob.account.user_id, text)
         assert sent.deliveryStatus == "Delivered"  # accepted for Bob's channel, waiting in its buffer
-    channel = platform.state.hub.channels_of(bob.account.user_id, "cpaas")[0]
-    assert len(channel.buffer) == 30 and channel.socket is None
-    platform.state.faults.remove(fault.id)
+    (channel,) = platform.channels(user=bob.account.user_id, product="cpaas")
+    assert channel["buffered"] == 30 and not channel["connected"]
+    platform.faults.remove(fault.id)
     await bob.recorder.wait("ws:change", lambda p: p["state"] == "connected", since=mark, timeout=10)
     conversation = None
 
@@ -126,7 +126,7 @@ async def test_group_messages_reach_connected_participants_only(platform, make_c
     await _send(alice, group, "for connected people", chatTypes.GROUP)
     await bob.recorder.wait("messages:change", lambda p: p.get("destination") == group and "sender" in p)
     assert carol.conversation.get(group, {"type": chatTypes.GROUP}) is None
-    assert len(platform.state.messaging.sessions(carol.account.user_id, "group")) == 0
+    assert platform.dump()["chatSessions"].get(carol.account.user_id, 0) == 0  # no session of any kind
     await carol.groups.acceptInvitation(group)
     await _send(bob, group, "welcome carol", chatTypes.GROUP)
     await carol.recorder.wait("messages:change", lambda p: p.get("destination") == group and "sender" in p)
@@ -150,7 +150,7 @@ async def test_an_invitation_sent_while_offline_arrives_after_the_reconnect(plat
     await alice.groups.create({"name": "While away", "participants": [bob.account.user_id]})
     group = (await alice.recorder.wait("group:new"))["id"]
     assert bob.groups.getInvitations() == []
-    platform.state.faults.remove(fault.id)
+    platform.faults.remove(fault.id)
     invitation = await bob.recorder.wait("group:invitation_received", since=mark, timeout=10)
     assert invitation["invitation"]["id"] == group
     assert [i["id"] for i in bob.groups.getInvitations()] == [group]
@@ -178,9 +178,14 @@ async def test_sms_between_two_platform_users(platform, make_cpaas) -> None:
     message = conversation.getMessage(received["messageId"])
     assert message.text == "text me" and message.sender == alice.account.phone_number
     await alice.conversation.get(bob.account.phone_number, {"type": chatTypes.SMS}).deleteMessages([sent.messageId])
-    sms = platform.state.sms
-    assert sms.history(alice.account.user_id, bob.account.phone_number, alice.account.phone_number) == []
-    assert len(sms.history(bob.account.user_id, alice.account.phone_number, bob.account.phone_number)) == 1
+    # On the platform: gone from Alice's copy only (what a fresh fetch of each side's history shows).
+    mine = alice.conversation.get(bob.account.phone_number, {"type": chatTypes.SMS})
+    mine.clearMessages()
+    await mine.fetchMessages()
+    assert mine.getMessages() == []
+    conversation.clearMessages()
+    await conversation.fetchMessages()
+    assert [m.text for m in conversation.getMessages()] == ["text me"]
 
 
 async def test_directory_paging_visits_every_user_once(platform, make_cpaas) -> None:

@@ -84,7 +84,7 @@ async def test_the_control_plane(platform) -> None:
         status, journal = await _control(session, platform, "GET", "/journal?kind=http&limit=1")
         assert status == 200 and len(journal["entries"]) <= 1
         status, _ = await _control(session, platform, "POST", "/reset", {"seed": 11})
-        assert status == 204 and platform.state.users.all() == []
+        assert status == 204 and platform.users.all() == []
         status, error = await _control(session, platform, "POST", "/users", {"count": 5000})
         assert status == 400 and error["error"]["kind"] == "invalid"
 
@@ -104,7 +104,7 @@ async def test_notifications_wait_for_a_reconnect_in_order(platform, make_cpaas)
     mark = client.recorder.mark
     await platform.drop_sockets(user=user)
     for n in range(5):
-        platform.state.cpaas_channels.notify(user, "chat", {"probe": {"n": n}})
+        platform.notify(user, {"probe": {"n": n}}, product="cpaas")
     for n in range(5):
         await client.recorder.wait("notification:received", lambda p, n=n: p["payload"].get("probe", {}).get("n") == n,
                                    since=mark, timeout=10)

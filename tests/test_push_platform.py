@@ -91,10 +91,9 @@ async def test_notifications_of_registered_services_are_pushed_with_the_websocke
     await _request(platform, "POST", _devices(bob), bob, {**APPLE_BODY, "isProduction": True})
     await _request(platform, "POST", _devices(bob, "google"), bob,
                    {"bundleID": "b", "service": ["IM"], "deviceToken": "fcm-1"})
-    link = platform.state.link
-    link.notify_owner(bob.user_id, {"eventType": "IM", "imnotificationParams": {"msgText": "hi"}})
-    link.notify_owner(bob.user_id, {"eventType": "presenceWatcher"})  # Presence: not registered
-    link.notify_owner(bob.user_id, {"eventType": "ringing"})  # a call event a device does not need
+    platform.notify(bob.user_id, {"eventType": "IM", "imnotificationParams": {"msgText": "hi"}}, product="link")
+    platform.notify(bob.user_id, {"eventType": "presenceWatcher"}, product="link")  # Presence: not registered
+    platform.notify(bob.user_id, {"eventType": "ringing"}, product="link")  # a call event a device does not need
     pushes = platform.push.outbox(user=bob.user_id)
     assert [(p["token"], p["pushType"], p["provider"], p["environment"]) for p in pushes] == [
         ("std-1", "alert", "apns", "production"), ("fcm-1", "data", "fcm", "production")]
@@ -112,7 +111,7 @@ async def test_magic_tokens_expire_or_fail_and_a_token_can_be_expired_on_demand(
     for token in ("expired-1", "unavailable-1", "fine-1"):
         await _request(platform, "POST", _devices(bob, "google"), bob,
                        {"bundleID": "b", "service": ["IM"], "deviceToken": token, "clientCorrelator": token})
-    platform.state.link.notify_owner(bob.user_id, {"eventType": "IM"})
+    platform.notify(bob.user_id, {"eventType": "IM"}, product="link")
     assert {p["token"]: (p["status"], p["reason"]) for p in platform.push.outbox()} == {
         "expired-1": ("expired", "UNREGISTERED"), "unavailable-1": ("failed", "UNAVAILABLE"),
         "fine-1": ("delivered", None)}
@@ -120,7 +119,7 @@ async def test_magic_tokens_expire_or_fail_and_a_token_can_be_expired_on_demand(
     status, body = await _request(platform, "POST", "/_platform/push/expire", body={"token": "fine-1"})
     assert status == 200 and body["registrations"] == 1
     platform.push.clear()
-    platform.state.link.notify_owner(bob.user_id, {"eventType": "IM"})
+    platform.notify(bob.user_id, {"eventType": "IM"}, product="link")
     assert {p["token"]: p["status"] for p in platform.push.outbox()} == {"unavailable-1": "failed",
                                                                         "fine-1": "expired"}
 
@@ -128,7 +127,7 @@ async def test_magic_tokens_expire_or_fail_and_a_token_can_be_expired_on_demand(
 async def test_the_control_plane_reads_and_clears_the_outbox(platform: Platform) -> None:
     bob = await platform.users.create()
     await _request(platform, "POST", _devices(bob), bob, APPLE_BODY)
-    platform.state.link.notify_owner(bob.user_id, {"eventType": "IM"})
+    platform.notify(bob.user_id, {"eventType": "IM"}, product="link")
     status, body = await _request(platform, "GET", "/_platform/push/outbox?token=std-1&environment=sandbox")
     assert status == 200 and [p["eventType"] for p in body["pushes"]] == ["IM"]
     _, body = await _request(platform, "GET", f"/_platform/push/outbox?user={bob.user_id}&token=voip-1")

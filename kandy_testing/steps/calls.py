@@ -10,6 +10,7 @@ from pytest_bdd import given, parsers, then, when
 
 from sdk.errors import BasicError
 
+from ..clients import Product
 from ..world import World, observes
 
 FREQUENCY_TOLERANCE = 15.0  # Hz: PCMU at 8 kHz over a half-second window resolves about 2 Hz
@@ -59,7 +60,7 @@ def wait_transition(world: World, name: str, state: str, timeout: float = 15.0) 
 # -- getting ready -----------------------------------------------------------------------------
 @given(parsers.re(r"(?P<name>\w+) is signed in to cpaas and subscribed to calls(?P<every> with every codec)?$"))
 def cpaas_ready(world: World, name: str, every: str | None = None) -> None:
-    actor = world.create_client(name, "cpaas", config={"runtime": {"codecs": None}} if every else None)
+    actor = world.create_client(name, Product.CPAAS, config={"runtime": {"codecs": None}} if every else None)
     world.sign_in(name)
     world.call(actor.client.services.subscribe, ["call"])
     assert "call" in world.call(actor.client.services.getSubscriptions)["subscribed"]
@@ -67,14 +68,13 @@ def cpaas_ready(world: World, name: str, every: str | None = None) -> None:
 
 @given(parsers.re(r"(?P<name>\w+) is connected to link$"))
 def link_ready(world: World, name: str) -> None:
-    actor = world.create_client(name, "link")
-    assert actor.user is not None
-    world.call(actor.client.connect, {"username": actor.user.user_id, "password": actor.user.password})
+    actor = world.create_client(name, Product.LINK)
+    world.call(actor.client.connect, actor.credentials())
 
 
 @given(parsers.re(r"(?P<name>\w+) has a callme client$"))
 def callme_ready(world: World, name: str) -> None:
-    world.create_client(name, "link", with_user=False)
+    world.create_client(name, Product.LINK, with_user=False)
 
 
 # -- placing calls -----------------------------------------------------------------------------
@@ -86,7 +86,7 @@ def _address(world: World, who: str) -> str:
     if who in world.users:
         return world.users[who].user_id
     assert world.platform is not None
-    return who if "@" in who or who.startswith("+") else f"{who}@{world.platform.state.config.domain}"
+    return who if "@" in who or who.startswith("+") else f"{who}@{world.platform.domain}"
 
 
 @when(parsers.re(r"(?P<caller>\w+) calls (?P<callee>[\w@.+-]+) with (?P<kind>audio and video|audio|video)$"))
@@ -101,7 +101,7 @@ def make_anonymous(world: World, caller: str, callee: str, tokens: str | None) -
     actor = world.actor(caller)
     assert world.platform is not None
     address = _address(world, callee)
-    domain = world.platform.state.config.domain
+    domain = world.platform.domain
     credentials: dict[str, Any] = {}
     if tokens == "realm tokens":
         credentials = world.platform.callme_credentials(address, f"sip:{caller.lower()}@{domain}", f"sip:{address}")
@@ -204,7 +204,7 @@ def call_object_fields(world: World, name: str) -> None:
     call = world.call(actor.client.call.getById, _call_of(world, name))
     fields = {"id", "direction", "state", "localHold", "remoteHold", "localTracks", "remoteTracks",
               "remoteParticipant", "bandwidth", "startTime", "endTime"}
-    if actor.product == "link":
+    if actor.product is Product.LINK:
         fields |= {"from", "to", "customParameters"}
     assert fields <= set(call), fields - set(call)
     assert call["startTime"] > 1_600_000_000_000
@@ -331,12 +331,13 @@ def mute(world: World, name: str) -> None:
     call = world.call(actor.client.call.getById, _call_of(world, name))
     audio = [t for t in call["localTracks"] if world.call(actor.client.media.getTrackById, t)["kind"] == "audio"]
     world.call(actor.client.media.muteTracks, audio)
-    world.values[f"muted-{name}"] = audio
+    actor.state.muted_tracks = audio
 
 
 @when(parsers.re(r"(?P<name>\w+) unmutes (?:her|his) microphone$"))
 def unmute(world: World, name: str) -> None:
-    world.call(world.actor(name).client.media.unmuteTracks, world.values[f"muted-{name}"])
+    actor = world.actor(name)
+    world.call(actor.client.media.unmuteTracks, actor.state.muted_tracks)
 
 
 @then(parsers.parse("{name} hears silence from {other}"))
@@ -347,7 +348,7 @@ def hears_silence(world: World, name: str, other: str) -> None:
 @then(parsers.parse("{name}'s microphone track is muted"))
 def track_muted(world: World, name: str) -> None:
     actor = world.actor(name)
-    for track_id in world.values[f"muted-{name}"]:
+    for track_id in actor.state.muted_tracks:
         assert world.call(actor.client.media.getTrackById, track_id)["muted"] is True
     world.wait_event(name, "media:muted")
 
@@ -363,7 +364,7 @@ def platform_forgets(world: World, name: str) -> None:
     assert world.platform is not None
     actor = world.actor(name)
     session = world.call(actor.client.call.engine.get, _call_of(world, name)).session_id
-    world.call(world.platform.state.calls.router.forget, session)
+    world.call(world.platform.forget_call, session)
 
 
 @when(parsers.parse("{name} tries to call {callee}"))

@@ -9,6 +9,7 @@ from pytest_bdd import given, parsers, then, when
 
 from sdk.errors import BasicError
 
+from ..clients import Product
 from ..world import World
 
 
@@ -46,7 +47,7 @@ def has_client(world: World, name: str, product: str) -> None:
 
 @given(parsers.re(r"(?P<name>\w+) has a link client without a platform user"))
 def has_anonymous_client(world: World, name: str) -> None:
-    world.create_client(name, "link", with_user=False)
+    world.create_client(name, Product.LINK, with_user=False)
 
 
 @when(parsers.parse("{name} signs in"))

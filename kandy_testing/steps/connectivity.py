@@ -8,9 +8,12 @@ from typing import Any
 
 from pytest_bdd import given, parsers, then, when
 
+from fake_platform.core.faults import FaultKind
 from sdk.errors import BasicError
 from sdk.transport.channel import ChannelEvent
 
+from ..clients import Product
+from ..scenario import Drop
 from ..world import Actor, World
 from .common import names, parse_value
 
@@ -24,8 +27,13 @@ def _loop_time(world: World) -> float:
 def _journal_user(world: World, name: str) -> str | None:
     """The user id journal entries carry for ``name`` (None for an anonymous caller: any user)."""
     actor = world.actors.get(name)
-    user = actor.user if actor is not None else world.users.get(name)
+    user = actor.account if actor is not None else world.users.get(name)
     return None if user is None else user.user_id
+
+
+def _drop(world: World) -> Drop:
+    assert world.scenario.drop is not None, "the platform dropped no socket in this scenario"
+    return world.scenario.drop
 
 
 def _connection_events(actor: Actor, kind: str, since: float = float("-inf")) -> list[ChannelEvent]:
@@ -52,7 +60,7 @@ def subscriptions_are(world: World, name: str, services: str) -> None:
 
 @then(parsers.parse('the available services are "{services}"'))
 def available_services(world: World, services: str) -> None:
-    actor = next(a for a in world.actors.values() if a.product == "cpaas")
+    actor = next(a for a in world.actors.values() if a.product is Product.CPAAS)
     assert world.call(actor.client.services.getSubscriptions)["available"] == names(services)
 
 
@@ -66,14 +74,14 @@ def subscription_error_for(world: World, name: str, service: str) -> None:
 def has_turn(world: World, name: str) -> None:
     creds = world.actor(name).client.turn_credentials
     assert creds and world.platform is not None
-    assert world.platform.state.turn.valid(creds["username"], creds["password"]), creds
+    assert world.platform.turn_credentials_valid(creds["username"], creds["password"]), creds
 
 
 @then(parsers.parse("the platform has no notification channel for {name}"))
 def no_channel(world: World, name: str) -> None:
     assert world.platform is not None
     user = _journal_user(world, name)
-    assert [c for c in world.platform.state.hub.channels.values() if c.user == user] == []
+    assert [c for c in world.platform.channels() if c["user"] == user] == []
 
 
 # -- Link subscriptions ------------------------------------------------------------------------
@@ -83,8 +91,8 @@ def _anonymous(world: World, name: str, callee: str, *, tokens: bool = False, is
     realm = None
     if tokens:
         assert world.platform is not None
-        issued = world.platform.state.clock.wall_ms() - int(issued_ago * 1000)
-        creds = world.platform.callme_credentials(account, f"sip:guest@{world.platform.state.config.domain}",
+        issued = world.platform.wall_ms() - int(issued_ago * 1000)
+        creds = world.platform.callme_credentials(account, f"sip:guest@{world.platform.domain}",
                                                   f"sip:{account}", issued_at=issued)
         account, realm = creds["accountToken"], creds["realm"]
     world.attempt(actor.client.session.start_anonymous, account, realm=realm)
@@ -94,7 +102,7 @@ def _anonymous(world: World, name: str, callee: str, *, tokens: bool = False, is
 @given(parsers.re(r"(?P<name>\w+) subscribed anonymously to call (?P<callee>\w+)$"))
 def subscribe_anonymously(world: World, name: str, callee: str) -> None:
     _anonymous(world, name, callee)
-    assert world.last_error is None or world.values.get("expect_failure"), world.last_error
+    assert world.last_error is None, world.last_error
 
 
 @when(parsers.re(r'(?P<name>\w+) subscribes anonymously to call "(?P<callee>[^"]+)"'))
@@ -129,9 +137,9 @@ def link_unsubscribe(world: World, name: str) -> None:
 @when(parsers.parse("{name} connects with {kind} credentials"))
 def link_connect(world: World, name: str, kind: str) -> None:
     actor = world.actor(name)
-    assert actor.user is not None and world.platform is not None
+    assert world.platform is not None
     if kind == "basic":
-        credentials = {"username": actor.user.user_id, "password": actor.user.password}
+        credentials = actor.credentials()
     elif kind == "bearer":
         tokens = world.run(world.platform.tokens_for(actor.user))
         credentials = {"username": actor.user.user_id, "bearerAccessToken": tokens["access_token"]}
@@ -144,14 +152,12 @@ def link_connect(world: World, name: str, kind: str) -> None:
 @when(parsers.parse("{name} connects with a wrong password"))
 def link_connect_wrong(world: World, name: str) -> None:
     actor = world.actor(name)
-    assert actor.user is not None
-    world.attempt(actor.client.connect, {"username": actor.user.user_id, "password": "wrong"})
+    world.attempt(actor.client.connect, {**actor.credentials(), "password": "wrong"})
 
 
 @then(parsers.parse("{name}'s user info has his user name"))
 def link_user_info(world: World, name: str) -> None:
     actor = world.actor(name)
-    assert actor.user is not None
     assert world.call(actor.client.getUserInfo)["username"] == actor.user.user_id
 
 
@@ -178,12 +184,11 @@ def socket_state(world: World, name: str, interval: int, product: str) -> None:
 def connected_with(world: World, name: str, product: str, connectivity: str) -> None:
     config = {"connectivity": parse_value(connectivity)}
     actor = world.create_client(name, product, config=config)
-    if product == "cpaas":
+    if product == Product.CPAAS:
         world.sign_in(name)
         world.call(actor.client.services.subscribe, ["chat"])
     else:
-        assert actor.user is not None
-        world.call(actor.client.connect, {"username": actor.user.user_id, "password": actor.user.password})
+        world.call(actor.client.connect, actor.credentials())
     ws_connected(world, name)
 
 
@@ -235,7 +240,7 @@ def enable_checking(world: World, name: str) -> None:
 @when(parsers.parse("the platform stops answering {name}'s keepalives for {seconds:d} seconds"))
 def keepalive_blackout(world: World, name: str, seconds: int) -> None:
     assert world.platform is not None
-    world.call(world.platform.faults.add, "keepalive_blackout", duration=seconds,
+    world.call(world.platform.faults.add, FaultKind.KEEPALIVE_BLACKOUT, duration=seconds,
                match={"user": _journal_user(world, name)})
 
 
@@ -261,7 +266,7 @@ def lost_within(world: World, name: str, seconds: int) -> None:
 @given(parsers.parse("the platform refuses {name}'s websocket upgrades for {seconds:d} seconds"))
 def refuse_upgrades(world: World, name: str, seconds: int) -> None:
     assert world.platform is not None
-    world.call(world.platform.faults.add, "refuse_upgrades", duration=seconds,
+    world.call(world.platform.faults.add, FaultKind.REFUSE_UPGRADES, duration=seconds,
                match={"user": _journal_user(world, name)})
 
 
@@ -269,15 +274,14 @@ def refuse_upgrades(world: World, name: str, seconds: int) -> None:
 @when(parsers.parse('the platform answers "{method}" on "{path}" with status {status:d} once'))
 def http_error_once(world: World, method: str, path: str, status: int) -> None:
     assert world.platform is not None
-    world.call(world.platform.faults.add, "http_error", count=1, match={"method": method, "path": path},
+    world.call(world.platform.faults.add, FaultKind.HTTP_ERROR, count=1, match={"method": method, "path": path},
                status=status)
 
 
 @when(parsers.parse("the platform drops {name}'s websocket with close code {code:d}"))
 def drop_socket(world: World, name: str, code: int) -> None:
     assert world.platform is not None
-    world.values["drop_seq"] = world.platform.state.journal.last_seq
-    world.values["drop_at"] = _loop_time(world)
+    world.scenario.drop = Drop(world.platform.journal_seq, _loop_time(world))
     dropped = world.run(world.platform.drop_sockets(user=_journal_user(world, name), code=code))
     assert dropped == 1, f"dropped {dropped} sockets"
 
@@ -296,15 +300,16 @@ def stays_disconnected(world: World, name: str) -> None:
     assert actor.recorder.find("ws:change", lambda p: p.get("state") == "reconnecting") is None
     ws_not_connected(world, name)
     assert world.platform is not None
-    assert world.platform.state.hub.sockets(user=_journal_user(world, name)) == []
+    user = _journal_user(world, name)
+    assert [c for c in world.platform.channels(user=user) if c["connected"]] == []
 
 
 @then(parsers.parse("{name}'s reconnect attempts started at {offsets} seconds after the drop"))
 def attempt_offsets(world: World, name: str, offsets: str) -> None:
     assert world.platform is not None
     entries = world.platform.journal(kind=["ws-refused", "ws-open"], user=_journal_user(world, name),
-                                     since=world.values["drop_seq"])
-    drop = next(e for e in world.platform.journal(kind="fault", since=world.values["drop_seq"]))
+                                     since=_drop(world).seq)
+    drop = next(e for e in world.platform.journal(kind="fault", since=_drop(world).seq))
     actual = [round(e["mono"] - drop["mono"], 3) for e in entries]
     expected = [float(x) for x in names(offsets)]
     assert len(actual) == len(expected) and all(abs(a - b) < 0.05 for a, b in zip(actual, expected, strict=True)), \
@@ -313,7 +318,7 @@ def attempt_offsets(world: World, name: str, offsets: str) -> None:
 
 @then(parsers.parse("{name} made {count:d} reconnect attempts"))
 def attempts_made(world: World, name: str, count: int) -> None:
-    attempts = [e for e in _connection_events(world.actor(name), "attempt_failed", world.values["drop_at"])
+    attempts = [e for e in _connection_events(world.actor(name), "attempt_failed", _drop(world).at)
                 if e.detail.get("reconnect")]
     assert len(attempts) == count, [e.detail for e in attempts]
 
@@ -324,11 +329,11 @@ def _push(world: World, name: str, text: str) -> None:
     actor = world.actor(name)
     user = _journal_user(world, name)
     assert user is not None
-    if actor.product == "cpaas":
-        delivered = world.call(world.platform.state.cpaas_channels.notify, user, "chat",
-                               {PROBE_KEY: {"text": text}})
+    if actor.product is Product.CPAAS:
+        probe: dict[str, Any] = {PROBE_KEY: {"text": text}}
     else:
-        delivered = world.call(world.platform.state.link.notify_owner, user, {"eventType": "probe", "text": text})
+        probe = {"eventType": "probe", "text": text}
+    delivered = world.call(world.platform.notify, user, probe, product=actor.product)
     assert delivered >= 1, "no channel took the notification"
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pytest_bdd import given, parsers, then, when
 
+from ..clients import Product
 from ..world import World
 from .calls import _call_of, cpaas_ready, link_ready
 
@@ -13,12 +14,12 @@ TRACK_FIELDS = {"containers", "disabled", "id", "kind", "label", "muted", "state
 
 @given(parsers.parse("{name} is ready for calls on {product}"))
 def ready_on(world: World, name: str, product: str) -> None:
-    (cpaas_ready if product == "cpaas" else link_ready)(world, name)
+    (cpaas_ready if product == Product.CPAAS else link_ready)(world, name)
 
 
 @given(parsers.parse("{name} has a link client denied media permissions"))
 def denied_client(world: World, name: str) -> None:
-    world.create_client(name, "link", config={"runtime": {"grantMediaPermissions": False}})
+    world.create_client(name, Product.LINK, config={"runtime": {"grantMediaPermissions": False}})
 
 
 @then(parsers.parse("{name}'s devices are a camera, a microphone and a speaker with documented fields"))
@@ -48,7 +49,7 @@ def media_object(world: World, name: str) -> None:
 @then(parsers.parse("{name}'s local audio track object has every documented field for {product}"))
 def track_fields(world: World, name: str, product: str) -> None:
     track = world.call(world.actor(name).client.media.getTrackById, _audio_track(world, name))
-    expected = TRACK_FIELDS | ({"sourceMuted"} if product == "link" else set())
+    expected = TRACK_FIELDS | ({"sourceMuted"} if product == Product.LINK else set())
     assert set(track) == expected, set(track) ^ expected
     assert track["kind"] == "audio" and track["state"] == "live" and track["muted"] is False
 

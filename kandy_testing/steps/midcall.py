@@ -8,8 +8,10 @@ from typing import Any
 
 from pytest_bdd import given, parsers, then, when
 
+from kandy_media.compat import ice_sockets
 from kandy_media.sdp import Sdp
 
+from ..clients import Product
 from ..world import World
 from .calls import _call_of, wait_for_media, wait_transition
 from .common import parse_value
@@ -45,7 +47,7 @@ def add_media(world: World, name: str, kind: str) -> None:
 def remove_media(world: World, name: str, pronoun: str, kind: str) -> None:
     mark = world.actor(name).recorder.mark
     track = _local_track(world, name, kind)
-    world.values[f"removed-{name}"] = track
+    world.actor(name).state.removed_track = track
     world.call(_client(world, name).call.removeMedia, _call_of(world, name), [track])
     assert "error" not in _finished(world, name, "REMOVE_MEDIA", mark)
 
@@ -60,7 +62,7 @@ def start_video(world: World, name: str) -> None:
 @when(parsers.parse("{name} stops video"))
 def stop_video(world: World, name: str) -> None:
     mark = world.actor(name).recorder.mark
-    world.values[f"removed-{name}"] = _local_track(world, name, "video")
+    world.actor(name).state.removed_track = _local_track(world, name, "video")
     world.call(_client(world, name).call.stopVideo, _call_of(world, name))
     assert "error" not in _finished(world, name, "REMOVE_BASIC_MEDIA", mark)
 
@@ -115,7 +117,7 @@ def send_dtmf(world: World, name: str, tones: str) -> None:
 
 @when(parsers.parse('{name} tries to send the DTMF tones "{tones}"'))
 def try_dtmf(world: World, name: str, tones: str) -> None:
-    world.values["dtmf-result"] = world.attempt(_client(world, name).call.sendDTMF, _call_of(world, name), tones)
+    world.scenario.dtmf_result = world.attempt(_client(world, name).call.sendDTMF, _call_of(world, name), tones)
 
 
 @then(parsers.parse('the IVR heard "{digits}" from {name} {mode}'))
@@ -130,20 +132,19 @@ def ivr_heard(world: World, digits: str, name: str, mode: str) -> None:
 
 @then("the DTMF request had no effect")
 def dtmf_no_effect(world: World) -> None:
-    assert world.last_error is None and world.values["dtmf-result"] is None
+    assert world.last_error is None and world.scenario.dtmf_result is None
 
 
 # -- stats and codecs --------------------------------------------------------------------------
 @when(parsers.parse("{name} asks for the call statistics"))
 def get_stats(world: World, name: str) -> None:
-    world.values["stats"] = world.call(_client(world, name).call.getStats, _call_of(world, name))
+    world.call(_client(world, name).call.getStats, _call_of(world, name))
 
 
 @when(parsers.parse("{name} asks for the statistics of {pronoun} audio track"))
 def get_track_stats(world: World, name: str, pronoun: str) -> None:
     track = _local_track(world, name, "audio")
-    world.values["stats-track"] = track
-    world.values["stats"] = world.call(_client(world, name).call.getStats, _call_of(world, name), track)
+    world.call(_client(world, name).call.getStats, _call_of(world, name), track)
 
 
 @then(parsers.parse("{name} receives call statistics showing {kind} packets"))
@@ -160,14 +161,14 @@ def stats_received(world: World, name: str, kind: str) -> None:
 
 @when(parsers.parse("{name} asks for the available {kind} codecs"))
 def available_codecs(world: World, name: str, kind: str) -> None:
-    world.values["codecs"] = world.call(_client(world, name).call.getAvailableCodecs, kind)
+    world.scenario.codecs = world.call(_client(world, name).call.getAvailableCodecs, kind)
 
 
 @then(parsers.parse("{name} receives the {kind} codecs including {codec}"))
 def codecs_received(world: World, name: str, kind: str, codec: str) -> None:
     params = world.wait_event(name, "call:availableCodecs", lambda p: p["kind"] == kind)
     names = [c["mimeType"].split("/")[1].lower() for c in params["codecs"]]
-    assert codec.lower() in names and params["codecs"] == world.values["codecs"], names
+    assert codec.lower() in names and params["codecs"] == world.scenario.codecs, names
 
 
 @given(parsers.parse("{name} removes the codecs {selectors} with an SDP handler"))
@@ -176,7 +177,7 @@ def set_codec_remover(world: World, name: str, selectors: str) -> None:
     client = _client(world, name)
     module = __import__(f"sdk.{client.product}", fromlist=["sdpHandlers"])
     remover = module.sdpHandlers.createCodecRemover(parse_value(selectors))
-    if client.product == "link":
+    if client.product == Product.LINK:
         world.call(client.call.setSdpHandlers, [remover])
     else:
         client.call.engine.sdp_handlers = [remover]
@@ -185,7 +186,6 @@ def set_codec_remover(world: World, name: str, selectors: str) -> None:
 def _sdp_received(world: World, name: str) -> Sdp:
     assert world.platform is not None
     user = world.actor(name).user
-    assert user is not None
     for entry in reversed(world.platform.journal(kind="ws-out", user=user.user_id)):
         body = entry.get("body") or {}
         invitation = body.get("wrtcsSessionInvitationNotification") or {}
@@ -232,10 +232,9 @@ def add_video_priority(world: World, name: str, priority: str) -> None:
 
 @then(parsers.parse("{name}'s media socket is marked with DSCP {code:d}"))
 def dscp_marked(world: World, name: str, code: int) -> None:
-    from sdk.call.midcall import _sockets
-
     call = world.call(_client(world, name).call.engine.get, _call_of(world, name))
-    sockets = [s for t in call.peer.transceivers() for s in _sockets(t)]
+    sockets = [s for t in call.peer.transceivers() if t.sender.transport is not None
+               for s in ice_sockets(t.sender.transport)]
     assert sockets and all(s.getsockopt(socket.IPPROTO_IP, socket.IP_TOS) >> 2 == code for s in sockets)
     assert max(call.dscp["applied"].values()) == code, call.dscp
 
@@ -246,7 +245,7 @@ def anonymous_with_header(world: World, name: str, callee: str, header: str, val
     actor = world.actor(name)
     assert world.platform is not None
     address = callee if "@" in callee else world.users[callee].user_id
-    options = {"from": f"{name.lower()}@{world.platform.state.config.domain}", "audio": True,
+    options = {"from": f"{name.lower()}@{world.platform.domain}", "audio": True,
                "customParameters": [{"name": header, "value": value}]}
     actor.call_id = world.call(actor.client.call.makeAnonymous, address, {}, options)
 
@@ -282,14 +281,14 @@ def error_names_replacement(world: World, replacement: str) -> None:
 @when(parsers.parse("{name} transfers {first} to {second}"))
 def transfer(world: World, name: str, first: str, second: str) -> None:
     client = _client(world, name)
-    calls = world.values[f"calls-{name}"]
+    calls = world.actor(name).state.calls
     world.call(client.call.consultativeTransfer, calls[first], calls[second])
 
 
 @when(parsers.parse("{name} joins the calls with {first} and {second}"))
 def join(world: World, name: str, first: str, second: str) -> None:
     client = _client(world, name)
-    calls = world.values[f"calls-{name}"]
+    calls = world.actor(name).state.calls
     world.call(client.call.join, calls[first], calls[second])
     joined = world.wait_event(name, "call:join")
     world.actor(name).call_id = joined["callId"]
@@ -297,14 +296,14 @@ def join(world: World, name: str, first: str, second: str) -> None:
 
 @when(parsers.parse("{name} remembers the call with {other}"))
 def remember_call(world: World, name: str, other: str) -> None:
-    world.values.setdefault(f"calls-{name}", {})[other] = _call_of(world, name)
+    world.actor(name).state.calls[other] = _call_of(world, name)
 
 
 @then(parsers.parse("{name}'s calls with {first} and {second} are Ended"))
 def calls_ended(world: World, name: str, first: str, second: str) -> None:
     client = _client(world, name)
     for other in (first, second):
-        call_id = world.values[f"calls-{name}"][other]
+        call_id = world.actor(name).state.calls[other]
         world.wait_event(name, "call:stateChange", lambda p, c=call_id: p["callId"] == c and
                          client.call.getById(c)["state"] == "Ended")
 

@@ -40,7 +40,6 @@ def _body(text: str) -> tuple[bytes | None, dict[str, str]]:
 
 def _cpaas_token(world: World, kind: str) -> str | None:
     assert world.platform is not None
-    state = world.platform.state
     if kind == "no token":
         return None
     if kind == "a forged token":
@@ -49,7 +48,7 @@ def _cpaas_token(world: World, kind: str) -> str | None:
     owner = kind.split("'")[0]
     user = world.users["Alice" if kind == "an expired token" else owner]
     lifetime = -60 if kind == "an expired token" else None
-    return state.tokens.issue(user, state.config.client_id, lifetime=lifetime)["access_token"]
+    return world.platform.access_token(user, lifetime=lifetime)
 
 
 def _link_auth(world: World, kind: str) -> dict[str, str]:
@@ -120,7 +119,7 @@ def link_error_body(world: World, code: int) -> None:
 @when(parsers.parse("someone asks for a token with a wrong password for {name}"))
 def wrong_password_token(world: World, name: str) -> None:
     assert world.platform is not None
-    form = {"grant_type": "password", "client_id": world.platform.state.config.client_id,
+    form = {"grant_type": "password", "client_id": world.platform.client_id,
             "username": world.users[name].user_id, "password": "wrong", "scope": "openid"}
     _send(world, "POST", "/cpaas/auth/v1/token", None, {}, form=form)
 

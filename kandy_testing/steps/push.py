@@ -9,19 +9,19 @@ from typing import Any
 
 from pytest_bdd import given, parsers, then, when
 
+from fake_platform.core.faults import FaultKind
 from sdk.notifications import Outcome
 
+from ..clients import Product
+from ..scenario import PushSystem
 from ..world import Actor, World
 from .common import names, parse_value
 
-PROVIDERS = {"Apple": "apns", "Android": "fcm"}
 DEFAULT_BUNDLE = "com.example.kandyapp"
 
 
 def _user_id(world: World, name: str) -> str:
-    actor = world.actor(name)
-    assert actor.user is not None, f"{name} has no platform user"
-    return actor.user.user_id
+    return world.actor(name).user.user_id
 
 
 def _channel_id(actor: Actor) -> str:
@@ -31,8 +31,7 @@ def _channel_id(actor: Actor) -> str:
 
 
 def _connect(world: World, actor: Actor) -> None:
-    assert actor.user is not None
-    world.call(actor.client.connect, {"username": actor.user.user_id, "password": actor.user.password})
+    world.call(actor.client.connect, actor.credentials())
 
 
 def _wait_outcome(world: World, name: str, predicate: Callable[[Outcome], bool], expected: str) -> Outcome:
@@ -44,13 +43,13 @@ def _wait_outcome(world: World, name: str, predicate: Callable[[Outcome], bool],
 # -- clients -----------------------------------------------------------------------------------
 @given(parsers.re(r"(?P<name>\w+) is connected to link with (?P<config>\{.*\})$"))
 def link_ready_with(world: World, name: str, config: str) -> None:
-    _connect(world, world.create_client(name, "link", config=parse_value(config)))
+    _connect(world, world.create_client(name, Product.LINK, config=parse_value(config)))
 
 
 @given(parsers.re(r"(?P<device>\w+) is another link device of (?P<owner>\w+)(?: with (?P<config>\{.*\}))?$"))
 def second_device(world: World, device: str, owner: str, config: str | None) -> None:
     world.users[device] = world.user(owner)  # same platform user, its own client and tone
-    _connect(world, world.create_client(device, "link", config=parse_value(config) if config else None))
+    _connect(world, world.create_client(device, Product.LINK, config=parse_value(config) if config else None))
 
 
 @when(parsers.parse("{name} disconnects"))
@@ -64,12 +63,12 @@ def connects_again(world: World, name: str) -> None:
 
 
 # -- registration ------------------------------------------------------------------------------
-def _register(world: World, name: str, system: str, token: str, services: str | None, env: str | None) -> None:
+def _register(world: World, name: str, system: PushSystem, token: str, services: str | None, env: str | None) -> None:
     actor = world.actor(name)
     wanted = names(services) if services else ["call"]
     params: dict[str, Any] = {"services": wanted, "bundleId": DEFAULT_BUNDLE, "clientCorrelator": f"{name}-{system}",
                               "realm": "kandy-test"}
-    if system == "Apple":
+    if system is PushSystem.APPLE:
         if "call" in wanted:
             params["voipDeviceToken"] = token
         if any(s != "call" for s in wanted):
@@ -79,7 +78,7 @@ def _register(world: World, name: str, system: str, token: str, services: str | 
     else:
         params["deviceToken"] = token
         register = actor.client.notification.registerAndroidPush  # type: ignore[attr-defined]
-    world.values[f"push-registration-{name}-{system}"] = world.attempt(register, params)
+    actor.state.push_registrations[system] = world.attempt(register, params)
 
 
 _REGISTER = (r"(?P<name>\w+) (?P<tries>tries to register|registers) for (?P<system>Apple|Android) push with "
@@ -91,19 +90,21 @@ _REGISTER = (r"(?P<name>\w+) (?P<tries>tries to register|registers) for (?P<syst
 @when(parsers.re(_REGISTER))
 def register(world: World, name: str, tries: str, system: str, token: str, services: str | None,
              env: str | None) -> None:
-    _register(world, name, system, token, services, env)
+    push_system = PushSystem(system)
+    _register(world, name, push_system, token, services, env)
     if tries == "registers":
         assert world.last_error is None, world.last_error
-        registration = world.values[f"push-registration-{name}-{system}"]
-        assert isinstance(registration, str) and f"/push/{'apple' if system == 'Apple' else 'google'}/devices/" \
-            in registration, registration
+        registration = world.actor(name).state.push_registrations[push_system]
+        assert isinstance(registration, str) and f"/push/{push_system.path_segment}/devices/" in registration, \
+            registration
 
 
 @when(parsers.re(r"(?P<name>\w+) unregisters from (?P<system>Apple|Android) push$"))
 def unregister(world: World, name: str, system: str) -> None:
-    client = world.actor(name).client
-    registration = world.values[f"push-registration-{name}-{system}"]
-    fn = client.notification.unregisterApplePush if system == "Apple" \
+    actor = world.actor(name)
+    client = actor.client
+    registration = actor.state.push_registrations[PushSystem(system)]
+    fn = client.notification.unregisterApplePush if system == PushSystem.APPLE \
         else client.notification.unregisterAndroidPush  # type: ignore[attr-defined]
     assert world.call(fn, registration) is None
 
@@ -124,11 +125,12 @@ def error_mentions(world: World, text: str) -> None:
                  r"(?P<status>\d+) and statusCode (?P<code>\d+)$"))
 def registration_answer(world: World, name: str, system: str, status: str, code: str) -> None:
     assert world.platform is not None
-    path = f"/push/{'apple' if system == 'Apple' else 'google'}/devices/$"
+    segment = PushSystem(system).path_segment
+    path = f"/push/{segment}/devices/$"
     entries = world.platform.journal(kind="http", method="POST", path=path, user=_user_id(world, name))
     assert entries and entries[-1]["status"] == int(status), entries
     registrations = world.platform.push.registrations(_user_id(world, name))
-    assert not any(r["provider"] == ("apple" if system == "Apple" else "google") for r in registrations)
+    assert not any(r["provider"] == segment for r in registrations)
     # The body of the error answer is what the SDK turned into its BasicError.
     assert f"statusCode {code}" in str(world.last_error), world.last_error
 
@@ -138,7 +140,7 @@ def _incoming_push(world: World, **filters: Any) -> dict[str, Any]:
     assert world.platform is not None
     pushes = world.platform.push.outbox(event_type="call", **filters)
     record = pushes[-1] if pushes else world.run(world.platform.push.wait_for(10, event_type="call", **filters))
-    world.values["incoming-event"] = record["notification"]["notificationMessage"]["eventId"]
+    world.scenario.incoming_event = record["notification"]["notificationMessage"]["eventId"]
     return record
 
 
@@ -167,9 +169,9 @@ def no_push(world: World, token: str) -> None:
 
 @when(parsers.re(r"(?P<name>\w+) hands the (?P<system>Apple|Android) push of the incoming call to process\(\)$"))
 def hand_to_process(world: World, name: str, system: str) -> None:
-    record = _incoming_push(world, user=_user_id(world, name), provider=PROVIDERS[system])
+    record = _incoming_push(world, user=_user_id(world, name), provider=PushSystem(system).provider)
     request = record["request"]
-    if system == "Apple":  # the PushKit payload is the dictionary itself
+    if system == PushSystem.APPLE:  # the PushKit payload is the dictionary itself
         payload = request
     else:  # FCM data values are strings: the app parses the JSON first
         payload = {"notificationMessage": json.loads(request["message"]["data"]["notificationMessage"])}
@@ -194,9 +196,9 @@ def told_channel(world: World, name: str, state: str) -> None:
 def copy_dropped(world: World, name: str, channel: str, how: str) -> None:
     outcome = {"dropped as a duplicate": "duplicate", "ignored by configuration": "filtered",
                "ignored": "disabled"}[how]
-    if "incoming-event" not in world.values:
+    if world.scenario.incoming_event is None:
         _incoming_push(world, user=_user_id(world, name))
-    event_id = world.values["incoming-event"]
+    event_id = world.scenario.incoming_event
     _wait_outcome(world, name, lambda o: o.event_id == event_id and o.channel == channel and o.outcome == outcome,
                   f"{name}'s copy of the incoming call through {channel} to be {how}")
 
@@ -204,7 +206,7 @@ def copy_dropped(world: World, name: str, channel: str, how: str) -> None:
 @then(parsers.parse("{name} received the incoming call once"))
 def received_once(world: World, name: str) -> None:
     actor = world.actor(name)
-    event_id = world.values["incoming-event"]
+    event_id = world.scenario.incoming_event
     outcomes = actor.recorder.outcomes  # over the whole scenario: accepted once, not twice
     accepted = [o for o in outcomes if o.event_id == event_id and o.outcome == "accepted"]
     assert len(accepted) == 1, outcomes
@@ -222,7 +224,7 @@ def websocket_ignored(world: World, name: str) -> None:
     assert world.platform is not None
     actor = world.actor(name)
     kind = f"probe-{actor.recorder.mark}"  # an event type of its own, to find its fate
-    delivered = world.call(world.platform.state.link.notify_owner, _user_id(world, name), {"eventType": kind})
+    delivered = world.call(world.platform.notify, _user_id(world, name), {"eventType": kind}, product=Product.LINK)
     assert delivered >= 1
     _wait_outcome(world, name, lambda o: o.kind == kind and o.channel == "WEBSOCKET" and o.outcome == "disabled",
                   f"the notification sent to {name} on the websocket to be ignored")
@@ -233,7 +235,7 @@ def websocket_ignored(world: World, name: str) -> None:
 @given(parsers.parse("the platform delays notifications to {name} by {ms:d} ms"))
 def delay_notifications(world: World, name: str, ms: int) -> None:
     assert world.platform is not None
-    world.call(world.platform.faults.add, "delay_notifications", duration=30, ms=ms,
+    world.call(world.platform.faults.add, FaultKind.DELAY_NOTIFICATIONS, duration=30, ms=ms,
                match={"channel": _channel_id(world.actor(name))})
 
 
@@ -245,9 +247,8 @@ def cut_connection(world: World, name: str, seconds: str) -> None:
     assert world.platform is not None
     actor = world.actor(name)
     channel = _channel_id(actor)
-    for kind in ("refuse_upgrades", "drop_notifications"):
+    for kind in (FaultKind.REFUSE_UPGRADES, FaultKind.DROP_NOTIFICATIONS):
         world.call(world.platform.faults.add, kind, duration=float(seconds), match={"channel": channel})
-    world.values["drop_seq"] = world.platform.state.journal.last_seq
     dropped = world.run(world.platform.drop_sockets(channel=channel))
     assert dropped == 1, dropped
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass, field
 from typing import Any
 
 from pytest_bdd import given, parsers, then, when
@@ -14,8 +13,9 @@ from sdk.errors import BasicError
 from sdk.logger import LogEntry
 from sdk.version import __version__
 
+from ..clients import Product
 from ..inventory import documented_defaults
-from ..waiting import Changes
+from ..scenario import Listeners
 from ..world import World
 from .common import names, parse_value
 
@@ -30,20 +30,20 @@ def _dotted(key: str, value: Any) -> dict[str, Any]:
 
 
 def _current(world: World) -> str:
-    return world.values.get("current", ME)
+    return world.scenario.current
 
 
 # -- configuration -----------------------------------------------------------------------------
 @when(parsers.parse("I create a {product} client with an empty configuration"))
 def create_empty(world: World, product: str) -> None:
     world.create_client(ME, product, with_user=False, raw_config={})
-    world.values["current"] = ME
+    world.scenario.current = ME
 
 
 @when(parsers.parse('I create a {product} client with "{key}" set to {value}'))
 def create_with_value(world: World, product: str, key: str, value: str) -> None:
     world.create_client(ME, product, config=_dotted(key, parse_value(value)), with_user=False)
-    world.values["current"] = ME
+    world.scenario.current = ME
 
 
 @then(parsers.parse("every documented configuration key of {product} has its documented default"))
@@ -69,7 +69,7 @@ def config_value(world: World, key: str, value: str) -> None:
 @when(parsers.parse("{name} updates the configuration with {values}"))
 def update_config(world: World, name: str, values: str) -> None:
     world.call(world.actor(name).client.updateConfig, parse_value(values))
-    world.values["current"] = name
+    world.scenario.current = name
 
 
 @then(parsers.parse("{name}'s getVersion returns the package version"))
@@ -87,7 +87,7 @@ def browser_details(world: World, name: str, browser: str) -> None:
 def user_info_tokens(world: World, name: str) -> None:
     actor = world.actor(name)
     info = world.call(actor.client.getUserInfo)
-    assert actor.user is not None and info["username"] == actor.user.user_id, info
+    assert info["username"] == actor.user.user_id, info
     assert info["token"] and info["token"].count(".") == 2, info
 
 
@@ -118,21 +118,8 @@ def call_with_non_function(world: World, name: str, method: str) -> None:
     world.attempt(getattr(world.actor(name).client, method), "not a function")
 
 
-@dataclass
-class Heard:
-    """What the scenario's own listeners received, by kind of listener."""
-    sync: list[tuple[str, Any]] = field(default_factory=list)
-    async_: list[tuple[str, Any]] = field(default_factory=list)
-    global_: list[tuple[str, Any]] = field(default_factory=list)
-    changes: Changes = field(default_factory=Changes)
-
-    def add(self, kind: str, event: str, params: Any) -> None:
-        getattr(self, kind).append((event, params))
-        self.changes.changed()
-
-
-def _received(world: World) -> Heard:
-    return world.values.setdefault("received", Heard())
+def _received(world: World) -> Listeners:
+    return world.scenario.listeners
 
 
 @given(parsers.parse('{name} listens to "{event}" with a listener that raises'))
@@ -150,7 +137,7 @@ def sync_listener(world: World, name: str, event: str) -> None:
     def listener(params: dict[str, Any]) -> None:
         received.add("sync", event, params)
 
-    world.values["sync_listener"] = (event, listener)
+    received.removable = (event, listener)
     world.call(world.actor(name).client.on, event, listener)
 
 
@@ -173,7 +160,8 @@ def global_listener(world: World, name: str) -> None:
 
 @when(parsers.parse("{name} removes that listener with off"))
 def remove_listener(world: World, name: str) -> None:
-    event, listener = world.values["sync_listener"]
+    assert world.scenario.listeners.removable is not None, "no sync listener to remove"
+    event, listener = world.scenario.listeners.removable
     world.call(world.actor(name).client.off, event, listener)
 
 
@@ -203,7 +191,7 @@ def nothing_received(world: World) -> None:
 @when(parsers.parse('I create a {product} client with log level "{level}" and a recording log handler'))
 def create_with_level(world: World, product: str, level: str) -> None:
     world.create_client(ME, product, config={"logs": {"logLevel": level}}, with_user=False)
-    world.values["current"] = ME
+    world.scenario.current = ME
 
 
 @when("the client logs one entry at each level")
@@ -249,11 +237,10 @@ def timer_entry(world: World, method: str) -> None:
 
 @when(parsers.parse("I create a link client with action logs {options} and a recording action handler"))
 def create_with_actions(world: World, options: str) -> None:
-    actions: list[LogEntry] = []
-    world.values["actions"] = actions
+    actions = world.scenario.actions
     config = {"logs": {"logLevel": "debug", "logActions": {**parse_value(options), "handler": actions.append}}}
-    world.create_client(ME, "link", config=config, with_user=False)
-    world.values["current"] = ME
+    world.create_client(ME, Product.LINK, config=config, with_user=False)
+    world.scenario.current = ME
 
 
 @when("the client updates its configuration")
@@ -263,8 +250,9 @@ def client_updates_config(world: World) -> None:
 
 @then(parsers.parse('the action handler received an action "{action}" {details}'))
 def action_logged(world: World, action: str, details: str) -> None:
-    entries = [e for e in world.values["actions"] if e.messages and e.messages[0] == f"action {action}"]
-    assert entries, [e.messages for e in world.values["actions"]]
+    actions = world.scenario.actions
+    entries = [e for e in actions if e.messages and e.messages[0] == f"action {action}"]
+    assert entries, [e.messages for e in actions]
     entry = entries[-1]
     if details == "collapsed into one summary line":
         assert entry.messages == [f"action {action}"]
@@ -297,11 +285,11 @@ def create_flatten(world: World, level: str) -> None:
     sdk_logger = logging.getLogger("sdk")
     sdk_logger.addHandler(capture)
     sdk_logger.setLevel(logging.DEBUG)
-    world.values["capture"] = capture
-    actor = world.create_client(ME, "cpaas", config={"logs": {"logLevel": level, "flatten": True}},
+    world.scenario.capture = capture
+    actor = world.create_client(ME, Product.CPAAS, config={"logs": {"logLevel": level, "flatten": True}},
                                 with_user=False)
     world.call(actor.client.updateConfig, {"logs": {"handler": None}})
-    world.values["current"] = ME
+    world.scenario.current = ME
 
 
 @when("the client logs an object")
@@ -312,6 +300,7 @@ def log_object(world: World) -> None:
 
 @then("the Python log line shows the object as JSON text")
 def python_line(world: World) -> None:
-    capture: _Capture = world.values["capture"]
+    capture = world.scenario.capture
+    assert isinstance(capture, _Capture), "no Python log capture in this scenario"
     logging.getLogger("sdk").removeHandler(capture)
     assert any('payload {"a": 1}' in line for line in capture.lines), capture.lines[-5:]

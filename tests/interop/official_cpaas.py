@@ -43,7 +43,7 @@ async def open_cpaas(browser: Browser, platform: Platform, user: User,
     await app.js("([config, events]) => { harness.create(config); harness.listen(events); }",
                  [{**cpaas_config(platform), **(config or {})}, EVENTS])
     tokens = await app.js("([url, id, user, password]) => harness.tokens(url, id, user, password)",
-                          [platform.url, platform.state.config.client_id, user.user_id, user.password])
+                          [platform.url, platform.client_id, user.user_id, user.password])
     await app.js("tokens => client.setTokens(tokens)", tokens)
     if services:
         await app.js("services => client.services.subscribe(services, 'websocket')", services)

@@ -42,7 +42,7 @@ def _sessions(platform: Platform, method: str, suffix: str) -> list[dict[str, An
 
 def _assert_torn_down(platform: Platform) -> None:
     """No anonymous subscription is left and every CallMe notification channel was closed."""
-    assert not [s for s in platform.state.link.subscriptions.values() if s.mode == "anonymous"]
+    assert not [s for s in platform.dump()["linkSubscriptions"] if s["mode"] == "anonymous"]
     opened = {e["channel"] for e in platform.journal(kind="ws-open") if "/anonymous/" in e["path"]}
     closed = {e["channel"] for e in platform.journal(kind="ws-close")}
     assert opened and opened <= closed, (opened, closed)
@@ -56,7 +56,7 @@ async def _states(app: BrowserApp, call_id: str) -> list[str]:
 @pytest.mark.parametrize("mode", MODES)
 async def test_official_callme_calls_the_echo_endpoint_and_hears_itself(
         platform: Platform, browser: Browser, mode: str) -> None:
-    domain = platform.state.config.domain
+    domain = platform.domain
     echo, carol = f"echo@{domain}", f"carol@{domain}"
     app = await open_callme(browser, platform, "carol")
 
@@ -95,14 +95,14 @@ async def test_official_callme_calls_the_echo_endpoint_and_hears_itself(
     if mode == "token":  # every request of a token-mode call names the realm
         realms = [(e["path"], (e.get("detail") or {}).get("query", {}).get("tokenrealm"))
                   for e in platform.journal(kind="http") if "/anonymous/" in e["path"]]
-        assert realms and all(realm == platform.state.config.realm for _, realm in realms), realms
+        assert realms and all(realm == platform.realm for _, realm in realms), realms
 
 
 async def test_a_call_the_platform_refuses_ends_with_its_status_code_and_the_sdk_unsubscribes(
         platform: Platform, browser: Browser) -> None:
     """Token mode lets the account (valid) and the callee (nobody) differ: the subscription succeeds,
     callStart gets a 404 with statusCode 47, and 5.x then tears its subscription down (4.21 kept it)."""
-    domain = platform.state.config.domain
+    domain = platform.domain
     carol, nobody = f"carol@{domain}", f"nobody@{domain}"
     app = await open_callme(browser, platform, "carol")
     async with expect_unsubscribe(app) as unsubscribed:
@@ -119,7 +119,7 @@ async def test_a_call_the_platform_refuses_ends_with_its_status_code_and_the_sdk
 @pytest.mark.parametrize("mode", MODES)
 async def test_official_callme_calls_a_cpaas_user_of_our_sdk_who_answers(
         platform: Platform, browser: Browser, make_cpaas: Any, mode: str) -> None:
-    domain = platform.state.config.domain
+    domain = platform.domain
     carol = f"carol@{domain}"
     bob = await make_cpaas(services=["call"], runtime={
         "codecs": ["PCMU"],
@@ -162,14 +162,14 @@ async def test_official_callme_calls_a_cpaas_user_of_our_sdk_who_answers(
     if mode == "token":
         assert ended["payload"]["transition"]["statusCode"] == 200, ended  # hung up by the remote side
     _assert_torn_down(platform)
-    assert [s["state"] for s in platform.state.calls.dump()] == ["ended"]
+    assert [s["state"] for s in platform.dump()["calls"]] == ["ended"]
 
 
 async def _call_answered_by_us(platform: Platform, browser: Browser,
                                make_cpaas: Any) -> tuple[BrowserApp, str, Any, str]:
     """A token-less CallMe call from the browser to a CPaaS user of our SDK who answers:
     ``(app, its call id, our client, our call id)``, both sides Connected."""
-    domain = platform.state.config.domain
+    domain = platform.domain
     bob = await make_cpaas(services=["call"], runtime={"codecs": ["PCMU"]})
     app = await open_callme(browser, platform, "carol")
     call_id = await make_anonymous(app, bob.account.user_id, {}, {"from": f"carol@{domain}", "audio": True})
@@ -187,7 +187,7 @@ async def test_a_dropped_callme_websocket_is_reopened_at_once_on_the_same_channe
     keepalive): the platform lets it re-attach to the same channel, and the call's end still arrives."""
     app, call_id, bob, bob_call = await _call_answered_by_us(platform, browser, make_cpaas)
 
-    channel = next(s.channel_id for s in platform.state.link.subscriptions.values() if s.mode == "anonymous")
+    channel = next(s["channel"] for s in platform.dump()["linkSubscriptions"] if s["mode"] == "anonymous")
     since = await app.mark()
     assert await platform.drop_sockets(code=1011, channel=channel) == 1
     # ws:change for the reconnect attempt, then for the socket open again
@@ -235,11 +235,12 @@ async def test_hold_and_unhold_cross_between_callme_and_our_sdk(
 
 async def test_official_callme_sends_dtmf_to_the_ivr(platform: Platform, browser: Browser) -> None:
     """A CallMe app dials the platform's IVR and sends digits; the IVR reports what it detected."""
-    domain = platform.state.config.domain
+    domain = platform.domain
     app = await open_callme(browser, platform, "carol")
     call_id = await make_anonymous(app, f"ivr@{domain}", {}, {"from": f"carol@{domain}", "audio": True})
     await wait_state(app, call_id, "Connected")
-    session = next(leg.id for leg in platform.state.calls.router.legs.values() if leg.front_door == "callme")
+    session = next(leg["id"] for call in platform.dump()["calls"] for leg in [call["caller"], *call["callees"]]
+                   if leg["frontDoor"] == "callme")
     await app.js("id => client.call.sendDTMF(id, '9*0', 200)", call_id)
     assert await platform.wait_endpoint_digits(session, 3, timeout=15) == "9*0"
     assert platform.endpoint_calls(session)[0]["dtmfMode"] == "rfc4733"  # Chrome negotiates telephone-event

@@ -125,7 +125,7 @@ async def test_the_official_sdk_calls_the_ivr_and_it_hears_the_digits(platform: 
     """An app on the official SDK dials the platform's IVR endpoint and sends DTMF; the IVR reports
     the digits it detected, and how they came (RFC 4733 events, which Chrome negotiates)."""
     alice = await open_cpaas(browser, platform, await platform.users.create(), ["call"])
-    ivr = f"ivr@{platform.state.config.domain}"
+    ivr = f"ivr@{platform.domain}"
     call_id = await alice.js("to => client.call.make(to, {audio: true, video: false})", ivr)
     call = await alice.wait_call(call_id, "Connected")
     await alice.wait_inbound(1)
@@ -147,7 +147,7 @@ async def test_the_official_sdk_dials_the_scripted_endpoints(platform: Platform,
     """Each scripted endpoint behaves for an app on the official SDK as for ours: the echo sends
     the browser's own tone back, a PSTN number plays its tone, busy and reject end the call."""
     alice = await open_cpaas(browser, platform, await platform.users.create(), ["call"])
-    address = endpoint if endpoint.startswith("+") else f"{endpoint}@{platform.state.config.domain}"
+    address = endpoint if endpoint.startswith("+") else f"{endpoint}@{platform.domain}"
     call_id = await alice.js("to => client.call.make(to, {audio: true, video: false})", address)
     if endpoint in ("busy", "reject"):
         await alice.wait_call(call_id, "Ended")

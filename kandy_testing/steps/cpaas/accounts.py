@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pytest_bdd import given, parsers
 
+from ...clients import Product
 from ...world import World
 from ..common import names
 from .support import CLIENT_CONFIG
@@ -13,7 +14,7 @@ from .support import CLIENT_CONFIG
 @given(parsers.re(r'(?P<who>[\w, ]+?) (?:is a cpaas user|are cpaas users) subscribed to "(?P<services>[^"]*)"'))
 def cpaas_users(world: World, who: str, services: str) -> None:
     for name in names(who):
-        world.create_client(name, "cpaas", config=CLIENT_CONFIG)
+        world.create_client(name, Product.CPAAS, config=CLIENT_CONFIG)
         world.sign_in(name)
         world.call(world.actor(name).client.services.subscribe, names(services))
         subscribed = world.call(world.actor(name).client.services.getSubscriptions)["subscribed"]

@@ -34,7 +34,7 @@ def has_conversation(world: World, name: str, label: str, other: str) -> None:
     if label == "GROUP":
         created_group(world, name, "Chat group", other)
         accepted(world, other, "Chat group")
-        world.values["chat_group"] = group_id_of(world, "Chat group")
+        world.scenario.chat_group = group_id_of(world, "Chat group")
     create_conversation(world, name, label, other)
 
 
@@ -158,14 +158,15 @@ def delete_conversation(world: World, name: str, other: str) -> None:
 @when(parsers.re(r"(?P<name>\w+) subscribes to (?:her|his) conversation with (?P<other>\w+)"))
 def subscribe_conversation(world: World, name: str, other: str) -> None:
     calls: list[dict[str, Any]] = []
-    world.values["subscriber_calls"] = calls
+    world.scenario.subscriber_calls = calls
     conversation = conversation_of(world, name, uid(world, other), chatTypes.ONETOONE)
-    world.values["unsubscribe"] = world.call(conversation.subscribe, calls.append)
+    world.scenario.unsubscribe = world.call(conversation.subscribe, calls.append)
 
 
 @when(parsers.re(r"(?P<name>\w+) unsubscribes from (?:her|his) conversation with (?P<other>\w+)"))
 def unsubscribe_conversation(world: World, name: str, other: str) -> None:
-    world.call(world.values["unsubscribe"])
+    assert world.scenario.unsubscribe is not None, f"{name} did not subscribe to a conversation"
+    world.call(world.scenario.unsubscribe)
 
 
 @then(parsers.re(r'(?P<name>\w+)\'s subscriber was told about the message "(?P<text>[^"]+)" in (?:her|his) '
@@ -173,19 +174,19 @@ def unsubscribe_conversation(world: World, name: str, other: str) -> None:
 def subscriber_told(world: World, name: str, text: str, other: str) -> None:
     receives_message(world, name, text, other)
     message = message_of(world, name, text)
-    assert {"conversationId": uid(world, other), "messageId": message.messageId} in world.values["subscriber_calls"]
+    assert {"conversationId": uid(world, other), "messageId": message.messageId} in world.scenario.subscriber_calls
 
 
 @then(parsers.re(r'(?P<name>\w+)\'s subscriber was not told about the message "(?P<text>[^"]+)"'))
 def subscriber_not_told(world: World, name: str, text: str) -> None:
     message = message_of(world, name, text)
-    assert all(c["messageId"] != message.messageId for c in world.values["subscriber_calls"])
+    assert all(c["messageId"] != message.messageId for c in world.scenario.subscriber_calls)
 
 
 @given(parsers.re(r'(?P<name>\w+) listens to "(?P<event>[^"]+)"'))
 def listens(world: World, name: str, event: str) -> None:
     heard: list[dict[str, Any]] = []
-    world.values[f"heard:{event}"] = heard
+    world.actor(name).state.heard[event] = heard
     world.call(client_of(world, name).on, event, heard.append)
 
 
@@ -196,5 +197,5 @@ def listener_called(world: World, name: str, event: str, other: str) -> None:
     # completion, the listener registered under the other spelling has been called too.
     done = world.wait_event(name, "messages:change", lambda p: p.get("destination") == uid(world, other)
                             and "previousMessageId" in p)
-    heard = world.values[f"heard:{event}"]
+    heard = world.actor(name).state.heard[event]
     assert any(p.get("messageId") == done["messageId"] for p in heard), heard

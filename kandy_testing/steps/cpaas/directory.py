@@ -6,6 +6,7 @@ from typing import Any
 
 from pytest_bdd import given, parsers, then, when
 
+from ...scenario import Search
 from ...world import World
 from ..common import names
 from .support import client_of, phone, uid
@@ -23,7 +24,7 @@ def directory_users(world: World, datatable: list[list[str]]) -> None:
 
 
 def _search(world: World, name: str, filters: dict[str, Any], options: dict[str, Any]) -> None:
-    world.values["search"] = (filters, options)
+    world.scenario.search = Search(filters, options)
     world.attempt(client_of(world, name).user.search, filters, options)
 
 
@@ -52,8 +53,9 @@ def search(world: World, name: str, field: str, value: str, sort: str, order: st
 
 @when(parsers.re(r"(?P<name>\w+) asks for the next page"))
 def next_page(world: World, name: str) -> None:
-    filters, options = world.values["search"]
-    _search(world, name, filters, {**options, "next": world.values["next"]})
+    search = world.scenario.search
+    assert search is not None, f"{name} has not searched the directory"
+    _search(world, name, search.filters, {**search.options, "next": search.next_page})
 
 
 @then(parsers.re(r'(?P<name>\w+) receives "directory:change" with the results "(?P<people>[^"]*)"'
@@ -65,7 +67,8 @@ def directory_results(world: World, name: str, people: str, paging: str | None) 
     assert found == names(people), found
     if paging is not None:
         assert ("next" in params) == (paging == "a"), params
-        world.values["next"] = params.get("next")
+        assert world.scenario.search is not None
+        world.scenario.search.next_page = params.get("next")
 
 
 @then(parsers.re(r"(?P<name>\w+)'s user get for (?P<other>\w+) has the documented User fields"))

@@ -19,7 +19,7 @@ def _create_group(world: World, name: str, group: str, members: str, **params: A
                                       "type": "closed", **params})
     created = world.wait_event(name, "group:new", since=mark)
     assert "error" not in created, created
-    world.values.setdefault("groups", {})[group] = created["id"]
+    world.scenario.groups[group] = created["id"]
     return created["id"]
 
 

@@ -31,8 +31,7 @@ def presence_subscribe(world: World, name: str, others: str) -> None:
 @when(parsers.re(r"(?P<name>\w+) unsubscribes from the presence of (?P<others>[\w, ]+)$"))
 def presence_unsubscribe(world: World, name: str, others: str) -> None:
     world.call(client_of(world, name).presence.unsubscribe, [uid(world, o) for o in names(others)])
-    world.values[f"sent:{name}"] = world.call(lambda: sum(c.delivered + c.buffered_total
-                                                          for c in channels_of(world, name)))
+    world.actor(name).state.notifications_sent = world.call(lambda: sum(c["sent"] for c in channels_of(world, name)))
 
 
 @when(parsers.re(r'(?P<name>\w+) updates (?:her|his) presence to (?P<status>"[^"]+"|\w+) and (?P<activity>\w+)'
@@ -96,5 +95,5 @@ def presence_get_all(world: World, name: str, others: str) -> None:
 
 @then(parsers.re(r"the platform sent (?P<name>\w+) no notification since (?:she|he) unsubscribed"))
 def no_notification_since(world: World, name: str) -> None:
-    now = world.call(lambda: sum(c.delivered + c.buffered_total for c in channels_of(world, name)))
-    assert now == world.values[f"sent:{name}"]
+    now = world.call(lambda: sum(c["sent"] for c in channels_of(world, name)))
+    assert now == world.actor(name).state.notifications_sent, f"{now} notifications sent to {name}"

@@ -1,7 +1,7 @@
 """Helpers shared by the CPaaS step modules: clients, addresses, conversations, sending and waiting.
 
 Names ("Alice") are platform users with one CPaaS client each; groups are named in the steps and
-their ids kept in ``world.values["groups"]``. Each step is one SDK or platform call, or one check;
+their ids kept in ``world.scenario.groups``. Each step is one SDK or platform call, or one check;
 waits go through the event recorder with a timeout.
 """
 
@@ -37,7 +37,8 @@ def chat_type(label: str) -> str:
 def destination_of(world: World, other: str, label: str) -> str:
     """Where a conversation of type ``label`` with ``other`` goes: their id, the group, their number."""
     if label == "GROUP":
-        return world.values["chat_group"]
+        assert world.scenario.chat_group is not None, "no GROUP conversation in this scenario"
+        return world.scenario.chat_group
     return phone(world, other) if label == "SMS" else uid(world, other)
 
 
@@ -46,7 +47,8 @@ def sender_of(world: World, name: str, label: str) -> str:
 
 
 def group_id_of(world: World, group: str) -> str:
-    return world.values.setdefault("groups", {})[group]
+    assert group in world.scenario.groups, f"no group {group!r} in this scenario: {sorted(world.scenario.groups)}"
+    return world.scenario.groups[group]
 
 
 def conversation_of(world: World, name: str, destination: str, chat_type: str) -> Conversation:
@@ -96,6 +98,7 @@ def wait_message(world: World, name: str, text: str, destination: str, chat_type
     return world.wait_event(name, "messages:change", arrived)
 
 
-def channels_of(world: World, name: str) -> list[Any]:
+def channels_of(world: World, name: str) -> list[dict[str, Any]]:
+    """``name``'s CPaaS notification channels, as the platform shows them."""
     assert world.platform is not None
-    return world.platform.state.hub.channels_of(uid(world, name), "cpaas")
+    return world.platform.channels(user=uid(world, name), product="cpaas")
