@@ -362,7 +362,8 @@ class Platform:
 
     def access_token(self, user: User, *, lifetime: int | None = None) -> str:
         """An access token for ``user`` minted directly (``lifetime`` in s; negative: already expired)."""
-        return self.state.tokens.issue(user, self.state.config.client_id, lifetime=lifetime)["access_token"]
+        token: str = self.state.tokens.issue(user, self.state.config.client_id, lifetime=lifetime)["access_token"]
+        return token
 
     def turn_credentials_valid(self, username: str, password: str) -> bool:
         """Whether the platform's TURN service would accept these (unexpired, its own HMAC)."""

@@ -38,7 +38,6 @@ class ActorState:
     call_id: str | None = None  # the call the call steps act on
     calls: dict[str, str] = field(default_factory=dict)  # remembered calls, by the other party's name
     muted_tracks: list[str] = field(default_factory=list)
-    removed_track: str | None = None
     push_registrations: dict[PushSystem, Any] = field(default_factory=dict)  # what registering returned
     offline_fault: str | None = None  # the fault rule keeping the actor offline
     notifications_sent: int | None = None  # to the actor's channels, when the actor unsubscribed

@@ -89,7 +89,7 @@ API_LEVELS  # unused variable (sdk/version.py:6)
 _.link_caller_settle  # unused attribute (tests/test_callme_protocol.py:36)
 _.link_caller_settle  # unused attribute (tests/test_callme_protocol.py:50)
 pytestmark  # unused variable (tests/test_load_locust.py:18)
-_.global_  # read through getattr by kind (kandy_testing/steps/sdk_core.py Heard.add)
+_.global_  # read through getattr by kind (kandy_testing/scenario.py Listeners.add)
 _.absent  # the recorder's negative wait (kandy_testing/recorder.py), for the "receives no ..." steps
 error_received  # asyncio DatagramProtocol hook (fake_platform/turn/allocation.py, relay.py)
 _.integrity_key  # aioice TURN client attribute a test sets (tests/test_turn_relay.py)

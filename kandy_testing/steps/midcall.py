@@ -47,7 +47,6 @@ def add_media(world: World, name: str, kind: str) -> None:
 def remove_media(world: World, name: str, pronoun: str, kind: str) -> None:
     mark = world.actor(name).recorder.mark
     track = _local_track(world, name, kind)
-    world.actor(name).state.removed_track = track
     world.call(_client(world, name).call.removeMedia, _call_of(world, name), [track])
     assert "error" not in _finished(world, name, "REMOVE_MEDIA", mark)
 
@@ -62,7 +61,7 @@ def start_video(world: World, name: str) -> None:
 @when(parsers.parse("{name} stops video"))
 def stop_video(world: World, name: str) -> None:
     mark = world.actor(name).recorder.mark
-    world.actor(name).state.removed_track = _local_track(world, name, "video")
+    _local_track(world, name, "video")  # fails clearly when the call sends no video
     world.call(_client(world, name).call.stopVideo, _call_of(world, name))
     assert "error" not in _finished(world, name, "REMOVE_BASIC_MEDIA", mark)
 
