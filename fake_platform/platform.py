@@ -74,10 +74,6 @@ class Faults:
     def clear(self) -> None:
         self._state.faults.clear()
 
-    def remove(self, fault_id: str) -> bool:
-        """End one rule before its time (False when it had already ended)."""
-        return self._state.faults.remove(fault_id)
-
     def list(self) -> list[dict[str, Any]]:
         return self._state.faults.list()
 

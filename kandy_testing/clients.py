@@ -8,20 +8,17 @@ reaches the client itself; code that wants the SDK object (an app under test) ta
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any
 
 import sdk.cpaas
 import sdk.link
 from fake_platform.auth.models import User
+from fake_platform.core.hub import Product  # the platform's, shared with the harness
 from sdk.client import Client
 
 from .recorder import EventRecorder
 
-
-class Product(StrEnum):
-    CPAAS = "cpaas"
-    LINK = "link"
+__all__ = ["Product", "TestClient", "create_client"]
 
 
 @dataclass(eq=False)
