@@ -13,7 +13,7 @@ all: test
 $(STAMP):
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[test,load,report,interop]'
+	$(BIN)/pip install -q -e '.[test,load,report,interop,bench]'
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 

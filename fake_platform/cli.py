@@ -9,7 +9,7 @@ import json
 import signal
 import sys
 
-from .core.heap import freeze_heap_every
+from .core.heap import DEFAULT_FREEZE_EVERY, freeze_heap_every
 from .platform import Platform
 
 
@@ -27,10 +27,19 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--users", type=int, default=0, help="create N users at start and print them")
     serve.add_argument("--server-ping-interval", type=float, default=30.0)
     serve.add_argument("--no-journal", action="store_true",
-                       help="record no requests or frames (load runs: the journal costs CPU per keepalive)")
-    serve.add_argument("--gc-freeze", type=float, default=0, metavar="SECONDS",
-                       help="freeze the heap every SECONDS (load runs: no full-collection pauses; core/heap.py)")
+                       help="record no requests or frames (the journal costs a little CPU per keepalive)")
+    serve.add_argument("--gc-freeze", type=float, default=DEFAULT_FREEZE_EVERY, metavar="SECONDS",
+                       help=f"freeze the heap every SECONDS, 0 never (default {DEFAULT_FREEZE_EVERY:g}: no "
+                            "full-collection pauses under load; core/heap.py)")
+    serve.add_argument("--loop", choices=("asyncio", "uvloop"), default="asyncio",
+                       help="the event loop (uvloop: pip install 'kandy-emulator[uvloop]')")
     args = parser.parse_args(argv)
+    if args.loop == "uvloop":
+        try:
+            import uvloop
+        except ImportError:
+            parser.error("--loop uvloop needs uvloop: pip install 'kandy-emulator[uvloop]'")
+        return uvloop.run(_serve(args))
     return asyncio.run(_serve(args))
 
 

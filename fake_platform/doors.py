@@ -16,7 +16,6 @@ Requests outside every door get the control plane's 404.
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 from collections.abc import Callable
 from typing import Any
@@ -113,8 +112,9 @@ async def journal_middleware(request: web.Request, handler: Handler) -> web.Stre
     finally:
         state.journal.record(
             "http", method=request.method, path=request.path, status=status, user=request_user(request),
-            body=_maybe_json(await _body_text(request)), duration_ms=round((time.perf_counter() - started) * 1000, 3),
-            detail={"query": dict(request.query)} if request.query else {},
+            body=await _body_text(request) or None,  # the journal parses JSON text when it is read
+            duration_ms=round((time.perf_counter() - started) * 1000, 3),
+            detail={"query": dict(request.query)} if request.query else None,
         )
 
 
@@ -205,12 +205,3 @@ def build_root(state: Any, routes: list[Route]) -> web.Application:
     for door in sorted(Door, key=lambda d: -len(PREFIXES[d])):
         root.add_subapp(PREFIXES[door], door_app(door, routes))
     return root
-
-
-def _maybe_json(text: str | None) -> Any:
-    if not text:
-        return None
-    try:
-        return json.loads(text)
-    except ValueError:
-        return text

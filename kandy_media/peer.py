@@ -78,17 +78,30 @@ class Peer:
 
     # -- tracks --------------------------------------------------------------------------------
     def add_track(self, track: Any) -> RTCRtpTransceiver:
-        """Send ``track``: reuse an idle transceiver of its kind, else add one (sendrecv)."""
+        """Send ``track``: reuse an idle transceiver of its kind, else add one (sendrecv). A track that
+        follows what its transceiver negotiated (dense media's shared tone) is told which one."""
+        transceiver = self._reuse(track)
+        if transceiver is None:
+            self.pc.addTrack(track)
+            transceiver = next(t for t in self.pc.getTransceivers() if t.sender.track is track)
+            self._prefer(transceiver)
+        _bind(track, transceiver)
+        return transceiver
+
+    @staticmethod
+    def replace_track(transceiver: RTCRtpTransceiver, track: Any) -> None:
+        """Send ``track`` instead on the same RTP stream (seamless for the remote)."""
+        transceiver.sender.replaceTrack(track)
+        _bind(track, transceiver)
+
+    def _reuse(self, track: Any) -> RTCRtpTransceiver | None:
         for transceiver in self.pc.getTransceivers():
             if transceiver.kind == track.kind and transceiver.sender.track is None and not transceiver.stopped \
                     and transceiver.currentDirection in (None, "recvonly", "inactive"):
                 transceiver.sender.replaceTrack(track)
                 transceiver.direction = "sendrecv"
                 return transceiver
-        self.pc.addTrack(track)
-        transceiver = next(t for t in self.pc.getTransceivers() if t.sender.track is track)
-        self._prefer(transceiver)
-        return transceiver
+        return None
 
     def _prefer(self, transceiver: RTCRtpTransceiver) -> None:
         if not self._preferred:
@@ -261,3 +274,10 @@ def keep_extension_ids(sdp: str, negotiated: dict[str, dict[str, int]]) -> str:
                 used.add(new_id)
             lines[i] = f"a=extmap:{new_id}{'/' + direction if direction else ''} {uri}"
     return "\r\n".join(lines)
+
+
+def _bind(track: Any, transceiver: RTCRtpTransceiver) -> None:
+    """Tell a track that follows its transceiver's negotiation (kandy_media.dense) which one sends it."""
+    bind = getattr(track, "bind", None)
+    if bind is not None:
+        bind(transceiver)

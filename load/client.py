@@ -52,6 +52,7 @@ class ClientSettings:
     services: tuple[str, ...] = ("call", "chat", "presence")
     log_level: str = "error"
     start_timeout: float = 60.0
+    dense_media: int = 0  # 0: calls carry media as usual; N: dense media, 1 call in N decoded (kandy_media.dense)
 
     @property
     def detection_s(self) -> float:
@@ -70,8 +71,10 @@ def sdk_config(product: str, base_url: str, settings: ClientSettings) -> dict[st
         "reconnectLimit": settings.reconnect_limit,
         "reconnectTimeMultiplier": 1,
     }
-    common = {"logs": {"logLevel": settings.log_level}, "call": {"iceServers": []},
-              "runtime": {"hostAddresses": ["127.0.0.1"], "codecs": ["PCMU"]}}
+    runtime: dict[str, Any] = {"hostAddresses": ["127.0.0.1"], "codecs": ["PCMU"]}
+    if settings.dense_media:
+        runtime["denseMedia"] = {"verifyEvery": settings.dense_media}
+    common = {"logs": {"logLevel": settings.log_level}, "call": {"iceServers": []}, "runtime": runtime}
     if product == "cpaas":
         # pingPong + client: the CPaaS connCheck/connAck protocol, answered by the platform.
         connectivity["method"] = {"type": "pingPong", "responsibleParty": "client"}

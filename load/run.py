@@ -117,7 +117,8 @@ def locust_commands(args: argparse.Namespace, host: str, out: Path) -> list[tupl
               "--kandy-probe", args.probe, "--loglevel", "WARNING"]
     if args.optional_tasks:
         common += ["--kandy-optional-tasks", args.optional_tasks, "--kandy-call-every", str(args.call_every),
-                   "--kandy-media-share", str(args.media_share), "--kandy-message-every", str(args.message_every)]
+                   "--kandy-media-share", str(args.media_share), "--kandy-message-every", str(args.message_every),
+                   "--kandy-dense-media", str(args.dense_media), "--kandy-media-hold", str(args.media_hold)]
     classes = [USER_CLASSES[p] for p in args.products.split(",") if p]
     run = ["--headless", "-u", str(args.users or scenario.users), "-r", str(args.spawn_rate or scenario.spawn_rate),
            "-t", f"{int(args.run_time or scenario.run_time)}s", "--stop-timeout", "20",
@@ -209,6 +210,9 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--call-every", type=float, default=20.0, help="seconds between one user's calls")
     parser.add_argument("--media-share", type=float, default=0.1, help="share of calls with checked audio")
     parser.add_argument("--message-every", type=float, default=5.0, help="seconds between one user's messages")
+    parser.add_argument("--dense-media", type=int, default=0,
+                        help="N > 0: calls send shared encoded tones and 1 in N is decoded (kandy_media.dense)")
+    parser.add_argument("--media-hold", type=float, default=3.0, help="seconds a call with media stays up")
     parser.add_argument("--out", default="reports/load")
     parser.add_argument("--locustfile", default=str(LOCUSTFILE))
     parser.add_argument("--platform-url", default=None, help="use a running platform instead of starting one")

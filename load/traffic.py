@@ -5,7 +5,9 @@ Runs on the SDK's loop thread, like :mod:`load.client`; results leave as samples
 * ``CALL setup``: ``call.make`` → the caller's call is Connected (the callee answers at once);
   signalling only, unless the call carries media;
 * ``CALL media``: Connected → the caller's container has received ``MEDIA_FRAMES`` audio frames of
-  the callee's tone (only for the share of calls that carry media; they stay up ``MEDIA_HOLD_S``);
+  the callee's tone (only for the share of calls that carry media; they stay up ``MEDIA_HOLD_S``,
+  or the hold given). With dense media (``ClientSettings.dense_media``) 1 call in N is checked so,
+  the others pass when ``MEDIA_FRAMES`` packets arrived (counted, not decoded: kandy_media.dense);
 * ``CALL end``: ``call.end`` resolved;
 * ``MESSAGE delivery``: ``send()`` called → the recipient's ``messages:change`` for that message
   (CPaaS one-to-one chat; Link has no messaging).
@@ -94,7 +96,7 @@ class Traffic:
         except Exception as exc:  # the caller's setup sample reports the failure; note why
             load.counters.errors.append(f"answer: {type(exc).__name__}: {exc}")
 
-    async def place_call(self, load: LoadClient, with_media: bool) -> bool:
+    async def place_call(self, load: LoadClient, with_media: bool, hold: float = MEDIA_HOLD_S) -> bool:
         """One call from ``load`` to a peer; False when there was nobody to call."""
         callee = self.peer_for(load)
         client = load.client
@@ -113,7 +115,7 @@ class Traffic:
         load.emit(metrics.CALL, metrics.CALL_SETUP, setup_ms, True, detail=detail)
         if with_media:
             await self._check_media(load, call_id, callee)
-            await asyncio.sleep(MEDIA_HOLD_S)  # media flows meanwhile; the checks look at keepalive
+            await asyncio.sleep(hold)  # media flows meanwhile; the checks look at keepalive
         await self._end(load, call_id, report=True)
         return True
 
@@ -143,8 +145,9 @@ class Traffic:
                     await client.wait_for("call:newTrack", lambda p: p.get("callId") == call_id)
             client.media.renderTracks(client.call.getById(call_id)["remoteTracks"], selector)
             container = client.media.getContainer(selector)
-            await container.wait_until(lambda c: c.frames >= MEDIA_FRAMES and any(t.rms() > 0.01 for t in c.audio()),
-                                       timeout=MEDIA_TIMEOUT_S)
+            # A counted (dense, unsampled) track has no audio to hear: its packets are the check.
+            await container.wait_until(lambda c: c.frames >= MEDIA_FRAMES and any(
+                not t.verified or t.rms() > 0.01 for t in c.audio()), timeout=MEDIA_TIMEOUT_S)
         except Exception as exc:  # a timeout or an SDK error: no audio either way
             if load._stopping or callee._stopping:  # the run ended under the check: no verdict
                 return
@@ -152,7 +155,7 @@ class Traffic:
                       error=f"no audio from {callee.user_id}: {type(exc).__name__}: {exc}")
             return
         load.emit(metrics.CALL, metrics.CALL_MEDIA, (time.perf_counter() - started) * 1000, True,
-                  detail={"frames": container.frames})
+                  detail={"frames": container.frames, "verified": container.verified})
 
     async def _end(self, load: LoadClient, call_id: str, *, report: bool) -> None:
         client = load.client

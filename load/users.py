@@ -81,6 +81,11 @@ def _add_options(parser: Any) -> None:
                         help="call task: share of calls that carry checked audio (the rest: signalling only)")
     parser.add_argument("--kandy-message-every", type=float, default=5.0, env_var="KANDY_LOAD_MESSAGE_EVERY",
                         help="message task: seconds between one CPaaS user's messages (jittered)")
+    parser.add_argument("--kandy-dense-media", type=int, default=0, env_var="KANDY_LOAD_DENSE_MEDIA",
+                        help="call task: N > 0 sends the process's shared encoded tones and decodes 1 call in N "
+                             "(the others' packets are counted): many more calls with media per core")
+    parser.add_argument("--kandy-media-hold", type=float, default=MEDIA_HOLD_S, env_var="KANDY_LOAD_MEDIA_HOLD",
+                        help="call task: seconds a call with media stays up after its check")
 
 
 def settings_from(environment: Environment) -> ClientSettings:
@@ -89,7 +94,7 @@ def settings_from(environment: Environment) -> ClientSettings:
         return ClientSettings()
     return ClientSettings(ping_interval_ms=o.kandy_ping_ms, max_missed_pings=o.kandy_max_missed,
                           reconnect_delay_ms=o.kandy_reconnect_delay_ms, reconnect_limit=o.kandy_reconnect_limit,
-                          probe=o.kandy_probe)
+                          probe=o.kandy_probe, dense_media=max(0, int(getattr(o, "kandy_dense_media", 0) or 0)))
 
 
 def _option(environment: Environment, name: str, default: Any) -> Any:
@@ -234,8 +239,9 @@ class KandyUser(User):
         if "call" in self.optional and now >= self.call_due:
             self.call_due = now + self._every("call") * random.uniform(0.5, 1.5)
             with_media = random.random() < float(_option(self.environment, "kandy_media_share", 0.1))
-            self._traffic(STATE.traffic.place_call(self.load, with_media),
-                          2 * CALL_TIMEOUT_S + MEDIA_TIMEOUT_S + MEDIA_HOLD_S + 5)
+            hold = max(0.0, float(_option(self.environment, "kandy_media_hold", MEDIA_HOLD_S)))
+            self._traffic(STATE.traffic.place_call(self.load, with_media, hold),
+                          2 * CALL_TIMEOUT_S + MEDIA_TIMEOUT_S + hold + 5)
         if "message" in self.optional and self.product == "cpaas" and now >= self.message_due:
             self.message_due = now + self._every("message") * random.uniform(0.5, 1.5)
             self._traffic(STATE.traffic.send_message(self.load), DELIVERY_TIMEOUT_S + 5)

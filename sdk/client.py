@@ -20,7 +20,7 @@ from kandy_media.clock import SYSTEM_CLOCK, Clock
 from . import config as config_module
 from .errors import BasicError, Codes
 from .events import EventEmitter, Listener, Predicate
-from .logger import LoggerNamespace, LogManager
+from .logger import LoggerNamespace, LogManager, levels
 from .namespace import Namespace, SnakeCaseAliases, api
 from .notifications import NotificationRouter
 from .transport.channel import NotificationChannel
@@ -63,6 +63,7 @@ class Client(SnakeCaseAliases):
             id_cache_length=self._config["notifications"]["idCacheLength"],
             emit=self.emit,
             received_event="notification:received" if "notification:received" in self.EVENT_TYPES else None,
+            heard=self._emitter.heard,
         )
         self._tasks: set[asyncio.Task[Any]] = set()
         self._destroyed = False
@@ -239,7 +240,13 @@ class Client(SnakeCaseAliases):
         if self._destroyed:
             raise BasicError(Codes.DESTROYED, f"The SDK instance was destroyed; cannot call {what}. "
                              "Create a new instance.")
-        self._log.debug(f"API {what}")
+        if self._api_debug:
+            self._log.debug(f"API {what}")
+
+    @property
+    def _api_debug(self) -> bool:
+        """Whether API calls are logged (the log level is debug)."""
+        return self._log_manager.enabled_for(levels.DEBUG)
 
     def _action(self, action_type: str, payload: Any) -> None:
         self._log_manager.action(action_type, payload, self.snapshot)

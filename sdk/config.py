@@ -88,6 +88,13 @@ def is_ssl_setting(value: Any) -> bool:
     return value is None or isinstance(value, bool | str | ssl.SSLContext)
 
 
+def is_dense_media(value: Any) -> bool:
+    if not isinstance(value, Mapping) or set(value) - {"verifyEvery"}:
+        return False
+    every = value.get("verifyEvery", 1)
+    return isinstance(every, int) and not isinstance(every, bool) and every >= 1
+
+
 def is_optional(check: Check) -> Check:
     return lambda value: value is None or check(value)
 
@@ -181,4 +188,8 @@ RUNTIME_SCHEMA: Schema = {
     "grantMediaPermissions": Option(True, is_bool, "a boolean"),
     "codecs": Option(None, is_optional(is_list_of(is_str)), "a list of codec names to prefer"),
     "callAuditInterval": Option(None, is_optional(is_number(0.01)), "seconds between call audits"),
+    # Load tests: microphones send a tone encoded once per process; 1 call in verifyEvery is
+    # decoded and checked, the others' audio packets are only counted (kandy_media.dense).
+    "denseMedia": Option(None, is_optional(is_dense_media), "{verifyEvery: an integer >= 1}"),
 }
+

@@ -31,8 +31,16 @@ class EventEmitter:
         self._listeners: dict[str, list[Listener]] = {}
         self._global: list[Listener] = []
         self._tasks: set[asyncio.Task[Any]] = set()
-        self.history: deque[tuple[str, dict[str, Any]]] = deque(maxlen=history)
+        # Two rings rather than one of (type, payload) pairs: a pair holding a dict stays tracked by
+        # the cycle collector, while a payload of plain values and a type string do not.
+        self._history_types: deque[str] = deque(maxlen=history)
+        self._history_payloads: deque[dict[str, Any]] = deque(maxlen=history)
         self._closed = False
+
+    @property
+    def history(self) -> list[tuple[str, dict[str, Any]]]:
+        """The last events emitted, oldest first: (type, payload)."""
+        return list(zip(self._history_types, self._history_payloads, strict=True))
 
     # -- documented API ------------------------------------------------------------------------
     def on(self, type: str, listener: Listener) -> None:
@@ -55,6 +63,10 @@ class EventEmitter:
         if listener in self._global:
             self._global.remove(listener)
 
+    def heard(self, type: str) -> bool:
+        """Whether any listener would receive a ``type`` event emitted now."""
+        return bool(self._global) or bool(self._listeners.get(type))
+
     # -- emitting ------------------------------------------------------------------------------
     def emit(self, type: str, payload: dict[str, Any] | None = None) -> None:
         if self._closed:
@@ -62,7 +74,8 @@ class EventEmitter:
         if type not in self.event_types:  # an SDK bug, not a user error: make it loud
             raise BasicError(Codes.INVALID_EVENT, f"SDK tried to emit undeclared event type: {type}")
         payload = {} if payload is None else payload
-        self.history.append((type, payload))
+        self._history_types.append(type)
+        self._history_payloads.append(payload)
         if trace.enabled:
             trace.record(self.product, "event", type)
         try:
@@ -75,10 +88,13 @@ class EventEmitter:
     def _deliver(self, type: str, payload: dict[str, Any]) -> None:
         if self._closed:
             return
-        for listener in list(self._listeners.get(type, ())):
-            self._invoke(listener, (payload,), type)
-        for listener in list(self._global):
-            self._invoke(listener, (type, payload), type)
+        listeners = self._listeners.get(type)
+        if listeners:
+            for listener in tuple(listeners):  # a listener may remove itself
+                self._invoke(listener, (payload,), type)
+        if self._global:
+            for listener in tuple(self._global):
+                self._invoke(listener, (type, payload), type)
 
     def _invoke(self, listener: Listener, args: tuple[Any, ...], type: str) -> None:
         try:
@@ -86,7 +102,7 @@ class EventEmitter:
         except Exception as exc:
             self._log.error(f"Listener for '{type}' raised {type_name(exc)}: {exc}")
             return
-        if inspect.isawaitable(result):
+        if result is not None and inspect.isawaitable(result):
             task = asyncio.ensure_future(result)
             self._tasks.add(task)
             task.add_done_callback(lambda t: self._task_done(t, type))

@@ -192,6 +192,10 @@ class LogManager:
     def get(self, target_type: str, target_id: str | None = None) -> Logger:
         return Logger(self, target_type, target_id)
 
+    def enabled_for(self, level: str) -> bool:
+        """Whether an entry at ``level`` would be logged (lets hot paths skip building messages)."""
+        return is_enabled(level, self.settings.level)
+
     def emit(
         self,
         method: str,

@@ -28,13 +28,17 @@ def camel_case(name: str) -> str:
 def api(fn: F) -> F:
     """Mark a documented API: refuse it after ``destroy()``, log the call at debug."""
 
+    name = fn.__name__
+
     @functools.wraps(fn)
     def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
         client: Client = getattr(self, "_client", self)
-        path = api_path(self, fn.__name__)
-        client._ensure_alive(path)
-        if trace.enabled:
-            trace.record(client.product, "api", path)
+        # The path is only built when something reads it: getters run once per received message.
+        if client._destroyed or client._api_debug or trace.enabled:
+            path = api_path(self, name)
+            client._ensure_alive(path)
+            if trace.enabled:
+                trace.record(client.product, "api", path)
         return fn(self, *args, **kwargs)
 
     wrapper.__kandy_api__ = True  # type: ignore[attr-defined]  # marks documented APIs for introspection

@@ -53,3 +53,35 @@ async def test_frames_without_an_id_are_not_notifications() -> None:
     client = sdk.cpaas.create({"logs": {"logLevel": "silent"}})
     client.notifications.enabled[WEBSOCKET] = True
     assert client.notifications.process({"thing": {"no": "id"}}) is False
+
+
+async def test_a_waiting_handler_holds_back_later_notifications_and_sync_ones_run_at_once() -> None:
+    client = sdk.cpaas.create({"logs": {"logLevel": "silent"}})
+    client.notifications.enabled[WEBSOCKET] = True
+    release = asyncio.get_running_loop().create_future()
+    handled: list[str] = []
+
+    def handler(frame: dict, channel: str) -> object:
+        n = frame["thing"]["n"]
+        if n == "slow":
+            async def finish() -> None:
+                await release
+                handled.append(n)
+            return finish()
+        if n == "broken":
+            raise ValueError("a handler bug")
+        handled.append(n)
+        return None
+
+    client.notifications.on("thing", handler)
+    client.notifications.process({"thing": {"id": "1", "n": "first"}})
+    assert handled == ["first"]  # nothing waiting: handled where it arrived
+    for i, n in enumerate(["slow", "broken", "after"], start=2):
+        client.notifications.process({"thing": {"id": str(i), "n": n}})
+    assert handled == ["first"]  # "after" waits behind "slow"
+    release.set_result(None)
+    await client.notifications.drain(timeout=1)
+    assert handled == ["first", "slow", "after"]
+    client.notifications.process({"thing": {"id": "9", "n": "last"}})
+    assert handled[-1] == "last"  # the backlog is gone: at once again
+    await client.aclose()

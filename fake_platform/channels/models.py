@@ -95,18 +95,23 @@ class CpaasChannels:
         return self.subscriptions.pop(sub_id)
 
     def subscriptions_of(self, user: str, service: str | None = None) -> list[ServiceSubscription]:
-        found = (self.subscriptions.get(sub_id) for sub_id in self._ids_by_user.get(user, {}))
-        return [s for s in found if s is not None and s.user == user and (service is None or s.service == service)]
+        found = []
+        for sub_id in self._ids_by_user.get(user, ()):
+            s = self.subscriptions.get(sub_id)
+            if s is not None and s.user == user and (service is None or s.service == service):
+                found.append(s)
+        return found
 
     # -- delivery ------------------------------------------------------------------------------
     def notify(self, user: str, service: str, frame: dict[str, Any]) -> int:
         """Publish ``{"<type>": {...}}`` to every channel ``user`` subscribed ``service`` to."""
-        notify_urls = {s.notify_url for s in self.subscriptions_of(user, service)}
+        notify_urls = [s.notify_url for s in self.subscriptions_of(user, service)]
+        if not notify_urls:
+            return 0
         delivered = 0
         for endpoint in self.channels(user):
-            if endpoint.callback_url in notify_urls:
-                if self._hub.publish(endpoint.id, self._with_id(frame)):
-                    delivered += 1
+            if endpoint.callback_url in notify_urls and self._hub.publish(endpoint.id, self._with_id(frame)):
+                delivered += 1
         return delivered
 
     def notify_channel(self, channel_id: str, frame: dict[str, Any]) -> bool:

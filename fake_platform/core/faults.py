@@ -212,6 +212,10 @@ class FaultRegistry:
         self._changed()
         return fault
 
+    def any(self) -> bool:
+        """Whether any rule is set (hot paths skip building a match context when none is)."""
+        return bool(self._faults)
+
     def check(self, kind: FaultKind, **ctx: Any) -> Fault | None:
         """The first live fault of ``kind`` matching ``ctx``; consumes one of its count."""
         if not self._faults:

@@ -14,6 +14,12 @@ from __future__ import annotations
 import asyncio
 import gc
 
+#: What the standalone server does unless told otherwise (``serve --gc-freeze``): with the journal
+#: recording tuples of plain values, a freeze every few seconds is what keeps a platform holding
+#: 10,000+ channels level with a plain echo server (bench/load.py). In-process platforms (tests)
+#: leave the collector alone: the heap is the test process's.
+DEFAULT_FREEZE_EVERY = 5.0
+
 
 async def freeze_heap_every(seconds: float) -> None:
     """Collect the young generations, then freeze the heap, every ``seconds`` (until cancelled)."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Protocol
@@ -67,6 +68,8 @@ class NotificationHub:
         self.channels: dict[str, ChannelEndpoint] = {}
         self._by_user: dict[str, dict[str, ChannelEndpoint]] = {}  # every notify looks channels up by user
         self._delayed: set[asyncio.TimerHandle] = set()
+        # Told ("attached" | "detached" | "requeued", endpoint) as sockets come and go (tests wait on it).
+        self.observers: list[Callable[[str, ChannelEndpoint], None]] = []
 
     # -- channels ------------------------------------------------------------------------------
     def open_channel(self, user: str, product: Product, *, channel_id: str | None = None,
@@ -101,12 +104,14 @@ class NotificationHub:
         endpoint.attachments += 1
         while endpoint.buffer:
             self._send(endpoint, endpoint.buffer.popleft())
+        self._tell("attached", endpoint)
         return previous
 
     def detach(self, channel_id: str, sink: SocketSink) -> None:
         endpoint = self.channels.get(channel_id)
         if endpoint is not None and endpoint.socket is sink:
             endpoint.socket = None
+            self._tell("detached", endpoint)
 
     def requeue(self, channel_id: str, frames: list[dict[str, Any]]) -> None:
         """Put frames a dying socket could not send back in front of the buffer, in order."""
@@ -116,8 +121,13 @@ class NotificationHub:
         if endpoint.socket is not None:
             for frame in frames:
                 endpoint.socket.send(frame)
-            return
-        endpoint.buffer.extendleft(reversed(frames))
+        else:
+            endpoint.buffer.extendleft(reversed(frames))
+        self._tell("requeued", endpoint)
+
+    def _tell(self, what: str, endpoint: ChannelEndpoint) -> None:
+        for observer in list(self.observers):
+            observer(what, endpoint)
 
     def sockets(self, *, user: str | None = None, channel: str | None = None,
                 product: str | None = None) -> list[tuple[ChannelEndpoint, SocketSink]]:
@@ -147,17 +157,18 @@ class NotificationHub:
         endpoint = self.channels.get(channel_id)
         if endpoint is None:
             return False
-        ctx = {"user": endpoint.user, "channel": endpoint.id, "product": endpoint.product}
-        if self._faults.check(FaultKind.DROP_NOTIFICATIONS, **ctx) is not None:
-            self._journal.record("fault", user=endpoint.user, channel=endpoint.id, body=frame,
-                                 detail={"action": "drop_notification"})
-            return False
-        delay = self._faults.check(FaultKind.DELAY_NOTIFICATIONS, **ctx)
-        if delay is not None:
-            seconds = float(delay.params["ms"]) / 1000.0
-            handle = asyncio.get_running_loop().call_later(seconds, self._deliver_later, channel_id, frame)
-            self._delayed.add(handle)
-            return True
+        if self._faults.any():  # no match context to build while no fault is set (the common case)
+            ctx = {"user": endpoint.user, "channel": endpoint.id, "product": endpoint.product}
+            if self._faults.check(FaultKind.DROP_NOTIFICATIONS, **ctx) is not None:
+                self._journal.record("fault", user=endpoint.user, channel=endpoint.id, body=frame,
+                                     detail={"action": "drop_notification"})
+                return False
+            delay = self._faults.check(FaultKind.DELAY_NOTIFICATIONS, **ctx)
+            if delay is not None:
+                seconds = float(delay.params["ms"]) / 1000.0
+                handle = asyncio.get_running_loop().call_later(seconds, self._deliver_later, channel_id, frame)
+                self._delayed.add(handle)
+                return True
         self._send(endpoint, frame)
         return True
 

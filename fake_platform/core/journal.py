@@ -1,23 +1,26 @@
 """The request and frame journal (WireMock's idea): what the platform received and sent.
 
-Bounded: the oldest entries fall off after ``capacity``. Tests read it through the control plane
+A bounded ring: the oldest entries fall off after ``capacity``. Recording is meant to cost little
+when nobody reads the journal (every keepalive and every fanned-out notification is recorded):
+an entry is a plain tuple of what the caller had at hand, JSON text is kept as the text that went
+over the wire and parsed only when the entry is read, and a tuple of plain values is one the cycle
+collector stops tracking. Tests read it through the control plane
 (``GET /_platform/journal``) or ``Platform.journal``; failing BDD steps attach an excerpt.
 """
 
 from __future__ import annotations
 
 import itertools
+import json
 import re
 from collections import deque
-from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import Any, NamedTuple
 
 MAX_BODY = 4096
 
 
-@dataclass
-class JournalEntry:
+class JournalEntry(NamedTuple):
     seq: int
     at: int  # wall-clock milliseconds
     mono: float  # platform loop clock (seconds): follows virtual time in tests
@@ -27,40 +30,57 @@ class JournalEntry:
     path: str | None = None
     status: int | None = None
     channel: str | None = None
-    body: Any = None
+    body: Any = None  # as recorded: JSON text (str or bytes) is parsed when the entry is read
     duration_ms: float | None = None
-    detail: dict[str, Any] = field(default_factory=dict)
+    detail: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {k: v for k, v in asdict(self).items() if v not in (None, {}, "")}
+        entry = {k: v for k, v in zip(self._fields, self, strict=True) if v not in (None, {}, "")}
+        entry["mono"] = round(self.mono, 6)
+        if "body" in entry:
+            entry["body"] = readable(entry["body"])
+        return entry
 
 
-def _trim(body: Any) -> Any:
+_OPTIONAL = frozenset(JournalEntry._fields[4:])
+
+
+def readable(body: Any) -> Any:
+    """A recorded body as the journal shows it: JSON text parsed, other long text cut to MAX_BODY."""
     if isinstance(body, bytes | bytearray):
         body = body.decode("utf-8", "replace")
-    if isinstance(body, str) and len(body) > MAX_BODY:
+    if not isinstance(body, str):
+        return body
+    try:
+        return json.loads(body)
+    except ValueError:
+        pass
+    if len(body) > MAX_BODY:
         return body[:MAX_BODY] + f"... ({len(body)} chars)"
     return body
 
 
 class Journal:
-    def __init__(self, wall_ms: Any, monotonic: Any, capacity: int = 20000) -> None:
+    def __init__(self, wall_ms: Callable[[], int], monotonic: Callable[[], float], capacity: int = 20000) -> None:
         self._wall_ms = wall_ms
         self._monotonic = monotonic
         self.capacity = capacity
-        self._entries: deque[JournalEntry] = deque(maxlen=capacity)
+        self._entries: deque[tuple[Any, ...]] = deque(maxlen=capacity)
         self._seq = itertools.count(1)
         self.enabled = True
 
-    def record(self, kind: str, **fields: Any) -> JournalEntry | None:
+    def record(self, kind: str, **fields: Any) -> None:
+        """Append an entry of ``kind`` with any of JournalEntry's other fields; ``body`` is kept by
+        reference (JSON text stays text until read)."""
         if not self.enabled:
-            return None
-        if "body" in fields:
-            fields["body"] = _trim(fields["body"])
-        entry = JournalEntry(seq=next(self._seq), at=self._wall_ms(), mono=round(self._monotonic(), 6), kind=kind,
-                             **fields)
-        self._entries.append(entry)
-        return entry
+            return
+        if not _OPTIONAL.issuperset(fields):
+            raise TypeError(f"journal entries have no field(s) {sorted(set(fields) - _OPTIONAL)}")
+        get = fields.get
+        # A plain tuple in JournalEntry's order (one of atoms is not tracked by the cycle collector).
+        self._entries.append((next(self._seq), self._wall_ms(), self._monotonic(), kind, get("user"), get("method"),
+                              get("path"), get("status"), get("channel"), get("body"), get("duration_ms"),
+                              get("detail")))
 
     def clear(self) -> None:
         self._entries.clear()
@@ -70,8 +90,9 @@ class Journal:
               since: int = 0, limit: int | None = None) -> list[JournalEntry]:
         kinds = {kind} if isinstance(kind, str) else set(kind) if kind else None
         pattern = re.compile(path) if path else None
+        entries = (JournalEntry._make(values) for values in self._entries)
         result = [
-            e for e in self._entries
+            e for e in entries
             if e.seq > since
             and (kinds is None or e.kind in kinds)
             and (user is None or e.user == user)
@@ -83,7 +104,7 @@ class Journal:
 
     @property
     def last_seq(self) -> int:
-        return self._entries[-1].seq if self._entries else 0
+        return self._entries[-1][0] if self._entries else 0
 
     def __len__(self) -> int:
         return len(self._entries)

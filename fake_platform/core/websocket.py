@@ -12,8 +12,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+from collections import deque
+from collections.abc import Awaitable, Coroutine, Generator
 from typing import TYPE_CHECKING, Any
 
+import orjson
 from aiohttp import WSMsgType, web
 
 from .errors import PlatformError, Unavailable
@@ -29,7 +32,13 @@ CONN_ACK_TEXT = json.dumps(CONN_ACK)
 
 
 class WebSocketSink:
-    """Sends queued frames to one websocket from one writer task, in order."""
+    """Writes frames to one websocket, in order.
+
+    A frame is written at once when nothing is waiting before it: a group message fans out to
+    every member's socket within the request that sent it, with no task to wake per socket. Only
+    when the transport asks to wait (a slow reader: the write buffer is full) do later frames
+    queue, for one writer task that finishes the wait and then writes the queue out.
+    """
 
     def __init__(self, request: web.Request, ws: web.WebSocketResponse, endpoint: ChannelEndpoint,
                  state: PlatformState) -> None:
@@ -38,45 +47,53 @@ class WebSocketSink:
         self.channel_id = endpoint.id
         self._user = endpoint.user
         self._state = state
-        self._queue: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue(WRITE_QUEUE_LIMIT)
-        self._writer = asyncio.create_task(self._write(), name=f"ws-writer-{endpoint.id}")
+        self._queue: deque[dict[str, Any]] = deque()  # not written yet, in order
+        self._writer: asyncio.Task[None] | None = None
+        self._broken = False  # a write failed: keep the rest for the hub (stop() gives them back)
         self.closed = asyncio.Event()
         self._closer: asyncio.Task[None] | None = None
 
     def send(self, frame: dict[str, Any]) -> None:
+        if len(self._queue) >= WRITE_QUEUE_LIMIT:  # a client that reads nothing: cut it off, it will reconnect
+            if self._closer is None:
+                self._state.journal.record("fault", user=self._user, channel=self.channel_id,
+                                           detail={"action": "write_queue_full"})
+                self._closer = asyncio.create_task(self.close(1011))
+            return
+        if self._queue or self._writer is not None or self._broken or self.ws.closed:
+            self._queue.append(frame)
+            return
+        payload = encode(frame)
         try:
-            self._queue.put_nowait(frame)
-        except asyncio.QueueFull:  # a client that reads nothing: cut it off, it will reconnect
-            self._state.journal.record("fault", user=self._user, channel=self.channel_id,
-                                       detail={"action": "write_queue_full"})
-            self._closer = asyncio.create_task(self.close(1011))
-
-    async def _write(self) -> None:
-        frame: dict[str, Any] | None = None
-        try:
-            while True:
-                frame = await self._queue.get()
-                if frame is None or self.ws.closed:
-                    break
-                await self.ws.send_str(json.dumps(frame))
-                self._state.journal.record("ws-out", user=self._user, channel=self.channel_id, body=frame)
-                frame = None
+            rest = _start(self.ws.send_frame(payload, WSMsgType.TEXT))
         except (ConnectionError, RuntimeError):
-            pass
-        finally:
-            self._give_back(frame)
+            self._broken = True
+            self._queue.append(frame)
+            return
+        self._state.journal.record("ws-out", user=self._user, channel=self.channel_id, body=payload)
+        if rest is not None:  # written, but the transport wants a drain before the next frame
+            self._writer = asyncio.create_task(self._write(rest), name=f"ws-writer-{self.channel_id}")
 
-    def _give_back(self, frame: dict[str, Any] | None) -> None:
+    async def _write(self, draining: Awaitable[None]) -> None:
+        try:
+            await draining
+            while self._queue and not self.ws.closed:
+                payload = encode(self._queue[0])
+                await self.ws.send_frame(payload, WSMsgType.TEXT)
+                self._queue.popleft()
+                self._state.journal.record("ws-out", user=self._user, channel=self.channel_id, body=payload)
+        except (ConnectionError, RuntimeError):
+            self._broken = True
+        finally:
+            self._writer = None
+
+    def _give_back(self) -> None:
         """Return what this socket could not send to the hub, so the next socket delivers it."""
-        unsent = [frame] if frame is not None else []
-        while not self._queue.empty():
-            item = self._queue.get_nowait()
-            if item is not None:
-                unsent.append(item)
+        unsent, self._queue = list(self._queue), deque()
         if unsent:
             self._state.hub.requeue(self.channel_id, unsent)
 
-    async def send_now(self, text: str, frame: dict[str, Any]) -> None:
+    async def send_now(self, text: str) -> None:
         """Write a reply at once, from the reader: keepalive answers skip the queue and its task hop
         (the hot path under load); their order relative to queued notifications does not matter."""
         if self.ws.closed:
@@ -85,7 +102,7 @@ class WebSocketSink:
             await self.ws.send_str(text)
         except (ConnectionError, RuntimeError):
             return
-        self._state.journal.record("ws-out", user=self._user, channel=self.channel_id, body=frame)
+        self._state.journal.record("ws-out", user=self._user, channel=self.channel_id, body=text)
 
     async def close(self, code: int) -> None:
         if code == 1006:  # abnormal closure: no close frame, just drop the transport
@@ -98,9 +115,58 @@ class WebSocketSink:
         self.closed.set()
 
     async def stop(self) -> None:
-        self._writer.cancel()
-        with contextlib.suppress(asyncio.CancelledError, Exception):
-            await self._writer
+        """After the hub detached this sink: end the writer and give back what was not written."""
+        writer = self._writer
+        if writer is not None:
+            writer.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await writer
+        self._broken = True
+        self._give_back()
+
+
+def encode(frame: dict[str, Any]) -> bytes:
+    """A frame as UTF-8 JSON: orjson (a fan-out serialises a frame per member), or the json module
+    for what orjson refuses (integers beyond 64 bits, keys that are not strings)."""
+    try:
+        return orjson.dumps(frame)
+    except TypeError:
+        return json.dumps(frame).encode()
+
+
+def _start(coro: Coroutine[Any, Any, None]) -> Awaitable[None] | None:
+    """Run ``coro`` in the caller's stack up to its first wait: None when it finished there, else an
+    awaitable for a task to finish it with. Only for coroutines that do not care which task runs
+    them (aiohttp's send_frame: a write, then perhaps a wait for the transport to drain)."""
+    try:
+        waiting_on = coro.send(None)
+    except StopIteration:
+        return None
+    return _Finish(coro, waiting_on)
+
+
+class _Finish:
+    """Awaitable that carries on a started coroutine from where it waits (as ``yield from`` would)."""
+
+    def __init__(self, coro: Coroutine[Any, Any, None], waiting_on: Any) -> None:
+        self._coro = coro
+        self._waiting_on = waiting_on
+
+    def __await__(self) -> Generator[Any, Any, None]:
+        coro, waiting_on = self._coro, self._waiting_on
+        while True:
+            try:
+                answer = yield waiting_on
+            except BaseException as exc:  # a cancellation goes on into the coroutine
+                try:
+                    waiting_on = coro.throw(exc)
+                except StopIteration:
+                    return
+            else:
+                try:
+                    waiting_on = coro.send(answer)
+                except StopIteration:
+                    return
 
 
 async def serve_channel(request: web.Request, endpoint: ChannelEndpoint, state: PlatformState) -> web.StreamResponse:
@@ -125,7 +191,7 @@ async def serve_channel(request: web.Request, endpoint: ChannelEndpoint, state: 
         async for msg in ws:
             if msg.type == WSMsgType.TEXT:
                 if _handle_text(msg.data, endpoint, state, ctx):
-                    await sink.send_now(CONN_ACK_TEXT, CONN_ACK)
+                    await sink.send_now(CONN_ACK_TEXT)
             elif msg.type == WSMsgType.PING:
                 if not state.faults.active(FaultKind.KEEPALIVE_BLACKOUT, **ctx):
                     await ws.pong(msg.data)
@@ -148,7 +214,7 @@ def _handle_text(text: str, endpoint: ChannelEndpoint, state: PlatformState, ctx
         state.journal.record("ws-in", user=endpoint.user, channel=endpoint.id, body=text,
                              detail={"error": "not JSON"})
         return False
-    state.journal.record("ws-in", user=endpoint.user, channel=endpoint.id, body=frame)
+    state.journal.record("ws-in", user=endpoint.user, channel=endpoint.id, body=text)
     if not isinstance(frame, dict):
         return False
     # {"message_type": "ping"} (Link) and server-driven connAck need no reply.

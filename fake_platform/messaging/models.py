@@ -13,7 +13,7 @@ messages with, docs/decisions.md CPAAS-17); session details are in milliseconds.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from ..auth.models import UserDirectory
 from ..channels.models import CpaasChannels
@@ -27,13 +27,15 @@ MAX_ATTACHMENTS = 10
 TYPING_STATES = ("active", "idle")
 
 
-@dataclass
-class ChatMessage:
+class ChatMessage(NamedTuple):
+    """One mailbox's copy (a group message leaves one per member). Sessions keep its values as a
+    plain tuple of atoms, which the cycle collector does not track."""
+
     id: str
     sender: str
     destination: str  # the recipient (1:1) or the group id: x-destinationAddress
     text: str | None
-    attachments: list[str]  # object ids in the file store
+    attachments: tuple[str, ...]  # object ids in the file store
     date_time: float
     direction: str  # "inbound" | "outbound" from the mailbox owner's point of view
     status: str = "Delivered"
@@ -45,8 +47,19 @@ class ChatSession:
     owner: str
     kind: str
     remote: str  # the other user (1:1) or the group id
-    messages: dict[str, ChatMessage] = field(default_factory=dict)  # insertion = time order
+    # id -> the ChatMessage's values, in insertion = time order (read them through the methods below)
+    messages: dict[str, tuple[Any, ...]] = field(default_factory=dict)
     last_pull_ms: int = 0
+
+    def add(self, message: ChatMessage) -> None:
+        self.messages[message.id] = tuple(message)
+
+    def all(self) -> list[ChatMessage]:
+        return [ChatMessage._make(values) for values in self.messages.values()]
+
+    def last(self) -> ChatMessage | None:
+        values = next(reversed(self.messages.values()), None)
+        return None if values is None else ChatMessage._make(values)
 
     def base_path(self, ver: str = "v1") -> str:
         if self.kind == ONE_TO_ONE:
@@ -78,10 +91,13 @@ class MessagingService:
         destination = recipients[0] if kind == ONE_TO_ONE else remote
         self._files.grant(attachment_ids, recipients)
         delivered = True
+        shared = None  # without attachments every recipient's chatMessage is the same: build it once
         for recipient in recipients:
             session = self._session(recipient, kind, sender if kind == ONE_TO_ONE else remote)
             copy = self._store(session, sender, destination, text, attachment_ids, now, "inbound")
-            delivered &= self._channels.notify(recipient, "chat", self._notification(session, copy)) > 0
+            if shared is None or attachment_ids:
+                shared = self._notified_message(session, copy)
+            delivered &= self._channels.notify(recipient, "chat", self._notification(session, copy, shared)) > 0
         own = self._session(sender, kind, remote)
         message = self._store(own, sender, destination, text, attachment_ids, now, "outbound",
                               status="Delivered" if delivered else "Pending")
@@ -112,7 +128,7 @@ class MessagingService:
                                                                                                list[ChatMessage]]:
         session = self._existing(owner, kind, remote)
         session.last_pull_ms = self._clock.wall_ms()
-        messages = list(session.messages.values())
+        messages = session.all()
         return session, messages[-limit:] if limit else messages
 
     def delete_session(self, owner: str, kind: str, remote: str) -> None:
@@ -142,7 +158,7 @@ class MessagingService:
         return body
 
     def session_body(self, session: ChatSession) -> dict[str, Any]:
-        last = next(reversed(session.messages.values()), None)
+        last = session.last()
         return {
             "sessionId": session.id, "sessionType": session.kind, "remoteAddress": session.remote,
             "localAddress": session.owner, "resourceURL": session.base_path(),
@@ -151,14 +167,20 @@ class MessagingService:
                                "lastPullTime": session.last_pull_ms, "messageCount": len(session.messages)},
         }
 
-    def _notification(self, session: ChatSession, message: ChatMessage) -> dict[str, Any]:
+    def _notified_message(self, session: ChatSession, message: ChatMessage) -> dict[str, Any]:
+        """The ``chatMessage`` of a notification: the message body without its URL and status."""
         chat = self.message_body(session, message)
         chat.pop("resourceURL")
         chat.pop("status")
+        return chat
+
+    @staticmethod
+    def _notification(session: ChatSession, message: ChatMessage, chat: dict[str, Any]) -> dict[str, Any]:
+        base = session.base_path()
         # The message link must come first: the SDK takes the message id from link[0].
         return {"chatMessageNotification": {"chatMessage": chat, "link": [
-            {"rel": "chatMessage", "href": session.message_path(message.id)},
-            {"rel": "chatSession", "href": session.base_path()},
+            {"rel": "chatMessage", "href": f"{base}/messages/{message.id}"},
+            {"rel": "chatSession", "href": base},
         ]}}
 
     # -- helpers -------------------------------------------------------------------------------
@@ -204,8 +226,8 @@ class MessagingService:
 
     def _store(self, session: ChatSession, sender: str, destination: str, text: str | None, attachments: list[str],
                now: float, direction: str, status: str = "Delivered") -> ChatMessage:
-        message = ChatMessage(self._ids.id("m"), sender, destination, text, list(attachments), now, direction,
+        message = ChatMessage(self._ids.id("m"), sender, destination, text, tuple(attachments), now, direction,
                               status)
-        session.messages[message.id] = message
+        session.add(message)
         return message
 

@@ -16,7 +16,7 @@ import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from kandy_media import dtmf
+from kandy_media import dense, dtmf
 from kandy_media import sdp as sdp_tools
 from kandy_media.ice import IceSettings
 from kandy_media.peer import Peer, ice_servers
@@ -168,8 +168,13 @@ class CallEngine:
                              on_track=lambda track, transceiver: self._remote_track(call, track, transceiver))
         return call.peer
 
+    @property
+    def dense_media(self) -> Mapping[str, Any] | None:
+        """``runtime.denseMedia`` (load tests: shared encoded tones, 1 call in N decoded), or None."""
+        return self.client.config.get("runtime", {}).get("denseMedia")
+
     def add_local_media(self, call: Call, media: Mapping[str, Any]) -> list[Track]:
-        tracks = self.media.store.get_user_media(media)
+        tracks = self.media.store.get_user_media(media, dense=self.dense_media is not None)
         peer = self.ensure_peer(call)
         for track in tracks:
             peer.add_track(track.source)
@@ -181,9 +186,16 @@ class CallEngine:
     def _remote_track(self, call: Call, source: Any, transceiver: Any = None) -> None:
         if call.ended:
             return
+        counted = None
+        dense_media = self.dense_media
+        if dense_media is not None and source.kind == "audio" and transceiver is not None:
+            if call.media_verified is None:
+                call.media_verified = dense.sampling(dense_media.get("verifyEvery", 1)).verify_next(call.direction)
+            if not call.media_verified:
+                counted = dense.count_packets(transceiver)
         track = self.media.store.add_remote(source, f"{call.id}-remote",
                                             on_ended=lambda t: self._remote_track_ended(call, t),
-                                            mid=getattr(transceiver, "mid", None))
+                                            mid=getattr(transceiver, "mid", None), counted=counted)
         call.remote_tracks.append(track.id)
         self.client.emit("call:newTrack", {"callId": call.id, "trackId": track.id, "local": False})
 

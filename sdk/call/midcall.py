@@ -100,13 +100,14 @@ class MidCall:
         store = engine.media.store
         try:
             old = store.get(old_id)
-            (new,) = store.get_user_media(media)
+            (new,) = store.get_user_media(media, dense=engine.dense_media is not None)
             if new.kind != old.kind:
                 await store.stop_tracks([new.id])
                 store.forget([new.id])
                 raise BasicError(Codes.CALL_INVALID_PARAM, f"Cannot replace a {old.kind} track with a {new.kind} track")
-            transceiver = next(t for t in engine.ensure_peer(call).transceivers() if t.sender.track is old.source)
-            transceiver.sender.replaceTrack(new.source)  # same RTP stream: seamless for the remote
+            peer = engine.ensure_peer(call)
+            transceiver = next(t for t in peer.transceivers() if t.sender.track is old.source)
+            peer.replace_track(transceiver, new.source)  # same RTP stream: seamless for the remote
             call.local_tracks[call.local_tracks.index(old_id)] = new.id
             old_object = old.to_object(engine.product)
             await store.stop_tracks([old_id])

@@ -105,6 +105,7 @@ class Call:
     media_options: dict[str, Any] = field(default_factory=dict)
     early_sdp: str | None = None
     ended_mids: set[str | None] = field(default_factory=set)
+    media_verified: bool | None = None  # dense media: whether this call's audio is decoded (None: not decided)
 
     @property
     def ended(self) -> bool:

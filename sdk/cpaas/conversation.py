@@ -20,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import bisect
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from ..errors import BasicError, Codes
@@ -355,18 +355,20 @@ class ConversationNamespace(Namespace):
         self._client.emit("isTypingList:change", {**payload, "isTypingList": list(conversation.isTypingList)})
 
     # -- notifications -------------------------------------------------------------------------
-    async def _on_chat(self, frame: dict[str, Any], _channel: str) -> None:
+    # Handlers return an awaitable only when a JSON part must be fetched before the message is
+    # stored (the router awaits it before the next notification); otherwise they are done.
+    def _on_chat(self, frame: dict[str, Any], _channel: str) -> Awaitable[None] | None:
         parsed = self._protocol.parse_chat(frame["chatMessageNotification"])
         if parsed is None:
-            return
+            return None
         kind, item = parsed
         if kind == "typing":
             self._on_typing(item)
-        else:
-            await self._on_message(item)
+            return None
+        return self._on_message(item)
 
-    async def _on_sms(self, frame: dict[str, Any], _channel: str) -> None:
-        await self._on_message(self._protocol.parse_inbound_sms(frame["inboundSMSMessageNotification"]))
+    def _on_sms(self, frame: dict[str, Any], _channel: str) -> Awaitable[None] | None:
+        return self._on_message(self._protocol.parse_inbound_sms(frame["inboundSMSMessageNotification"]))
 
     def _on_receipt(self, frame: dict[str, Any], _channel: str) -> None:
         receipt = self._protocol.parse_receipt(frame["deliveryInfoNotification"])
@@ -380,13 +382,27 @@ class ConversationNamespace(Namespace):
         message.deliveryStatus = receipt["deliveryStatus"]
         self.changed(conversation, messageId=message.messageId)
 
-    async def _on_message(self, item: dict[str, Any]) -> None:
-        destination = str(item["destination"]).lower()
-        is_new = (destination, item["type"]) not in self._conversations
-        conversation = self._ensure(destination, item["type"])
-        if conversation.getMessage(item["messageId"]) is not None:
+    def _on_message(self, item: dict[str, Any]) -> Awaitable[None] | None:
+        for part in item["parts"]:
+            if _unfetched_json(part):
+                return self._on_message_with_json(item)
+        self._store_received(item)
+        return None
+
+    async def _on_message_with_json(self, item: dict[str, Any]) -> None:
+        await self._fetch_json_parts(item)
+        self._store_received(item)
+
+    def _store_received(self, item: dict[str, Any]) -> None:
+        key = (str(item["destination"]).lower(), item["type"])
+        conversation = self._conversations.get(key)
+        is_new = conversation is None
+        if conversation is None:
+            conversation = self._conversations[key] = Conversation(self, *key)
+        destination = key[0]
+        if conversation._index.get(item["messageId"]) is not None:
             return
-        message = await self._received(conversation, item)
+        message = self._message(conversation, item)
         conversation._add(message)
         conversation.lastMessage = message.text
         conversation.lastReceived = int((message.timestamp or self._client.clock.wall()) * 1000)
@@ -407,13 +423,20 @@ class ConversationNamespace(Namespace):
     # -- helpers -------------------------------------------------------------------------------
     async def _received(self, conversation: Conversation, item: dict[str, Any]) -> MessageSender:
         """A message object for a platform message; JSON parts get their content fetched."""
+        await self._fetch_json_parts(item)
+        return self._message(conversation, item)
+
+    async def _fetch_json_parts(self, item: dict[str, Any]) -> None:
         for part in item["parts"]:
-            if part.get("type") == "json" and part.get("link") and "json" not in part:
+            if _unfetched_json(part):
                 try:
                     part["json"] = json.loads(await self._protocol.download(part["link"]))
                 except (BasicError, ValueError) as exc:
                     self._log.warn(f"JSON part of message {item['messageId']} could not be read: {exc}")
                     part["json"] = None
+
+    @staticmethod
+    def _message(conversation: Conversation, item: dict[str, Any]) -> MessageSender:
         return MessageSender(conversation, messageId=str(item["messageId"]), sender=item.get("sender"),
                              timestamp=item.get("timestamp"), type=conversation.type, parts=item["parts"],
                              isPending=False, read=False, deliveryStatus=item.get("deliveryStatus"))
@@ -426,9 +449,13 @@ class ConversationNamespace(Namespace):
 
     def changed(self, conversation: Conversation, **details: Any) -> None:
         """Emit ``messages:change`` for ``conversation`` and tell its subscribers."""
-        self._client.emit("messages:change", {"destination": conversation.destination, "type": conversation.type,
-                                              **{k: v for k, v in details.items() if v is not None}})
-        conversation._notify(details.get("messageId"))
+        payload = {"destination": conversation.destination, "type": conversation.type}
+        for key, value in details.items():
+            if value is not None:
+                payload[key] = value
+        self._client.emit("messages:change", payload)
+        if conversation._subscribers:
+            conversation._notify(details.get("messageId"))
 
     def local_id(self) -> str:
         self._local_ids += 1
@@ -437,6 +464,10 @@ class ConversationNamespace(Namespace):
     def snapshot(self) -> Any:
         return [{"destination": c.destination, "type": c.type, "messages": len(c._messages)}
                 for c in self._conversations.values()]
+
+
+def _unfetched_json(part: Mapping[str, Any]) -> bool:
+    return part.get("type") == "json" and bool(part.get("link")) and "json" not in part
 
 
 def _type_of(options: Mapping[str, Any] | None) -> str:

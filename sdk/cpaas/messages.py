@@ -141,7 +141,11 @@ class MessageSender(SnakeCaseAliases):
     @property
     def text(self) -> str:
         """The text parts, joined (what an SMS carries)."""
-        return " ".join(p["text"] for p in self.parts if p.get("type") == "text" and p.get("text"))
+        parts = self.parts
+        if len(parts) == 1:  # the common case, read for every message received
+            part = parts[0]
+            return part.get("text") or "" if part.get("type") == "text" else ""
+        return " ".join(p["text"] for p in parts if p.get("type") == "text" and p.get("text"))
 
     def to_dict(self) -> dict[str, Any]:
         return {"timestamp": self.timestamp, "isPending": self.isPending, "read": self.read,

@@ -28,13 +28,16 @@ class TrackRender:
 
     Consuming a frame only keeps a reference to it (the last half second of audio, the last video
     frame); levels, frequencies and colours are computed when asked for, so rendering costs the
-    media path next to nothing.
+    media path next to nothing. A track whose packets are only counted (dense media, a call that
+    is not sampled: ``verified`` False) counts each packet as a frame and has no audio to analyse.
     """
 
     track_id: str
     kind: str
     speaker_id: str | None = None
+    verified: bool = True
     frames: int = 0
+    packets: int = 0
     first_frame_at: float | None = None
     last_frame_at: float | None = None
     sample_rate: int = 0
@@ -55,6 +58,16 @@ class TrackRender:
         else:
             self.width, self.height = frame.width, frame.height
             self._video = (frame, silent)
+        if self.on_frame is not None:
+            self.on_frame()
+
+    def count_packet(self) -> None:
+        """One packet of a counted track arrived (it stands for a 20 ms frame)."""
+        now = time.monotonic()
+        self.frames += 1
+        self.packets += 1
+        self.first_frame_at = self.first_frame_at or now
+        self.last_frame_at = now
         if self.on_frame is not None:
             self.on_frame()
 
@@ -116,7 +129,9 @@ class TrackRender:
 
     def summary(self) -> dict[str, Any]:
         data: dict[str, Any] = {"trackId": self.track_id, "kind": self.kind, "frames": self.frames}
-        if self.kind == "audio":
+        if not self.verified:
+            data.update(verified=False, packets=self.packets)
+        elif self.kind == "audio":
             data.update(rms=round(self.rms(), 4), frequency=round(self.dominant_frequency(), 1),
                         sampleRate=self.sample_rate, speakerId=self.speaker_id)
         else:
@@ -151,6 +166,11 @@ class Container:
     @property
     def frames(self) -> int:
         return sum(r.frames for r in self.renders.values())
+
+    @property
+    def verified(self) -> bool:
+        """False when a track rendered here is only counted (dense media): no tone to check."""
+        return all(r.verified for r in self.renders.values())
 
     async def wait_until(self, condition: Callable[[Container], bool], timeout: float = 10.0) -> None:
         """Wait, frame by frame, until ``condition(self)`` holds (TimeoutError with a summary)."""

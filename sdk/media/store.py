@@ -19,6 +19,7 @@ import av
 from aiortc import MediaStreamTrack
 from aiortc.mediastreams import MediaStreamError
 
+from kandy_media.dense import PacketCount, SharedToneSource
 from kandy_media.sources import PatternSource, ToneSource
 
 from ..errors import BasicError, Codes
@@ -67,6 +68,12 @@ class Track:
     mid: str | None = None
     pump: asyncio.Task[None] | None = None
     on_ended: list[Callable[[Track], None]] = field(default_factory=list)
+    counted: PacketCount | None = None  # dense media: packets counted instead of decoded
+
+    @property
+    def verified(self) -> bool:
+        """False when this remote track's packets are only counted (dense media, unsampled call)."""
+        return self.counted is None
 
     def to_object(self, product: str) -> dict[str, Any]:
         obj = {"containers": list(self.containers), "disabled": self.disabled, "id": self.id, "kind": self.kind,
@@ -81,6 +88,8 @@ class Track:
             tap = getattr(self.source, "taps", None)
             if tap is not None:
                 tap.append(render.consume)
+        if self.counted is not None:
+            self.counted.listeners.append(render.count_packet)
 
     def detach_render(self, render: TrackRender) -> None:
         if render in self.renders:
@@ -88,6 +97,8 @@ class Track:
         tap = getattr(self.source, "taps", None)
         if tap is not None and render.consume in tap:
             tap.remove(render.consume)
+        if self.counted is not None and render.count_packet in self.counted.listeners:
+            self.counted.listeners.remove(render.count_packet)
 
     async def run_pump(self) -> None:
         """Consume a remote track continuously (aiortc queues frames until they are read)."""
@@ -152,8 +163,9 @@ class MediaStore:
         return devices[0]
 
     # -- getting media -------------------------------------------------------------------------
-    def get_user_media(self, media: Mapping[str, Any]) -> list[Track]:
-        """Tracks for ``{audio, audioOptions, video, videoOptions, screen, screenOptions}``."""
+    def get_user_media(self, media: Mapping[str, Any], *, dense: bool = False) -> list[Track]:
+        """Tracks for ``{audio, audioOptions, video, videoOptions, screen, screenOptions}``; ``dense``:
+        the microphone sends the process's shared encoding of its tone (kandy_media.dense)."""
         if not self.permission:
             raise BasicError(Codes.MEDIA_PERMISSION_DENIED, "Permission to use media devices was denied")
         self.initialized = True
@@ -162,7 +174,8 @@ class MediaStore:
         if media.get("audio"):
             options = media.get("audioOptions") or {}
             device = self._pick("microphone", options.get("deviceId"))
-            tone = ToneSource(device.get("frequency", 440), label=device.get("label", ""))
+            tone = (SharedToneSource if dense else ToneSource)(device.get("frequency", 440),
+                                                               label=device.get("label", ""))
             tracks.append(self._local(tone, "audio", device, stream_id))
         if media.get("video"):
             options = media.get("videoOptions") or {}
@@ -206,9 +219,9 @@ class MediaStore:
         return track
 
     def add_remote(self, source: MediaStreamTrack, stream_id: str, on_ended: Callable[[Track], None],
-                   mid: str | None = None) -> Track:
+                   mid: str | None = None, counted: PacketCount | None = None) -> Track:
         track = Track(id=str(uuid.uuid4()), kind=source.kind, label=f"remote {source.kind}", local=False,
-                      stream_id=stream_id, source=source, on_ended=[on_ended], mid=mid)
+                      stream_id=stream_id, source=source, on_ended=[on_ended], mid=mid, counted=counted)
         self.tracks[track.id] = track
         media = self.media.setdefault(stream_id, MediaObject(stream_id, False, []))
         media.track_ids.append(track.id)
@@ -230,7 +243,8 @@ class MediaStore:
             track = self.get(track_id)
             if track_id in container.renders:
                 continue
-            render = TrackRender(track_id, track.kind, speaker_id if track.kind == "audio" else None)
+            render = TrackRender(track_id, track.kind, speaker_id if track.kind == "audio" else None,
+                                 verified=track.verified)
             container.add(render)
             track.attach_render(render)
             track.containers.append(selector)

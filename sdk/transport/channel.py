@@ -30,6 +30,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import aiohttp
+import orjson
 
 from kandy_media.clock import Clock
 
@@ -296,7 +297,7 @@ class NotificationChannel:
 
     def _handle_text(self, text: str) -> None:
         try:
-            frame = json.loads(text)
+            frame = _parse(text)
         except ValueError:
             self._log.warn(f"Ignoring a websocket frame that is not JSON: {text[:80]!r}")
             return
@@ -438,6 +439,15 @@ class NotificationChannel:
             task.cancel()
         if tasks:
             await asyncio.wait(tasks, timeout=2)
+
+
+def _parse(text: str) -> Any:
+    """JSON text -> value: orjson (every frame of a chat fan-out), or the json module for what only it
+    accepts (NaN, Infinity), so that both read the same frames; ValueError when neither can."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
 
 
 async def _abort(ws: aiohttp.ClientWebSocketResponse) -> None:

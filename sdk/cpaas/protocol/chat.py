@@ -160,19 +160,18 @@ class ChatProtocol:
     def parse_chat(self, notification: Mapping[str, Any]) -> tuple[str, dict[str, Any]] | None:
         """``("message", msg)`` or ``("typing", state)`` from a chatMessageNotification; None for outbound copies."""
         links = notification.get("link") or []
-        if isinstance(notification.get("chatMessage"), Mapping):
-            chat = notification["chatMessage"]
+        chat = notification.get("chatMessage")
+        if type(chat) is dict or isinstance(chat, Mapping):
             if chat.get("x-type") != "inbound":
                 return None
-            href = next((lk.get("href", "") for lk in links if lk.get("rel") == "chatMessage"), "")
+            href = _link(links, "chatMessage")
             chat_type = GROUP if "/group/" in href else ONE_TO_ONE
-            message = self._chat_message({**chat, "resourceURL": href}, chat_type, None)
-            return "message", message
+            return "message", self._chat_message(chat, chat_type, None, href)
         if isinstance(notification.get("isComposing"), Mapping):
             composing = notification["isComposing"]
             if composing.get("x-type") != "inbound":
                 return None
-            href = next((lk.get("href", "") for lk in links if lk.get("rel") == "chatSession"), "")
+            href = _link(links, "chatSession")
             chat_type = GROUP if "/group/" in href else ONE_TO_ONE
             sender = str(composing.get("senderAddress", "")).lower()
             destination = sender if chat_type == ONE_TO_ONE else str(composing.get("x-destinationAddress", "")).lower()
@@ -195,7 +194,9 @@ class ChatProtocol:
                 "deliveryStatus": sms_status(info.get("deliveryStatus"))}
 
     # -- shapes --------------------------------------------------------------------------------
-    def _chat_message(self, chat: Mapping[str, Any], chat_type: str, destination: str | None) -> dict[str, Any]:
+    def _chat_message(self, chat: Mapping[str, Any], chat_type: str, destination: str | None,
+                      resource_url: str | None = None) -> dict[str, Any]:
+        """A message dict from a chat message body (its URL given apart for a notification's)."""
         sender = str(chat.get("senderAddress", "")).lower()
         direction = chat.get("x-type") or ("outbound" if sender == (self._rest._client.auth.identity or "").lower()
                                            else "inbound")
@@ -208,7 +209,8 @@ class ChatProtocol:
             part = {**attachment, "rawURL": attachment.get("link")}
             part["type"] = "json" if attachment.get(JSON_PART) == "json" else "file"
             parts.append(part)
-        return {"messageId": _after(chat.get("resourceURL", ""), "/messages/"), "sender": sender,
+        url = chat.get("resourceURL", "") if resource_url is None else resource_url
+        return {"messageId": _after(url, "/messages/"), "sender": sender,
                 "destination": destination, "type": chat_type, "timestamp": chat.get("dateTime"),
                 "direction": direction, "parts": parts,
                 "deliveryStatus": chat.get("status") if direction == "outbound" else None}
@@ -220,6 +222,14 @@ class ChatProtocol:
                 "type": SMS, "timestamp": sms.get("dateTime"), "direction": direction,
                 "parts": [{"type": "text", "text": sms.get("message", "")}],
                 "deliveryStatus": sms_status(sms.get("deliveryStatus")) if direction == "outbound" else None}
+
+
+def _link(links: Any, rel: str) -> str:
+    """The href of the first link with ``rel`` ("" when there is none)."""
+    for link in links:
+        if link.get("rel") == rel:
+            return link.get("href", "")
+    return ""
 
 
 def _ms(seconds: Any) -> int | None:
