@@ -26,7 +26,7 @@ import itertools
 import math
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Literal
 
 import av
 import numpy as np
@@ -38,7 +38,7 @@ G711_RATE = 8000
 G711_SAMPLES = 160  # 20 ms at 8 kHz
 G711_TIME_BASE = fractions.Fraction(1, G711_RATE)
 #: The codecs dense sending covers (aiortc mime type -> libav encoder).
-G711 = {"audio/PCMU": "pcm_mulaw", "audio/PCMA": "pcm_alaw"}
+G711: dict[str, Literal["pcm_mulaw", "pcm_alaw"]] = {"audio/PCMU": "pcm_mulaw", "audio/PCMA": "pcm_alaw"}
 LOOP_SECONDS = 1.0
 
 
@@ -100,7 +100,7 @@ class SharedToneSource(ToneSource):
         mime = codecs[0].mimeType if codecs else None
         return mime if mime in G711 else None
 
-    async def recv(self) -> av.AudioFrame | av.Packet:  # type: ignore[override]
+    async def recv(self) -> av.AudioFrame | av.Packet[Any]:  # type: ignore[override]
         mime = self._shared_codec()
         if mime is None:
             return await super().recv()

@@ -171,7 +171,8 @@ class CallEngine:
     @property
     def dense_media(self) -> Mapping[str, Any] | None:
         """``runtime.denseMedia`` (load tests: shared encoded tones, 1 call in N decoded), or None."""
-        return self.client.config.get("runtime", {}).get("denseMedia")
+        value = self.client.config.get("runtime", {}).get("denseMedia")
+        return value if isinstance(value, Mapping) else None
 
     def add_local_media(self, call: Call, media: Mapping[str, Any]) -> list[Track]:
         tracks = self.media.store.get_user_media(media, dense=self.dense_media is not None)

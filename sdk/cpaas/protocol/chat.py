@@ -228,7 +228,7 @@ def _link(links: Any, rel: str) -> str:
     """The href of the first link with ``rel`` ("" when there is none)."""
     for link in links:
         if link.get("rel") == rel:
-            return link.get("href", "")
+            return str(link.get("href", ""))
     return ""
 
 
