@@ -17,6 +17,6 @@ SERVICES = [
     Service("projects", _projects, needs=("users",),
             dump=lambda projects: {"projects": [{"clientId": p.client_id, "userId": p.user_id}
                                                 for p in projects.projects.values()]}),
-    Service("tokens", lambda core: TokenIssuer(core.ids.token(32), core.clock, core.config.token_lifetime)),
+    Service("tokens", lambda core: TokenIssuer(core.ids.secret(32), core.clock, core.config.token_lifetime)),
 ]
 __all__ = ["ROUTES", "SERVICES"]

@@ -93,7 +93,7 @@ class UserDirectory:
         phone = phone_number or self._new_phone()
         if phone in self._by_phone:
             raise Conflict("Phone number %1 is already assigned", phone)
-        user = User(user_id=user_id, password=password or self._ids.token(12), first_name=first, last_name=last,
+        user = User(user_id=user_id, password=password or self._ids.password(), first_name=first, last_name=last,
                     email=email or user_id, phone_number=phone, domain=user_id.split("@", 1)[1], kind=kind,
                     buddy=buddy, photo_url=f"https://{self.domain}/photos/{_slug(first)}{_slug(last)}.png")
         self.users[user.user_id] = user
@@ -188,7 +188,7 @@ class Projects:
         client_id = client_id or f"PRIV-{self._ids.token(10)}"
         user = self._users.create(first_name="Project", last_name=client_id[-6:], kind="project",
                                   user_id=f"{_slug(client_id)}@{self._users.domain}")
-        project = Project(client_id, client_secret or self._ids.token(24), user.user_id)
+        project = Project(client_id, client_secret or self._ids.secret(24), user.user_id)
         self.projects[client_id] = project
         return project
 

@@ -8,7 +8,7 @@ from aiohttp import web
 
 from ..core.errors import Conflict, Gone, InvalidInput, NotFound
 from ..http import cpaas_user, json_response, no_content, read_json, relay_delay, state_of, wrapped
-from ..link.handlers import link_user
+from ..link.handlers import anonymous, link_user
 from ..link.tokens import read_token
 from .models import CONNECTED, ENDED, INITIATED, Leg, LegDoor, Role
 
@@ -41,7 +41,7 @@ async def cpaas_create_session(request: web.Request) -> web.Response:
         if not isinstance(joined, list) or len(joined) != 2 or not all(isinstance(j, str) for j in joined):
             raise InvalidInput("Invalid input value for message part %1", "x-joinSessions")
         router = state.calls.router
-        legs = [router.leg(j, user) for j in joined]
+        legs = [router.leg(j, user, door=LegDoor.CPAAS) for j in joined]
         caller = state.calls.cpaas_caller(user, correlator, request.match_info["ver"])
         sdp = _sdp_of(body, "offer")
         assert sdp is not None
@@ -68,7 +68,7 @@ async def cpaas_list_sessions(request: web.Request) -> web.Response:
 
 def _cpaas_leg(request: web.Request) -> Leg:
     user = cpaas_user(request)
-    return state_of(request).calls.router.leg(request.match_info["session"], user)
+    return state_of(request).calls.router.leg(request.match_info["session"], user, door=LegDoor.CPAAS)
 
 
 async def cpaas_get_session(request: web.Request) -> web.Response:
@@ -119,7 +119,7 @@ async def cpaas_transfer(request: web.Request) -> web.Response:
     if not isinstance(other, str):
         raise InvalidInput("Invalid input value for message part %1", "x-sessionId")
     router = state_of(request).calls.router
-    router.transfer(leg, router.leg(other, leg.owner))
+    router.transfer(leg, router.leg(other, leg.owner, door=leg.front_door))
     return no_content()
 
 
@@ -156,9 +156,13 @@ def _ok(wrapper: str = "callControlResponse", **extra: Any) -> web.Response:
 async def link_call_start(request: web.Request) -> web.Response:
     state = state_of(request)
     mode, account = request.match_info["mode"], request.match_info["account"]
-    _wrapper, call_request = _link_request(await read_json(request))
-    if call_request.get("type") == "join" and mode == "user":
+    user: str | None = None
+    if mode == "user":
         user = link_user(request)
+    else:
+        anonymous(request)
+    _wrapper, call_request = _link_request(await read_json(request))
+    if call_request.get("type") == "join" and user is not None:
         router = state.calls.router
         first, second = call_request.get("firstSessionData"), call_request.get("secondSessionData")
         sdp = call_request.get("sdp")
@@ -166,7 +170,8 @@ async def link_call_start(request: web.Request) -> web.Response:
                 and sdp):
             raise InvalidInput("Invalid input value for message part %1", "firstSessionData/secondSessionData/sdp")
         caller = state.calls.link_caller(user, supports_early_media=False)
-        state.calls.join(router.leg(first, user), router.leg(second, user), caller, sdp)
+        legs = [router.leg(leg_id, user, door=LegDoor.LINK) for leg_id in (first, second)]
+        state.calls.join(legs[0], legs[1], caller, sdp)
         return _ok("callControlResponse", sessionData=caller.id)
     if call_request.get("type") != "callStart":
         raise InvalidInput("Invalid input value for message part %1", "type")
@@ -186,7 +191,7 @@ async def link_call_start(request: web.Request) -> web.Response:
                                            supports_early_media=early)
         wrapper = "callMeResponse"
     else:
-        user = link_user(request)
+        assert user is not None
         caller = state.calls.link_caller(user, supports_early_media=early)
         wrapper = "callControlResponse"
     caller.custom_parameters = _custom_parameters(call_request)
@@ -198,12 +203,10 @@ def _link_leg(request: web.Request) -> Leg:
     state = state_of(request)
     mode, account = request.match_info["mode"], request.match_info["account"]
     if mode == "anonymous":
+        anonymous(request)
         state.link.resolve_anonymous_account(account, request.query.get("tokenrealm"))
-        owner = account
-    else:
-        owner = link_user(request)
-    leg = state.calls.router.leg(request.match_info["session"], owner)
-    return leg
+        return state.calls.callme_leg(request.match_info["session"], account)
+    return state.calls.router.leg(request.match_info["session"], link_user(request), door=LegDoor.LINK)
 
 
 async def link_session_update(request: web.Request) -> web.Response:
@@ -236,7 +239,7 @@ async def link_session_update(request: web.Request) -> web.Response:
         other = call_request.get("sessionData")
         if not isinstance(other, str):
             raise Conflict("Only consultative transfers (with sessionData) are supported")
-        router.transfer(leg, router.leg(other, leg.owner))
+        router.transfer(leg, router.leg(other, leg.owner, door=leg.front_door))
     else:
         raise InvalidInput("Invalid input value for message part %1", "type")
     return _ok("callMeResponse" if wrapper == "callMeRequest" else "callControlResponse")
@@ -262,13 +265,13 @@ async def link_session_get(request: web.Request) -> web.Response:
 
 
 async def link_disposition(request: web.Request) -> web.Response:
-    user = link_user(request)
+    user = link_user(request)  # before the body: an unauthenticated client learns nothing
     body = wrapped(await read_json(request), "callDispositionRequest")
     session = body.get("sessionData")
     if not isinstance(session, str):
         raise InvalidInput("Invalid input value for message part %1", "sessionData")
     router = state_of(request).calls.router
-    leg = router.leg(session, user)
+    leg = router.leg(session, user, door=LegDoor.LINK)
     action = body.get("action")
     if action == "reject":
         router.reject(leg)

@@ -133,14 +133,16 @@ class CallRouter:
     # -- legs ----------------------------------------------------------------------------------
     def new_leg(self, *, owner: str, front_door: LegDoor, role: Role, address: str, name: str | None,
                 channel: LegChannel, **extra: Any) -> Leg:
-        leg = Leg(id=self._ids.id("sess"), owner=owner, front_door=front_door, role=role, address=address,
+        leg = Leg(id=self._ids.capability("sess"), owner=owner, front_door=front_door, role=role, address=address,
                   name=name, channel=channel, extra=extra)
         self.legs[leg.id] = leg
         return leg
 
-    def leg(self, leg_id: str, owner: str) -> Leg:
+    def leg(self, leg_id: str, owner: str, *, door: LegDoor) -> Leg:
+        """``owner``'s leg ``leg_id`` as seen through the front door ``door``: a session of
+        another front door is not found there, one of another owner is forbidden."""
         leg = self.legs.get(leg_id)
-        if leg is None:
+        if leg is None or leg.front_door != door:
             raise NotFound("Session %1 not found", leg_id)
         if leg.owner.lower() != owner.lower():
             raise Forbidden("Session %1 belongs to another user", leg_id)

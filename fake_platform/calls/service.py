@@ -15,7 +15,7 @@ from typing import Any
 
 from ..auth.models import UserDirectory
 from ..channels.models import CpaasChannels
-from ..core.errors import InvalidInput, NotFound, Unavailable
+from ..core.errors import Forbidden, InvalidInput, NotFound, Unavailable
 from ..core.progress import Pending
 from ..link.models import LinkSubscriptions
 from ..push.models import PushService
@@ -98,10 +98,21 @@ class CallService:
             raise InvalidInput("Invalid input value for message part %1", "notifyChannelId")
         if subscription.account.lower() != account.lower():
             raise NotFound("Notification channel %1 not found for this account", channel_id)
-        leg = self.router.new_leg(owner=account, front_door=LegDoor.CALLME, role=Role.CALLER,
+        # Owned by the subscription's anonymous principal, not by the callee the account names.
+        leg = self.router.new_leg(owner=subscription.owner, front_door=LegDoor.CALLME, role=Role.CALLER,
                                   address=plain_address(from_address), name=display_name_of(from_address),
-                                  channel=LinkLegChannel(self._link, subscription.id))
+                                  channel=LinkLegChannel(self._link, subscription.id), account=account.lower())
         leg.supports_early_media = supports_early_media
+        return leg
+
+    def callme_leg(self, leg_id: str, account: str) -> Leg:
+        """A CallMe session through the anonymous door: the session id is the capability, and it
+        must have been made for the account in the path. Sessions of users are not found there."""
+        leg = self.router.legs.get(leg_id)
+        if leg is None or leg.front_door != LegDoor.CALLME:
+            raise NotFound("Session %1 not found", leg_id)
+        if leg.extra.get("account") != account.lower():
+            raise Forbidden("Session %1 belongs to another account", leg_id)
         return leg
 
     # -- set-up --------------------------------------------------------------------------------

@@ -46,7 +46,7 @@ class CpaasChannels:
             raise InvalidInput("Invalid input value for message part %1", "x-connCheckRole")
         if lifetime is not None and (not isinstance(lifetime, int) or isinstance(lifetime, bool) or lifetime <= 0):
             raise InvalidInput("Invalid input value for message part %1", "channelLifetime")
-        channel_id = f"ws-{self._ids.uuid()}"
+        channel_id = f"ws-{self._ids.capability_uuid()}"
         return self._hub.open_channel(user, Product.CPAAS, channel_id=channel_id, conn_check_role=role or "client",
                                       lifetime=lifetime or 3600, callback_url=channel_id)
 

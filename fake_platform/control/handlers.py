@@ -103,7 +103,7 @@ async def add_realm(request: web.Request) -> web.Response:
     """Add a CallMe token realm: `{name, key?, tokenTtl?}`."""
     state = state_of(request)
     body = await read_json(request)
-    name, key = body.get("name"), body.get("key") or state.ids.hex(32)
+    name, key = body.get("name"), body.get("key") or state.ids.key(16)
     if not isinstance(name, str) or not name:
         raise InvalidInput("name is required")
     ttl = body.get("tokenTtl", 3600)

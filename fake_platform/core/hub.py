@@ -74,7 +74,7 @@ class NotificationHub:
     # -- channels ------------------------------------------------------------------------------
     def open_channel(self, user: str, product: Product, *, channel_id: str | None = None,
                      **attrs: Any) -> ChannelEndpoint:
-        endpoint = ChannelEndpoint(id=channel_id or self._ids.id("ch"), user=user, product=product,
+        endpoint = ChannelEndpoint(id=channel_id or self._ids.capability("ch"), user=user, product=product,
                                    created_at=self._clock.wall(), **attrs)
         self.channels[endpoint.id] = endpoint
         self._by_user.setdefault(user, {})[endpoint.id] = endpoint

@@ -1,16 +1,32 @@
-"""One seedable source of randomness for ids, tokens and Faker data (moto's MotoRandom idea)."""
+"""Where the platform's ids, secrets and fake people come from.
+
+Two sources, on purpose (docs/decisions.md, "Seeds and secrets"):
+
+* the **seeded** source (moto's MotoRandom idea): Faker users (ids, names, phone numbers) and ids
+  that name things without granting anything (message, notification, event, group, fault ids),
+  so a seeded run makes the same users and reads the same in a journal;
+* :mod:`secrets`, never the seed: keys (token signing, TURN, realm keys, OAuth client secrets),
+  generated passwords, and **capabilities**, the ids that grant access by being known
+  (notification channels, Link subscriptions, call sessions, anonymous principals, push
+  registrations). A seed is often written in a CI file; nothing it derives may open anything,
+  and two platforms started with the same seed never hand out the same channel.
+"""
 
 from __future__ import annotations
 
 import random
+import secrets
 import string
 import uuid
 
 from faker import Faker
 
+_ALPHANUMERIC = string.ascii_letters + string.digits
+
 
 class SeededRandom:
-    """Every id, secret and fake person the platform makes comes from here."""
+    """Seeded data (``faker``, ``id``, ``digits``, ...) and unguessable values (``capability``,
+    ``secret``, ``password``, ``key``) from one object, so every service asks the same place."""
 
     def __init__(self, seed: int | None = None) -> None:
         self.seed(seed)
@@ -22,12 +38,9 @@ class SeededRandom:
         self.faker.seed_instance(seed if seed is not None else self.random.getrandbits(32))
         self._counters: dict[str, int] = {}
 
-    def uuid(self) -> str:
-        return str(uuid.UUID(int=self.random.getrandbits(128), version=4))
-
+    # -- seeded: reproducible, grants nothing --------------------------------------------------
     def token(self, length: int = 16) -> str:
-        alphabet = string.ascii_letters + string.digits
-        return "".join(self.random.choice(alphabet) for _ in range(length))
+        return "".join(self.random.choice(_ALPHANUMERIC) for _ in range(length))
 
     def hex(self, length: int = 16) -> str:
         # One draw per id, not one per character: ids are made for every notification.
@@ -44,3 +57,28 @@ class SeededRandom:
 
     def digits(self, count: int) -> str:
         return "".join(self.random.choice(string.digits) for _ in range(count))
+
+    # -- from secrets: never derived from the seed ---------------------------------------------
+    @staticmethod
+    def capability(prefix: str) -> str:
+        """An id that grants access by being known: 128 bits, e.g. ``ch-<32 hex digits>``."""
+        return f"{prefix}-{secrets.token_hex(16)}"
+
+    @staticmethod
+    def capability_uuid() -> str:
+        """A random (version 4) UUID from the operating system's source, for UUID-shaped capabilities."""
+        return str(uuid.uuid4())
+
+    @staticmethod
+    def secret(nbytes: int = 32) -> str:
+        """Key material as URL-safe text (token signing, TURN shared secret, client secrets)."""
+        return secrets.token_urlsafe(nbytes)
+
+    @staticmethod
+    def key(nbytes: int = 16) -> str:
+        """A binary key as hex (CallMe realm keys are 16 bytes)."""
+        return secrets.token_hex(nbytes)
+
+    @staticmethod
+    def password(length: int = 16) -> str:
+        return "".join(secrets.choice(_ALPHANUMERIC) for _ in range(length))

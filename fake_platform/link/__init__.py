@@ -9,7 +9,7 @@ from .routes import ROUTES
 
 def _build(core: Core, users: UserDirectory, turn: TurnService) -> LinkSubscriptions:
     link = LinkSubscriptions(core.hub, users, turn, core.ids, core.clock)
-    link.realms.add(core.config.realm, core.ids.hex(32))  # the default CallMe token realm
+    link.realms.add(core.config.realm, core.ids.key(16))  # the default CallMe token realm
     return link
 
 

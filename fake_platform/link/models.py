@@ -1,9 +1,12 @@
 """Link / CallMe subscriptions: state and rules, no HTTP.
 
 An anonymous subscription is made for one CallMe call: its account is the callee as typed
-(token-less mode) or an AES account token (token mode, with ``tokenrealm``). A user subscription
-belongs to an authenticated Link user. Each subscription owns one notification channel
-(``/websocket/<id>``); notifications for a user go to every channel of that user's subscriptions.
+(token-less mode) or an AES account token (token mode, with ``tokenrealm``). Its owner is an
+anonymous principal of its own (``anonymous-<hex>``), never the callee: whoever subscribes
+anonymously to call a user gets neither that user's notifications nor their TURN credentials.
+A user subscription belongs to an authenticated Link user. Each subscription owns one
+notification channel (``/websocket/<id>``); notifications for a user go to every channel of that
+user's subscriptions.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ class LinkSubscription:
     id: str
     mode: str  # "anonymous" | "user"
     account: str  # as in the path
-    owner: str  # user id (user mode) or the resolved account address (anonymous)
+    owner: str  # user id (user mode) or the subscription's own anonymous principal
     services: list[str]
     expires: int
     channel_id: str
@@ -86,6 +89,7 @@ class LinkSubscriptions:
 
     # -- resolution ----------------------------------------------------------------------------
     def resolve_anonymous_account(self, account: str, realm: str | None) -> str:
+        """The user id (or scripted endpoint address) an anonymous path's account names."""
         if realm is not None:
             address = read_token(account, self.realms.get(realm), self._clock.wall_ms())
         else:
@@ -99,8 +103,9 @@ class LinkSubscriptions:
         raise NotFound("Account %1 is not known to the platform", address)
 
     # -- lifecycle -----------------------------------------------------------------------------
-    def subscribe(self, mode: str, account: str, body: dict[str, Any], *, owner: str,
+    def subscribe(self, mode: str, account: str, body: dict[str, Any], *, owner: str | None = None,
                   realm: str | None = None) -> LinkSubscription:
+        """A subscription of the user ``owner`` (user mode), or an anonymous one (``owner`` None)."""
         request = _subscribe_request(body)
         services = request.get("service")
         if not isinstance(services, list) or not services or not all(isinstance(s, str) for s in services):
@@ -113,10 +118,14 @@ class LinkSubscriptions:
             raise Forbidden("None of the requested services %1 can be granted", services)
         if request.get("notificationType", "WebSocket") != "WebSocket":
             raise InvalidInput("Invalid input value for message part %1", "notificationType")
+        if mode == "anonymous":
+            owner = self._ids.capability("anonymous")
+        elif owner is None:
+            raise InvalidInput("A user subscription needs its user")
         endpoint = self._hub.open_channel(owner, Product.LINK)
         now = self._clock.wall()
         subscription = LinkSubscription(
-            id=self._ids.id("sub"), mode=mode, account=account, owner=owner, services=granted,
+            id=self._ids.capability("sub"), mode=mode, account=account, owner=owner, services=granted,
             expires=_expires(request), channel_id=endpoint.id, created_at=now, refreshed_at=now, realm=realm)
         self.subscriptions[subscription.id] = subscription
         self._by_channel[subscription.channel_id] = subscription.id

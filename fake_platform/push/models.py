@@ -182,7 +182,7 @@ class PushService:
                 reason = "BadDeviceToken" if provider == APPLE else "INVALID_ARGUMENT"
                 raise PushRejected("%1: the push service rejected the device token %2", reason, token)
         registration = PushRegistration(
-            id=self._ids.id("push"), user=user, account=account, provider=provider, version=version,
+            id=self._ids.capability("push"), user=user, account=account, provider=provider, version=version,
             services=list(services), bundle_id=bundle or "", tokens=tokens,
             production=production if provider == APPLE else True,
             client_correlator=_string(body, "clientCorrelator", required=False),

@@ -4,5 +4,5 @@ from ..registry import Service
 from .models import TurnService
 from .routes import ROUTES
 
-SERVICES = [Service("turn", lambda core: TurnService(core.ids.token(24), core.clock, urls=core.config.turn_urls))]
+SERVICES = [Service("turn", lambda core: TurnService(core.ids.secret(24), core.clock, urls=core.config.turn_urls))]
 __all__ = ["ROUTES", "SERVICES"]
