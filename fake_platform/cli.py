@@ -55,6 +55,7 @@ async def _serve(args: argparse.Namespace) -> int:
         "certificateSpki": platform.certificate_spki,
         "controlPlane": f"{platform.url}/_platform/",
         "turn": platform.relay.urls if platform.relay is not None else [],
+        "dashboard": f"{platform.url}/_platform/ui",
         "clientId": platform.state.config.client_id,
         "users": [{"userId": u.user_id, "password": u.password} for u in users],
     }, indent=2), flush=True)

@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from .sms.models import SmsService
     from .turn.models import TurnService
     from .turn.relay import TurnRelay
+    from .ui.service import Dashboard
 
 DEFAULT_REALM = "realm-test"
 DEFAULT_CLIENT_ID = "kandy-test-app"
@@ -74,6 +75,7 @@ class PlatformState:
     addressbook: AddressBook
     directory: Directory
     network: NetworkConditions
+    dashboard: Dashboard
 
     def __init__(self, config: PlatformConfig | None = None) -> None:
         self.config = config or PlatformConfig()

@@ -30,6 +30,7 @@ from fake_platform import Platform
 from fake_platform.auth.models import User
 from sdk.bridge import SyncBridge
 
+from . import reporting
 from .clients import Product, TestClient, create_client
 from .world import World, is_observation
 
@@ -59,7 +60,13 @@ STEP_MODULES = [
 pytest.register_assert_rewrite("kandy_testing.steps")
 
 
+@pytest.hookimpl
+def pytest_addoption(parser: pytest.Parser) -> None:
+    reporting.add_options(parser)
+
+
 def pytest_configure(config: pytest.Config) -> None:
+    reporting.keep_reports_on_real_time()
     config.addinivalue_line("markers", "platform(**options): options for the in-process Platform")
     config.addinivalue_line("markers", "virtual_time: run the scenario's loop on virtual time (looptime)")
     for module in STEP_MODULES:
@@ -194,6 +201,15 @@ def pytest_bdd_step_error(request: pytest.FixtureRequest, feature: Any, scenario
         diagnostics = _diagnostics(scenario_world)
         request.node.kandy_diagnostics = diagnostics
         _attach_to_allure(diagnostics)
+        reporting.attach_scenario_ladders(request.node, scenario_world, failed=True)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_bdd_after_scenario(request: pytest.FixtureRequest, feature: Any, scenario: Any) -> None:
+    """Ladders of a passing scenario's calls, when asked for (``--kandy-ladders=all``)."""
+    scenario_world: World | None = getattr(request.node, "kandy_world", None)
+    if scenario_world is not None:
+        reporting.attach_scenario_ladders(request.node, scenario_world, failed=False)
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -201,6 +217,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> 
     outcome = yield
     report = outcome.get_result()
     scenario_world: World | None = getattr(item, "kandy_world", None)
+    if report.when == "call" and scenario_world is None:
+        reporting.attach_test_ladders(item, failed=report.failed)
     if report.when == "call" and report.failed and scenario_world is not None:
         diagnostics = getattr(item, "kandy_diagnostics", None) or _diagnostics(scenario_world)
         text = json.dumps(diagnostics, indent=1, default=repr)

@@ -93,3 +93,4 @@ _.global_  # read through getattr by kind (kandy_testing/scenario.py Listeners.a
 _.absent  # the recorder's negative wait (kandy_testing/recorder.py), for the "receives no ..." steps
 error_received  # asyncio DatagramProtocol hook (fake_platform/turn/allocation.py, relay.py)
 _.integrity_key  # aioice TURN client attribute a test sets (tests/test_turn_relay.py)
+widget  # the fault form's input kind, read by fake_platform/ui/templates/fault_form.html

@@ -39,6 +39,24 @@ class SocketSink(Protocol):
 
 
 @dataclass
+class Keepalive:
+    """What the platform saw of a channel's keepalives (the dashboard's channel health)."""
+
+    pings: int = 0  # received: connCheck, connAck to a server ping, Link ping, websocket PING
+    unanswered: int = 0  # of those, left unanswered by a keepalive_blackout fault
+    last_at: float | None = None  # loop time of the latest
+    interval: float | None = None  # seconds: announced by the client (connCheck) or seen between two
+
+    def received(self, now: float, *, answered: bool = True, interval: float | None = None) -> None:
+        if interval is None and self.last_at is not None:
+            interval = now - self.last_at
+        self.pings += 1
+        self.unanswered += not answered
+        self.last_at = now
+        self.interval = interval if interval and interval > 0 else self.interval
+
+
+@dataclass
 class ChannelEndpoint:
     id: str
     user: str
@@ -52,6 +70,7 @@ class ChannelEndpoint:
     delivered: int = 0
     buffered_total: int = 0
     attachments: int = 0
+    keepalive: Keepalive = field(default_factory=Keepalive)
 
     def to_dict(self) -> dict[str, Any]:
         return {"id": self.id, "user": self.user, "product": self.product, "connected": self.socket is not None,

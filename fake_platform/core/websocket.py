@@ -193,7 +193,9 @@ async def serve_channel(request: web.Request, endpoint: ChannelEndpoint, state: 
                 if _handle_text(msg.data, endpoint, state, ctx):
                     await sink.send_now(CONN_ACK_TEXT)
             elif msg.type == WSMsgType.PING:
-                if not state.faults.active(FaultKind.KEEPALIVE_BLACKOUT, **ctx):
+                answered = not state.faults.active(FaultKind.KEEPALIVE_BLACKOUT, **ctx)
+                endpoint.keepalive.received(state.clock.monotonic(), answered=answered)
+                if answered:
                     await ws.pong(msg.data)
             elif msg.type == WSMsgType.ERROR:
                 break
@@ -218,8 +220,14 @@ def _handle_text(text: str, endpoint: ChannelEndpoint, state: PlatformState, ctx
     if not isinstance(frame, dict):
         return False
     # {"message_type": "ping"} (Link) and server-driven connAck need no reply.
-    return (frame.get("connCheck") is not None and endpoint.product == Product.CPAAS
-            and endpoint.conn_check_role == "client" and not state.faults.active(FaultKind.KEEPALIVE_BLACKOUT, **ctx))
+    check = frame.get("connCheck")
+    expects_answer = check is not None and endpoint.product == Product.CPAAS and endpoint.conn_check_role == "client"
+    answer = expects_answer and not state.faults.active(FaultKind.KEEPALIVE_BLACKOUT, **ctx)
+    if check is not None or frame.get("connAck") is not None or frame.get("message_type") == "ping":
+        interval = check.get("interval") if isinstance(check, dict) else None
+        announced = float(interval) if isinstance(interval, int | float) and not isinstance(interval, bool) else None
+        endpoint.keepalive.received(state.clock.monotonic(), answered=answer or not expects_answer, interval=announced)
+    return answer
 
 
 async def _server_pings(sink: WebSocketSink, state: PlatformState, ctx: dict[str, Any]) -> None:
