@@ -6,11 +6,14 @@ import argparse
 import asyncio
 import contextlib
 import json
+import os
 import signal
 import sys
 
 from .core.heap import DEFAULT_FREEZE_EVERY, freeze_heap_every
 from .platform import Platform
+
+CONTROL_TOKEN_ENV = "KANDY_CONTROL_TOKEN"  # also read by load/control.py
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -31,6 +34,13 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--gc-freeze", type=float, default=DEFAULT_FREEZE_EVERY, metavar="SECONDS",
                        help=f"freeze the heap every SECONDS, 0 never (default {DEFAULT_FREEZE_EVERY:g}: no "
                             "full-collection pauses under load; core/heap.py)")
+    serve.add_argument("--control-token", default=os.environ.get(CONTROL_TOKEN_ENV),
+                       help=f"token the control plane requires (default ${CONTROL_TOKEN_ENV}; made up and printed "
+                            "when --host is not loopback)")
+    serve.add_argument("--control-origin", action="append", default=[], metavar="ORIGIN",
+                       help="a web origin (scheme://host:port) besides its own that may use the control plane")
+    serve.add_argument("--control-host", action="append", default=[], metavar="NAME",
+                       help="a Host name besides 127.0.0.1/localhost/--host under which the control plane answers")
     serve.add_argument("--loop", choices=("asyncio", "uvloop"), default="asyncio",
                        help="the event loop (uvloop: pip install 'kandy-emulator[uvloop]')")
     args = parser.parse_args(argv)
@@ -46,7 +56,9 @@ def main(argv: list[str] | None = None) -> int:
 async def _serve(args: argparse.Namespace) -> int:
     platform = Platform(host=args.host, port=args.port, tls=args.tls, seed=args.seed, domain=args.domain,
                         turn_port=None if args.turn_port < 0 else args.turn_port,
-                        server_ping_interval=args.server_ping_interval, journal=not args.no_journal)
+                        server_ping_interval=args.server_ping_interval, journal=not args.no_journal,
+                        control_token=args.control_token or None, control_origins=args.control_origin,
+                        control_hosts=args.control_host)
     await platform.start()
     freezer = asyncio.create_task(freeze_heap_every(args.gc_freeze)) if args.gc_freeze > 0 else None
     users = [await platform.users.create() for _ in range(args.users)]
@@ -54,6 +66,7 @@ async def _serve(args: argparse.Namespace) -> int:
         "url": platform.url, "ws": platform.ws_url, "caFile": platform.ca_file,
         "certificateSpki": platform.certificate_spki,
         "controlPlane": f"{platform.url}/_platform/",
+        "controlToken": platform.control_token,
         "turn": platform.relay.urls if platform.relay is not None else [],
         "dashboard": f"{platform.url}/_platform/ui",
         "clientId": platform.state.config.client_id,

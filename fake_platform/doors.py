@@ -9,7 +9,9 @@ Middlewares of a public door (oauth, cpaas, link), outermost first:
 4. faults: latency and injected errors (core/faults.py), inside the error renderer so an
    injected error gets the door's body.
 
-The control door has its own CORS policy and error renderer, and neither journal nor faults.
+The control door has its own guard (fake_platform/control/guard.py: its own origin only, ``Host``
+checked, JSON only as ``application/json``, a token beyond loopback) and error renderer, and
+neither journal nor faults.
 Requests outside every door get the control plane's 404.
 """
 
@@ -23,6 +25,7 @@ from typing import Any
 from aiohttp import web
 from aiohttp.web_urldispatcher import AbstractRoute
 
+from .control.guard import middlewares as control_middlewares
 from .core.errors import InvalidInput, NotFound, OAuthError, PlatformError, ProtocolError
 from .core.faults import FaultKind
 from .http import STATE_KEY, USER_KEY, state_of
@@ -185,7 +188,8 @@ MIDDLEWARES: dict[Door, list[Any]] = {
     door: [cors(CORS_HEADERS), journal_middleware, errors_middleware(door), faults_middleware(door)]
     for door in (Door.OAUTH, Door.CPAAS, Door.LINK)
 }
-MIDDLEWARES[Door.CONTROL] = [cors(CORS_HEADERS), errors_middleware(Door.CONTROL)]
+# Its own origin only, Host checked, JSON as application/json, a token beyond loopback (control/guard.py).
+MIDDLEWARES[Door.CONTROL] = control_middlewares(errors_middleware(Door.CONTROL))
 
 
 # -- building ----------------------------------------------------------------------------------

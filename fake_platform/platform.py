@@ -13,6 +13,7 @@ runs the same thing on its own loop thread for synchronous code.
 from __future__ import annotations
 
 import itertools
+import secrets
 import ssl
 import tempfile
 from pathlib import Path
@@ -23,6 +24,7 @@ from aiohttp import web
 
 from .app import build_app
 from .auth.models import User
+from .control.guard import is_loopback
 from .core.faults import Fault, FaultKind
 from .core.progress import Progression, Timings
 from .state import PlatformConfig, PlatformState
@@ -118,6 +120,10 @@ class Platform:
             timings = {k: config_fields.pop(k) for k in list(config_fields) if k in Timings.names()}
             config = PlatformConfig(**config_fields, timings=Timings(**timings))
             config.progression = Progression(config.progression)
+        if config.control_token is None and not is_loopback(host):
+            # Beyond loopback anyone on the network could read every password: a token guards the
+            # control plane (printed by the CLI; Platform.control_token; control/guard.py).
+            config.control_token = secrets.token_urlsafe(32)
         self.state = PlatformState(config)
         self.users = Users(self.state)
         self.faults = Faults(self.state)
@@ -183,6 +189,17 @@ class Platform:
         return context
 
     # -- addresses -----------------------------------------------------------------------------
+    @property
+    def control_token(self) -> str | None:
+        """What ``/_platform/`` wants as ``Authorization: Bearer <token>`` (None: no token needed)."""
+        return self.state.config.control_token
+
+    @property
+    def control_headers(self) -> dict[str, str]:
+        """Headers for an HTTP client of the control plane (empty on loopback without a token)."""
+        token = self.control_token
+        return {"Authorization": f"Bearer {token}"} if token else {}
+
     @property
     def url(self) -> str:
         return f"{'https' if self.tls else 'http'}://{self.host}:{self.port}"
@@ -406,6 +423,10 @@ class ThreadedPlatform:
     @property
     def url(self) -> str:
         return self.platform.url
+
+    @property
+    def control_token(self) -> str | None:
+        return self.platform.control_token
 
     def create_user(self, **fields: Any) -> User:
         return self._bridge.run(self.platform.users.create(**fields))

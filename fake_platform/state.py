@@ -55,6 +55,11 @@ class PlatformConfig:
     client_id: str = DEFAULT_CLIENT_ID
     timings: Timings = field(default_factory=Timings)  # every protocol delay (core/progress.py)
     progression: Progression = Progression.TIMED
+    # The control plane (control/guard.py): a token is required when set; Platform sets one when it
+    # listens beyond loopback. Origins (scheme://host:port) and Host names allowed besides its own.
+    control_token: str | None = None
+    control_origins: list[str] = field(default_factory=list)
+    control_hosts: list[str] = field(default_factory=list)
 
 
 class PlatformState:

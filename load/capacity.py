@@ -37,6 +37,8 @@ from aiohttp import web
 
 from fake_platform.core.heap import freeze_heap_every
 
+from .control import control_headers
+
 CONN_CHECK = json.dumps({"connCheck": {"interval": 1}}).encode()
 OPEN_CONCURRENCY = 100
 REST_CONCURRENCY = 50
@@ -249,11 +251,14 @@ class Fleet:
         gate = asyncio.Semaphore(REST_CONCURRENCY)
         need_users = -(-(len(self.connections) + count) // CHANNELS_PER_USER) - len(self._users)
         if need_users > 0:
-            async with session.post(f"{self.base_url}/_platform/users", json={"count": need_users}) as resp:
+            control = control_headers()
+            async with session.post(f"{self.base_url}/_platform/users", json={"count": need_users},
+                                    headers=control) as resp:
                 users = (await resp.json())["users"]
 
             async def token(user_id: str) -> tuple[str, str]:
-                async with gate, session.post(f"{self.base_url}/_platform/tokens", json={"userId": user_id}) as r:
+                async with gate, session.post(f"{self.base_url}/_platform/tokens", json={"userId": user_id},
+                                              headers=control) as r:
                     return user_id, (await r.json())["access_token"]
 
             self._users += await asyncio.gather(*(token(u["user_id"]) for u in users))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import urllib.error
 import urllib.request
 from typing import Any
@@ -17,6 +18,13 @@ import aiohttp
 
 PREFIX = "/_platform"
 MAX_BATCH = 1000  # the platform's limit per /notify/batch request
+TOKEN_ENV = "KANDY_CONTROL_TOKEN"  # the platform's control token, when it listens beyond loopback
+
+
+def control_headers(token: str | None = None) -> dict[str, str]:
+    """``Authorization`` for the control plane: ``token``, else ``$KANDY_CONTROL_TOKEN``, else none."""
+    token = token or os.environ.get(TOKEN_ENV)
+    return {"Authorization": f"Bearer {token}"} if token else {}
 
 
 class ControlPlaneError(RuntimeError):
@@ -24,14 +32,15 @@ class ControlPlaneError(RuntimeError):
 
 
 class ControlPlane:
-    def __init__(self, base_url: str, timeout: float = 10.0) -> None:
+    def __init__(self, base_url: str, timeout: float = 10.0, token: str | None = None) -> None:
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
+        self.headers = control_headers(token)
 
     def request(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
         data = None if body is None else json.dumps(body).encode()
         req = urllib.request.Request(f"{self.base_url}{PREFIX}{path}", data=data, method=method,
-                                     headers={"Content-Type": "application/json"})
+                                     headers={"Content-Type": "application/json", **self.headers})
         try:
             with urllib.request.urlopen(req, timeout=self.timeout) as resp:
                 raw = resp.read()
@@ -76,9 +85,10 @@ class AsyncControlPlane:
     the current one is in flight.
     """
 
-    def __init__(self, base_url: str, timeout: float = 30.0) -> None:
+    def __init__(self, base_url: str, timeout: float = 30.0, token: str | None = None) -> None:
         self.base_url = base_url.rstrip("/")
         self._timeout = timeout
+        self._headers = control_headers(token)
         self._session: aiohttp.ClientSession | None = None
         self._pending: list[tuple[dict[str, Any], asyncio.Future[int]]] = []
         self._pump: asyncio.Task[None] | None = None
@@ -91,7 +101,8 @@ class AsyncControlPlane:
         return self._session
 
     async def request(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
-        async with self.session.request(method, f"{self.base_url}{PREFIX}{path}", json=body) as resp:
+        async with self.session.request(method, f"{self.base_url}{PREFIX}{path}", json=body,
+                                        headers=self._headers) as resp:
             raw = await resp.read()
             if resp.status >= 300:
                 raise ControlPlaneError(f"{method} {path} -> {resp.status}: {raw[:300]!r}")

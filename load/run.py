@@ -29,6 +29,7 @@ from typing import IO
 
 from . import scenarios
 from .capacity import raise_fd_limit
+from .control import TOKEN_ENV
 
 ROOT = Path(__file__).resolve().parent.parent
 LOCUSTFILE = ROOT / "load" / "locustfile.py"
@@ -55,6 +56,7 @@ def subprocess_env() -> dict[str, str]:
 class StandalonePlatform:
     process: subprocess.Popen[str]
     url: str
+    control_token: str | None = None
 
     def stop(self, timeout: float = 10.0) -> None:
         stop_process(self.process, timeout)
@@ -85,7 +87,7 @@ def start_platform(log_path: Path, *extra: str) -> StandalonePlatform:
         if line.startswith("}"):  # the end of the start-up JSON
             info = json.loads(text[text.index("{"):])
             _drain_in_background(process.stdout, log)
-            return StandalonePlatform(process, info["url"])
+            return StandalonePlatform(process, info["url"], info.get("controlToken"))
     stop_process(process)
     raise RuntimeError(f"the platform did not start within {PLATFORM_START_TIMEOUT} s: {text[-500:]}")
 
@@ -159,6 +161,9 @@ def run(args: argparse.Namespace) -> int:
     started = time.monotonic()
     platform = None if args.platform_url else start_platform(out / "platform.log", *shlex.split(args.platform_args))
     host = args.platform_url or (platform.url if platform else "")
+    token = args.platform_token or (platform.control_token if platform else None)
+    if token:  # Locust's processes reach the control plane with it (load/control.py)
+        os.environ[TOKEN_ENV] = token
     phases = {"platform up": time.monotonic() - started}
     try:
         commands = locust_commands(args, host, out)
@@ -216,6 +221,8 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--out", default="reports/load")
     parser.add_argument("--locustfile", default=str(LOCUSTFILE))
     parser.add_argument("--platform-url", default=None, help="use a running platform instead of starting one")
+    parser.add_argument("--platform-token", default=os.environ.get(TOKEN_ENV),
+                        help=f"the control token of --platform-url (default ${TOKEN_ENV})")
     parser.add_argument("--platform-args", default=LOAD_PLATFORM_ARGS,
                         help="`fake_platform serve` arguments, one string (default: no journal, it costs CPU per "
                              "keepalive, and a periodic heap freeze; pass '' for the defaults)")
