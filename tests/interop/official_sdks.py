@@ -74,15 +74,16 @@ def _resolve(package: str, wanted: str, root: Path) -> str:
         return cached[-1]
 
 
-def fetch(package: str, wanted: str | None = None) -> OfficialSdk:
-    """The unpacked build of ``package`` at its pinned version, fetched once and cached."""
+def fetch(package: str, wanted: str | None = None, *, entry: str = "dist/kandy.js") -> OfficialSdk:
+    """The unpacked build of ``package`` at its pinned version, fetched once and cached; ``bundle``
+    is its file ``entry`` (the dashboard tests fetch axe-core's ``axe.min.js`` the same way)."""
     root = cache_dir()
     root.mkdir(parents=True, exist_ok=True)
     with open(root / ".lock", "w") as lock:  # xdist workers fetch one at a time
         fcntl.flock(lock, fcntl.LOCK_EX)
         version = _resolve(package, wanted or PINNED[package], root)
         target = root / f"{_slug(package)}-{version}"
-        bundle = target / "dist" / "kandy.js"
+        bundle = target / entry
         if not bundle.is_file():
             out = json.loads(_npm("pack", f"{package}@{version}", "--json", "--pack-destination", str(root), cwd=root))
             archive = root / out[0]["filename"]
@@ -95,5 +96,5 @@ def fetch(package: str, wanted: str | None = None) -> OfficialSdk:
             unpacked.rmdir()
             archive.unlink()
             if not bundle.is_file():
-                raise Unavailable(f"{package}@{version} has no dist/kandy.js")
+                raise Unavailable(f"{package}@{version} has no {entry}")
     return OfficialSdk(package, version, bundle)
