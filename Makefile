@@ -44,12 +44,24 @@ VULTURE := $(BIN)/vulture sdk fake_platform kandy_media kandy_testing tests load
 	--ignore-decorators @api,@given,@when,@then,@pytest.fixture,@web.middleware,@property,@staticmethod,@pytest.hookimpl
 
 ## Every test that is not a load test: lint (ruff, mypy strict, vulture), unit and integration tests,
-## Gherkin scenarios, then the conformance coverage report.
+## Gherkin scenarios (traced per scenario), a seeded sample of 10 knockouts (each against its
+## recorded killer, in one process: ten short scenarios do not pay for xdist's start-up), then the
+## conformance coverage gate.
 test: $(STAMP) chromium coturn lint
-	rm -rf reports/coverage && mkdir -p reports/coverage
+	rm -rf reports/coverage reports/conformance/knockout-sample.json && mkdir -p reports/coverage
 	KANDY_API_TRACE=$(CURDIR)/reports/coverage/trace $(BIN)/pytest -n $(WORKERS) $(PYTEST_FLAGS) tests features
 	cd examples/customer_app && $(CURDIR)/$(BIN)/pytest -q $(PYTEST_FLAGS)
+	$(BIN)/python -m kandy_testing.knockout --traces reports/coverage --sample 10 --workers 0 --gate
 	$(BIN)/python -m kandy_testing.coverage --traces reports/coverage --suite features --gate --out reports/coverage/coverage.json
+
+## The knockout gate: every documented function and event of both products knocked out in turn
+## (kandy_testing/knockout), each against the scenarios that touched it; reports/conformance/knockout.json
+## and .md; the verdicts are recorded in kandy_testing/data/knockout-verdicts.json for the coverage gate.
+.PHONY: knockout
+knockout: $(STAMP)
+	rm -rf reports/coverage && mkdir -p reports/coverage
+	KANDY_API_TRACE=$(CURDIR)/reports/coverage/trace $(BIN)/pytest -n $(WORKERS) $(PYTEST_FLAGS) features
+	$(BIN)/python -m kandy_testing.knockout --traces reports/coverage --workers $(WORKERS) --record --gate
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any
 
 PATH = Path(__file__).resolve().parent / "data" / "inventory.json"
+# Event names the documents spell two ways; the SDK emits one (CPAAS-01, docs/decisions.md).
+EVENT_ALIASES: dict[str, dict[str, str]] = {"cpaas": {"messages:changed": "messages:change"}, "link": {}}
 
 
 @cache

@@ -53,6 +53,9 @@ class Listeners:
     global_: list[tuple[str, Any]] = field(default_factory=list)
     changes: Changes = field(default_factory=Changes)
     removable: tuple[str, Callable[..., Any]] | None = None  # the sync listener, to remove with off
+    global_listener: Callable[..., Any] | None = None  # to remove with unsubscribe
+    heard_before_removal: dict[str, int] = field(default_factory=dict)  # kind -> count when removed
+    checked_event: str | None = None  # the event a "listener received" check waited for
 
     def add(self, kind: str, event: str, params: Any) -> None:
         getattr(self, kind).append((event, params))

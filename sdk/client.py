@@ -18,6 +18,7 @@ from typing import Any, ClassVar, TypeVar
 from kandy_media.clock import SYSTEM_CLOCK, Clock
 
 from . import config as config_module
+from . import knockout, trace
 from .errors import BasicError, Codes
 from .events import EventEmitter, Listener, Predicate
 from .logger import LoggerNamespace, LogManager, levels
@@ -47,12 +48,11 @@ class Client(SnakeCaseAliases):
         self._log_manager = LogManager(clock=self.clock)
         # Logs first, so that warnings about the rest of the configuration reach the chosen handler.
         logs_schema = {"logs": self.CONFIG_SCHEMA["logs"]}
-        logs_only = config_module.merge(logs_schema, config_module.defaults(logs_schema),
-                                        {"logs": given.get("logs", {})} if "logs" in given else {})
+        logs_only = self._merge_config(config_module.defaults(logs_schema),
+                                       {"logs": given.get("logs", {})} if "logs" in given else {}, logs_schema)
         self._log_manager.configure(logs_only["logs"])
         self._log = self._log_manager.get("SDK", self.product)
-        self._config = config_module.merge(self.CONFIG_SCHEMA, config_module.defaults(self.CONFIG_SCHEMA),
-                                           given, self._log)
+        self._config = self._merge_config(config_module.defaults(self.CONFIG_SCHEMA), given)
         self._log_manager.configure(self._config["logs"])
         self._emitter = EventEmitter(self.EVENT_TYPES, self._log_manager.get("Events"), product=self.product)
         runtime = self._config.get("runtime", {})
@@ -84,6 +84,17 @@ class Client(SnakeCaseAliases):
     def _user_info(self) -> dict[str, Any]:
         raise NotImplementedError
 
+    def _merge_config(self, base: Mapping[str, Any], given: Mapping[str, Any],
+                      schema: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """``given`` merged over ``base`` (validated); the conformance tools see every key set."""
+        schema = schema or self.CONFIG_SCHEMA
+        merged = config_module.merge(schema, base, given, getattr(self, "_log", None))
+        knockout.ignore_config_key(self.product, schema, merged)
+        if trace.enabled:
+            for key in config_module.changed_keys(schema, merged):
+                trace.record(self.product, "config", key, trace.SET)
+        return merged
+
     # -- namespaces ----------------------------------------------------------------------------
     def _attach(self, name: str, namespace: N) -> N:
         setattr(self, name, namespace)
@@ -105,7 +116,7 @@ class Client(SnakeCaseAliases):
         if not isinstance(newConfigValues, Mapping):
             self._log.warn("updateConfig expects an object; nothing changed.")
             return
-        self._config = config_module.merge(self.CONFIG_SCHEMA, self._config, newConfigValues, self._log)
+        self._config = self._merge_config(self._config, newConfigValues)
         self._log_manager.configure(self._config["logs"])
         self.notifications.ids.resize(self._config["notifications"]["idCacheLength"])
         self._action("CONFIG_UPDATE", dict(newConfigValues))

@@ -167,6 +167,35 @@ def _plain_merge(base: Mapping[str, Any], given: Mapping[str, Any]) -> dict[str,
     return result
 
 
+def options(schema: Schema, path: str = "") -> dict[str, Option]:
+    """Every documented key of a schema by its dotted path (``call.removeH264Codecs``)."""
+    found: dict[str, Option] = {}
+    for key, spec in schema.items():
+        key_path = f"{path}.{key}" if path else key
+        if isinstance(spec, Option):
+            found[key_path] = spec
+            found.update(options(spec.section or {}, key_path))  # logs.logActions.diff, ...
+        else:
+            found.update(options(spec, key_path))
+    return found
+
+
+def changed_keys(schema: Schema, config: Mapping[str, Any]) -> list[str]:
+    """The documented keys whose value in ``config`` is not their default."""
+    missing = object()
+    return [path for path, spec in options(schema).items()
+            if lookup(config, path, missing) not in (missing, spec.default)
+            and not (spec.section is not None and lookup(config, path) == defaults(spec.section))]
+
+
+def reset(config: dict[str, Any], dotted: str, schema: Schema) -> None:
+    """Put one documented key of ``config`` back to its default (in place)."""
+    spec = options(schema).get(dotted)
+    parent = lookup(config, dotted.rpartition(".")[0]) if "." in dotted else config
+    if spec is not None and isinstance(parent, dict):
+        parent[dotted.rpartition(".")[2]] = copy.copy(spec.default)
+
+
 def lookup(config: Mapping[str, Any], dotted: str, default: Any = None) -> Any:
     """``lookup(cfg, 'connectivity.pingInterval')``."""
     node: Any = config

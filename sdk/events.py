@@ -15,7 +15,7 @@ from collections import deque
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from . import trace
+from . import knockout, trace
 from .errors import BasicError, Codes
 from .logger import Logger
 
@@ -74,10 +74,17 @@ class EventEmitter:
         if type not in self.event_types:  # an SDK bug, not a user error: make it loud
             raise BasicError(Codes.INVALID_EVENT, f"SDK tried to emit undeclared event type: {type}")
         payload = {} if payload is None else payload
+        knocked_out = knockout.event_mode(self.product, type)  # only ever set by the knockout gate
+        if knocked_out == knockout.DROP:
+            return
+        if knocked_out == knockout.EMPTY:
+            payload = {}
         self._history_types.append(type)
         self._history_payloads.append(payload)
         if trace.enabled:
-            trace.record(self.product, "event", type)
+            trace.record(self.product, "event", type, trace.EMITTED)
+            if type.endswith(":error") or payload.get("error") is not None:
+                trace.note_error_event()  # the emitting flow failed
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:

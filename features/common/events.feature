@@ -51,10 +51,30 @@ Feature: Events API
     Then the sync, async and global listeners each received "subscription:change"
     And an ERROR log mentions "Listener for 'subscription:change' raised"
 
-  Scenario: A listener removed with off receives nothing more
-    Given Alice has a cpaas client
-    And Alice listens to "subscription:change" with a sync listener
+  Scenario Outline: A listener added with on receives its event until it is removed with off (<product>)
+    Given Alice has a <product> client
+    And Alice listens to "devices:change" with a sync listener
+    When a microphone "usb-mic" playing 500 Hz is plugged into Alice's machine
+    Then the sync listener received "devices:change"
     When Alice removes that listener with off
-    And Alice signs in
-    And Alice subscribes to the services "chat"
-    Then the sync listener received nothing
+    And a microphone "usb-mic-2" playing 600 Hz is plugged into Alice's machine
+    Then the sync listener received nothing more
+
+    Examples:
+      | product |
+      | cpaas   |
+      | link    |
+
+  Scenario Outline: A global listener receives every event until it is removed with unsubscribe (<product>)
+    Given Alice has a <product> client
+    And Alice adds a global listener
+    When a microphone "usb-mic" playing 500 Hz is plugged into Alice's machine
+    Then the global listener received "devices:change"
+    When Alice removes the global listener with unsubscribe
+    And a microphone "usb-mic-2" playing 600 Hz is plugged into Alice's machine
+    Then the global listener received nothing more
+
+    Examples:
+      | product |
+      | cpaas   |
+      | link    |

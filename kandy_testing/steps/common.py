@@ -58,7 +58,9 @@ def signs_in(world: World, name: str) -> None:
 
 @when(parsers.parse("{name} destroys her client"))
 def destroys(world: World, name: str) -> None:
-    world.run(world.actor(name).client.aclose())
+    client = world.actor(name).client
+    world.call(client.destroy)  # as an app would; aclose() then waits for the teardown to finish
+    world.run(client.aclose())
 
 
 @then(parsers.parse('the call fails with a BasicError whose code is "{code}"'))

@@ -155,14 +155,52 @@ def async_listener(world: World, name: str, event: str) -> None:
 @given(parsers.parse("{name} adds a global listener"))
 def global_listener(world: World, name: str) -> None:
     received = _received(world)
-    world.call(world.actor(name).client.subscribe, lambda event, params: received.add("global_", event, params))
+
+    def listener(event: str, params: dict[str, Any]) -> None:
+        received.add("global_", event, params)
+
+    received.global_listener = listener
+    world.call(world.actor(name).client.subscribe, listener)
 
 
 @when(parsers.parse("{name} removes that listener with off"))
 def remove_listener(world: World, name: str) -> None:
     assert world.scenario.listeners.removable is not None, "no sync listener to remove"
     event, listener = world.scenario.listeners.removable
+    world.scenario.listeners.heard_before_removal["sync"] = len(_received(world).sync)
     world.call(world.actor(name).client.off, event, listener)
+
+
+@when(parsers.parse("{name} removes the global listener with unsubscribe"))
+def remove_global_listener(world: World, name: str) -> None:
+    received = _received(world)
+    received.heard_before_removal["global"] = len(received.global_)
+    world.call(world.actor(name).client.unsubscribe, received.global_listener)
+
+
+def _heard(world: World, kind: str) -> list[tuple[str, Any]]:
+    return list(getattr(_received(world), "sync" if kind == "sync" else "global_"))
+
+
+@then(parsers.re(r'the (?P<kind>sync|global) listener received "(?P<event>[^"]+)"$'))
+def listener_received(world: World, kind: str, event: str) -> None:
+    """The recorder (a global listener since the client's creation) hears each event in the same
+    delivery as the other listeners: once it has the event, so must the listener."""
+    name = next(iter(world.actors))
+    _received(world).checked_event = event
+    params = world.wait_event(name, event)
+    assert (event, params) in _heard(world, kind), (
+        f"the {kind} listener did not receive the {event} event {params}; it received {_heard(world, kind)}")
+
+
+@then(parsers.re(r"the (?P<kind>sync|global) listener received nothing more$"))
+def listener_received_nothing_more(world: World, kind: str) -> None:
+    name = next(iter(world.actors))
+    received = _received(world)
+    assert received.checked_event is not None, "check first that the listener received an event"
+    world.wait_event(name, received.checked_event)  # emitted again after the removal...
+    late = _heard(world, kind)[received.heard_before_removal[kind]:]
+    assert late == [], f"the {kind} listener was removed, yet it received {late}"  # ...and not heard
 
 
 @then(parsers.parse('the sync, async and global listeners each received "{event}"'))
@@ -178,13 +216,6 @@ def all_received(world: World, event: str) -> None:
     for kind in ("sync", "async_", "global_"):
         got = getattr(received, kind)
         assert any(e == event for e, _ in got), f"{kind.rstrip('_')} listener got {got}"
-
-
-@then("the sync listener received nothing")
-def nothing_received(world: World) -> None:
-    name = next(iter(world.actors))
-    world.wait_event(name, "subscription:change", lambda p: p.get("isPending") is False)
-    assert _received(world).sync == []
 
 
 # -- logger ------------------------------------------------------------------------------------

@@ -13,12 +13,11 @@ from typing import Any, ClassVar
 
 from kandy_media.clock import Clock
 
-from .. import trace
 from ..client import Client
 from ..connection import Connection
 from ..media.handlers import SdpHandlers
 from ..media.namespace import Media
-from ..namespace import api
+from ..namespace import api, documented
 from .auth import CpaasAuth
 from .calls import CpaasCall
 from .config import SCHEMA
@@ -93,9 +92,9 @@ class CpaasClient(Client):
         return None, None
 
 
+@documented("cpaas", "create")
 def create(config: Mapping[str, Any] | None = None, *, clock: Clock | None = None) -> CpaasClient:
     """The SDK creation factory: returns a CPaaS SDK instance."""
-    trace.record("cpaas", "api", "create")
     return CpaasClient(config, clock=clock)
 
 

@@ -16,13 +16,12 @@ from typing import Any, ClassVar
 
 from kandy_media.clock import Clock
 
-from .. import trace
 from ..client import Client
 from ..connection import Connection
 from ..errors import BasicError, Codes, as_basic_error
 from ..media.handlers import SdpHandlers
 from ..media.namespace import LinkMedia
-from ..namespace import api
+from ..namespace import api, documented
 from ..transport.channel import ChannelEvent
 from ..version import __version__
 from .calls import LinkCall
@@ -120,9 +119,9 @@ class LinkClient(Client):
         await super()._teardown()
 
 
+@documented("link", "create")
 def create(config: Mapping[str, Any] | None = None, *, clock: Clock | None = None) -> LinkClient:
     """The SDK creation factory: returns a Link / CallMe SDK instance."""
-    trace.record("link", "api", "create")
     return LinkClient(config, clock=clock)
 
 

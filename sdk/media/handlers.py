@@ -12,8 +12,8 @@ from typing import Any
 
 from kandy_media.sdp import Sdp, as_sdp, remove_codecs
 
-from .. import trace
 from ..errors import BasicError, Codes
+from ..namespace import documented
 
 SdpHandlerFunction = Callable[[Sdp, dict[str, Any], Sdp], Any]
 
@@ -52,8 +52,8 @@ class SdpHandlers:
     def __init__(self, product: str) -> None:
         self._product = product
 
+    @documented(lambda self: self._product, "sdpHandlers.createCodecRemover")
     def createCodecRemover(self, codecs: Iterable[Any]) -> SdpHandlerFunction:
-        trace.record(self._product, "api", "sdpHandlers.createCodecRemover")
         return createCodecRemover(codecs)
 
     create_codec_remover = createCodecRemover

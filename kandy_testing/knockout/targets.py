@@ -1,0 +1,94 @@
+"""Every knockout the gate tries, for both products, from ``kandy_testing/data/inventory.json``: each
+documented function; each documented event twice (not emitted; emitted with an empty payload); each
+documented configuration key (ignored: it keeps its default).
+"""
+
+from __future__ import annotations
+
+from sdk.knockout import API, CONFIG, DROP, EMPTY, EVENT, Knockout
+
+from ..inventory import EVENT_ALIASES, inventory
+from .report import NO_EFFECT as NO_EFFECT_VERDICT
+from .report import UNEXPRESSIBLE as UNEXPRESSIBLE_VERDICT
+
+#: Knockouts that cannot be expressed as a regression of this SDK, with the reason (also in
+#: docs/decisions.md, "Knockouts that cannot be expressed"). At most five.
+UNEXPRESSIBLE: dict[str, str] = {}
+
+#: Configuration keys the gate holds to a kill (issue 14: each changes behaviour, so ignoring it must
+#: fail a scenario). The other keys' verdicts are reported, not gated.
+GATED_CONFIG = {f"{product}:config:{key}" for product, key in [
+    ("cpaas", "call.serverTurnCredentials"), ("link", "call.serverTurnCredentials"),
+    ("cpaas", "subscription.channelLifetime"), ("cpaas", "subscription.timeout"),
+    ("cpaas", "call.removeH264Codecs"), ("link", "call.removeH264Codecs"),
+    ("link", "call.mediaBrokerOnly"), ("cpaas", "logs.enableGrouping"),
+]}
+
+_NOTICED = "no scenario notices it yet"
+_PAYLOAD = "no scenario asserts this event's payload yet"
+#: Knockouts no scenario kills yet: each must die (a scenario that notices), then leave this list.
+KNOWN_SURVIVORS: dict[str, str] = {
+    "cpaas:api:contacts.fetch": "its only successful call's effect is not checked",
+    "cpaas:event:call:start:drop": _NOTICED,
+    "cpaas:event:call:start:empty": _PAYLOAD,
+    "cpaas:event:call:trackReplaced:empty": _PAYLOAD,
+    "cpaas:event:devices:change:empty": _PAYLOAD,
+    "cpaas:event:group:refresh:empty": _PAYLOAD,
+    "cpaas:event:media:muted:empty": _PAYLOAD,
+    "cpaas:event:media:unmuted:empty": _PAYLOAD,
+    "cpaas:event:presence:selfChange:empty": _PAYLOAD,
+    "link:api:call.setSdpHandlers": _NOTICED,
+    "link:api:sdpHandlers.createCodecRemover": _NOTICED,
+    "link:event:call:trackReplaced:empty": _PAYLOAD,
+    "link:event:devices:change:empty": _PAYLOAD,
+    "link:event:media:muted:empty": _PAYLOAD,
+    "link:event:media:unmuted:empty": _PAYLOAD,
+    "cpaas:config:call.serverTurnCredentials": _NOTICED,
+    "link:config:call.serverTurnCredentials": _NOTICED,
+    "cpaas:config:subscription.channelLifetime": _NOTICED,
+    "cpaas:config:subscription.timeout": _NOTICED,
+    "cpaas:config:call.removeH264Codecs": _NOTICED,
+    "link:config:call.removeH264Codecs": _NOTICED,
+    "link:config:call.mediaBrokerOnly": _NOTICED,
+    "cpaas:config:logs.enableGrouping": _NOTICED,
+}
+
+#: Configuration keys with no effect in a Python runtime (docs/decisions.md, "Configuration keys
+#: without effect"): ignoring them cannot change what a scenario sees.
+NO_EFFECT: dict[str, str] = {
+    "cpaas:config:logs.enableFcsLogs": "read nowhere: there is no FCS log service for a Python runtime",
+    "link:config:logs.enableFcsLogs": "read nowhere: there is no FCS log service for a Python runtime",
+    "cpaas:config:call.sdpSemantics": "aiortc speaks unified plan only (LINK-13)",
+    "link:config:call.sdpSemantics": "aiortc speaks unified plan only (LINK-13)",
+}
+
+
+def gated(knockout: Knockout) -> bool:
+    """Whether a survivor fails the gate: every function and event; the configuration keys above."""
+    return knockout.kind != CONFIG or knockout.id in GATED_CONFIG
+
+
+def excused() -> dict[str, tuple[str, str]]:
+    """Knockouts not run, with their verdict and reason."""
+    return {**{k: (UNEXPRESSIBLE_VERDICT, why) for k, why in UNEXPRESSIBLE.items()},
+            **{k: (NO_EFFECT_VERDICT, why) for k, why in NO_EFFECT.items()}}
+
+
+def refusing() -> set[str]:
+    """The v3.X functions (``not_implemented_in_4x``, ``deprecated``) whose documented behaviour in this
+    SDK is to refuse, naming the replacement (LINK-08): their refusals are their effect."""
+    return {f"{product}:api:{api['path']}" for product, data in inventory()["products"].items()
+            for api in data["apis"] if api["status"] != "active"}
+
+
+def all_knockouts() -> list[Knockout]:
+    found: list[Knockout] = []
+    for product, data in inventory()["products"].items():
+        found += [Knockout(product, API, api["path"]) for api in data["apis"]]
+        for event in data["events"]:
+            name = event["name"]
+            if event["placeholder"] or event["stale"] or name in EVENT_ALIASES[product]:
+                continue  # not events of the SDK, or another spelling of one it emits
+            found += [Knockout(product, EVENT, name, DROP), Knockout(product, EVENT, name, EMPTY)]
+        found += [Knockout(product, CONFIG, key["path"]) for key in data["config"] if not key["section_root"]]
+    return found
