@@ -46,7 +46,8 @@ def test_the_running_test_and_phase_come_from_pytest(monkeypatch: pytest.MonkeyP
     assert trace.current_test() == ("other", "")
 
 
-def test_a_call_that_returns_is_ok_and_a_refused_one_raised(traced: None) -> None:
+@pytest.mark.usefixtures("traced")
+def test_a_call_that_returns_is_ok_and_a_refused_one_raised() -> None:
     client = sdk.cpaas.create({})
     client.getConfig()
     with pytest.raises(BasicError):
@@ -56,7 +57,8 @@ def test_a_call_that_returns_is_ok_and_a_refused_one_raised(traced: None) -> Non
     assert touches("create") == {"ok"}
 
 
-async def test_destroy_through_aclose_is_the_sdk_calling_itself(traced: None) -> None:
+@pytest.mark.usefixtures("traced")
+async def test_destroy_through_aclose_is_the_sdk_calling_itself() -> None:
     client = sdk.link.create({})
     await client.aclose()
     other = sdk.link.create({})
@@ -66,8 +68,8 @@ async def test_destroy_through_aclose_is_the_sdk_calling_itself(traced: None) ->
     assert ("link", "api", "destroy", "ok", "call") in records()
 
 
-async def test_a_task_counts_when_it_finishes_and_a_flow_reporting_an_error_is_not_ok(
-        traced: None, platform, make_cpaas) -> None:
+@pytest.mark.usefixtures("traced")
+async def test_a_task_counts_when_it_finishes_and_a_flow_reporting_an_error_is_not_ok(platform, make_cpaas) -> None:
     alice = await make_cpaas(services=["chat"])
     task = alice.contacts.fetch("nobody@example.com")  # the platform knows no such contact
     assert touches("contacts.fetch") == set()  # not yet: the flow runs
@@ -77,7 +79,8 @@ async def test_a_task_counts_when_it_finishes_and_a_flow_reporting_an_error_is_n
     assert touches("contacts.refresh") == {"ok"}
 
 
-async def test_a_coroutine_api_counts_when_it_returns(traced: None, platform, make_link) -> None:
+@pytest.mark.usefixtures("traced")
+async def test_a_coroutine_api_counts_when_it_returns(platform, make_link) -> None:
     bob = await make_link(connect=True)
     with pytest.raises(BasicError):
         await bob.call.getAvailableCodecs("smell")
@@ -86,7 +89,8 @@ async def test_a_coroutine_api_counts_when_it_returns(traced: None, platform, ma
     assert touches("call.getAvailableCodecs") == {"raised", "ok"}
 
 
-def test_a_knocked_out_function_returns_its_documented_shape_and_does_nothing(knocked: None) -> None:
+@pytest.mark.usefixtures("knocked")
+def test_a_knocked_out_function_returns_its_documented_shape_and_does_nothing() -> None:
     client = sdk.cpaas.create({})
     knockout.target = Knockout("cpaas", "api", "getConfig")
     assert client.getConfig() == {}
@@ -99,7 +103,8 @@ def test_a_knocked_out_function_returns_its_documented_shape_and_does_nothing(kn
     assert client.getConfig()["call"]
 
 
-async def test_a_knocked_out_task_or_coroutine_resolves_to_nothing(knocked: None) -> None:
+@pytest.mark.usefixtures("knocked")
+async def test_a_knocked_out_task_or_coroutine_resolves_to_nothing() -> None:
     knockout.target = Knockout("cpaas", "api", "contacts.fetch")
     client = sdk.cpaas.create({})
     assert await client.contacts.fetch(42) is None  # not even validated: the body is gone
@@ -107,7 +112,8 @@ async def test_a_knocked_out_task_or_coroutine_resolves_to_nothing(knocked: None
     assert await sdk.link.create({}).call.getAvailableCodecs("audio") == []
 
 
-async def test_a_knocked_out_event_is_dropped_or_emptied(knocked: None) -> None:
+@pytest.mark.usefixtures("knocked")
+async def test_a_knocked_out_event_is_dropped_or_emptied() -> None:
     client = sdk.cpaas.create({})
     seen: list[tuple[str, dict]] = []
     client.subscribe(lambda type_, params: seen.append((type_, params)))
