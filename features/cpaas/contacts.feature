@@ -54,3 +54,11 @@ Feature: CPaaS contacts
     Then Alice receives "contacts:error" with error code "SVC0004"
     When Alice adds a contact without a contactId
     Then the call fails with a BasicError whose code is "contacts:1"
+
+  Scenario: Fetching one contact brings it from the platform to another device
+    Given Alice added the contact "bobby" for Bob
+    And Alice has a second cpaas client "AlicePhone" subscribed to "chat"
+    When AlicePhone fetches the contact "bobby"
+    Then AlicePhone receives "contacts:change" for the contact "bobby"
+    And AlicePhone's contacts are "bobby"
+    And AlicePhone's contact "bobby" has the firstName "Bob" and the buddy flag false

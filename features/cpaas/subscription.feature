@@ -48,3 +48,22 @@ Feature: CPaaS service subscriptions
     Given Bob has a cpaas client
     When Bob subscribes to the services "chat"
     Then Bob receives "subscription:error" with error code "subscription:7"
+
+  Scenario: With call.serverTurnCredentials false the SDK asks for no TURN credentials
+    When Alice updates the configuration with {"call": {"serverTurnCredentials": false}}
+    And Alice subscribes to the services "call"
+    Then Alice's subscriptions are "call"
+    And the platform received no "POST" on "/webrtcsignaling/v1/.*/turn$" from Alice
+    And Alice has no TURN credentials
+
+  Scenario: The channel asks for the configured subscription.channelLifetime
+    When Alice updates the configuration with {"subscription": {"channelLifetime": 600}}
+    And Alice subscribes to the services "chat"
+    Then the platform received "POST" on "/notificationchannel/v1/.*/channels$" from Alice with channelLifetime 600
+
+  Scenario: A service that answers later than subscription.timeout is reported as failed
+    Given the platform delays "POST" on "/chat/v1/.*/subscriptions$" by 3000 ms
+    When Alice updates the configuration with {"subscription": {"timeout": 1}}
+    And Alice subscribes to the services "chat"
+    Then Alice receives "subscription:error" with error code "subscription:4"
+    And Alice's subscriptions are ""
