@@ -51,7 +51,7 @@ def test_a_knockout_runs_the_scenarios_that_used_it_best_first() -> None:
     before = {"cpaas:api:getConfig": {"verdict": "killed", "killed_by": "f.py::slow_user", "seconds": 1.0},
               "cpaas:event:call:start:empty": {"verdict": "killed", "killed_by": "f.py::emits", "seconds": 15.0}}
     sample = planning.sample(entries, 5, seed=1, before=before)  # only quick recorded kills
-    assert [(e.knockout.id, e.tests) for e in sample] == [("cpaas:api:getConfig", ["f.py::slow_user"])]
+    assert [e.knockout.id for e in sample] == ["cpaas:api:getConfig"]
     again = planning.plan([Knockout("cpaas", "api", "getConfig")], traces, before=before)
     assert again[0].tests[0] == "f.py::slow_user"  # the recorded killer is tried first
 

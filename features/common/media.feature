@@ -45,10 +45,10 @@ Feature: Media: devices, tracks, rendering and muting
     When Alice calls echo@example.com with audio
     Then Alice's call is Connected
     When Alice mutes her microphone
-    Then Alice receives "media:muted"
+    Then Alice receives "media:muted" with the fields trackIds
     And Alice hears silence from Alice
     When Alice unmutes her microphone
-    Then Alice receives "media:unmuted"
+    Then Alice receives "media:unmuted" with the fields trackIds
     And Alice hears her own tone
 
     Examples:
@@ -59,7 +59,7 @@ Feature: Media: devices, tracks, rendering and muting
   Scenario: initializeDevices succeeds when permission is granted
     Given Alice has a link client
     When Alice initializes her devices
-    Then Alice receives "devices:change"
+    Then Alice receives "devices:change" with the fields devices
 
   Scenario: initializeDevices reports an error when permission is denied
     Given Alice has a link client denied media permissions
@@ -69,7 +69,7 @@ Feature: Media: devices, tracks, rendering and muting
   Scenario: Plugging a device emits devices:change and the device can be used
     Given Alice is ready for calls on cpaas
     When a microphone "usb-mic" playing 1500 Hz is plugged into Alice's machine
-    Then Alice receives "devices:change"
+    Then Alice receives "devices:change" with the fields devices
     When Alice calls echo@example.com with audio from the microphone "usb-mic"
     Then Alice's call is Connected
     And Alice hears a 1500 Hz tone

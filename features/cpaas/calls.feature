@@ -9,7 +9,8 @@ Feature: CPaaS two-party calls with real media
 
   Scenario: Alice calls Bob with audio and each hears the other
     When Alice calls Bob with audio
-    Then Bob receives the call from Alice
+    Then Alice receives "call:start" with the fields callId
+    And Bob receives the call from Alice
     And Alice's call is Ringing
     When Bob answers the call
     Then Alice's call is Connected

@@ -27,6 +27,7 @@ Feature: CPaaS mid-call control
     Then Bob hears Alice's tone
     When Alice replaces her microphone with the device "mic-alice-2"
     Then Bob hears a 1200 Hz tone
+    And Alice receives "call:trackReplaced" with the fields callId, newTrackId, oldTrack
     And Bob received no new track event since the call connected
     And Alice has the call operations REPLACE_TRACK START, REPLACE_TRACK FINISH
 

@@ -21,7 +21,7 @@ Feature: CPaaS presence
   Scenario Outline: Presence <status> / <activity> reaches the subscribers
     Given Bob subscribes to the presence of Alice
     When Alice updates her presence to <status> and <activity>
-    Then Alice receives "presence:selfChange"
+    Then Alice receives "presence:selfChange" with the fields userId, status
     And Alice's own presence is <status> and <activity>
     And Bob sees Alice's presence as <status> and <activity>
 

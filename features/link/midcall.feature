@@ -55,7 +55,7 @@ Feature: Link mid-call control
     Then Alice receives the video codecs including VP8
 
   Scenario: setSdpHandlers changes the SDP of later calls
-    Given Alice is connected to link
+    Given Alice is connected to link with {"runtime": {"codecs": null}}
     And Bob is connected to link
     When Alice removes the codecs ["opus", "G722", "PCMA"] with an SDP handler
     And Alice calls Bob with audio
@@ -125,6 +125,7 @@ Feature: Link mid-call control
     Then Bob hears Alice's tone
     When Alice replaces her microphone with the device "mic-alice-2"
     Then Bob hears a 1200 Hz tone
+    And Alice receives "call:trackReplaced" with the fields callId, newTrackId, oldTrack
     And Alice has the call operations REPLACE_TRACK START, REPLACE_TRACK FINISH
     When Alice asks for the statistics of her audio track
     Then Alice receives call statistics showing sent packets

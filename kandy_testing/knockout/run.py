@@ -114,7 +114,7 @@ def gate(found: list[report.Verdict], args: argparse.Namespace) -> int:
                 print(f"now killed, remove from KNOWN_SURVIVORS: {v.id}")
         alive = [v for v in alive if v.id not in targets.KNOWN_SURVIVORS]
     for v in alive:
-        why = (f"its recorded killer {recorded.load().get(v.id, {}).get('killed_by')} passes now: find out why, "
-               "then run make knockout" if args.sample else v.reason or "every scenario that touches it passes")
+        why = (f"its recorded killer {recorded.load().get(v.id, {}).get('killed_by')} and every other scenario "
+               "that touches it pass now" if args.sample else v.reason or "every scenario that touches it passes")
         print(f"SURVIVED {v.id}: {why}", file=sys.stderr)
     return 1 if alive else 0
