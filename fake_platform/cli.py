@@ -68,7 +68,8 @@ async def _serve(args: argparse.Namespace) -> int:
         "controlPlane": f"{platform.url}/_platform/",
         "controlToken": platform.control_token,
         "turn": platform.relay.urls if platform.relay is not None else [],
-        "dashboard": f"{platform.url}/_platform/ui",
+        "dashboard": f"{platform.url}/_platform/ui/login?token={platform.control_token}" if platform.control_token
+                     else f"{platform.url}/_platform/ui",
         "clientId": platform.state.config.client_id,
         "users": [{"userId": u.user_id, "password": u.password} for u in users],
     }, indent=2), flush=True)

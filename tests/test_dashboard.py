@@ -12,9 +12,11 @@ import pytest
 
 from fake_platform import Platform
 from fake_platform.core.hub import ChannelEndpoint, Keepalive
+from fake_platform.ui import render, views
 from fake_platform.ui.views import channel_health
 
 PINGPONG = {"checkConnectivity": True, "method": {"type": "pingPong"}}
+PCMU = {"codecs": ["PCMU"]}
 
 
 @pytest.fixture
@@ -125,3 +127,58 @@ async def test_a_journal_row_is_drawn_escaped(platform: Platform, http: aiohttp.
     page = await text_of(http, f"{platform.url}/_platform/ui?kind=fault")
     assert "<img src=x" not in page and "&lt;img src=x onerror=alert(1)&gt;" in page
     assert json.dumps("&lt;b&gt;")[1:-1] in page
+
+
+@pytest.mark.platform(control_token="let-me-in")
+async def test_where_a_token_guards_the_control_plane_the_page_opens_through_its_login(
+        platform: Platform, http: aiohttp.ClientSession) -> None:
+    ui = f"{platform.url}/_platform/ui"
+    async with http.get(ui) as response:
+        assert response.status == 401 and "/_platform/ui/login?token=" in (await response.json())["error"]["message"]
+    assert "not this platform's control token" in await text_of(http, f"{ui}/login?token=guess", status=401)
+    async with http.get(f"{ui}/login?token=let-me-in", allow_redirects=False) as response:
+        assert response.status == 303 and response.headers["Location"] == "/_platform/ui"
+        cookie = response.cookies["kandy_control"]
+    assert (cookie.value, cookie["path"], cookie["httponly"], cookie["samesite"]) == \
+        ("let-me-in", "/_platform", True, "Strict")
+    holder = {"Cookie": "kandy_control=let-me-in"}
+    async with http.get(ui, headers=holder) as response:
+        assert response.status == 200
+    async with http.ws_connect(f"{platform.url.replace('http', 'ws')}/_platform/ui/live", headers=holder) as live:
+        await live.send_json({"filter": {"kind": ["fault"]}})
+        assert (await live.receive_json(timeout=5))["replace"] is True
+    async with http.post(f"{platform.url}/_platform/faults", json={"kind": "latency"},
+                         headers={**holder, "Origin": platform.url}) as response:
+        assert response.status == 201
+    async with http.post(f"{platform.url}/_platform/faults", json={"kind": "latency"},
+                         headers={"Cookie": "kandy_control=guess"}) as response:
+        assert response.status == 401
+
+
+async def test_a_call_shows_the_media_figures_the_platform_sees(platform: Platform, make_cpaas: Any) -> None:
+    """An endpoint's own RTP statistics; packets the TURN relay carried for relayed parties."""
+    alice = await make_cpaas(services=["call"], relay="udp", runtime=PCMU)
+    bob = await make_cpaas(services=["call"], relay="udp", runtime=PCMU)
+    relayed_call = alice.call.make(bob.account.user_id, {"audio": True})
+    incoming = await bob.recorder.wait("call:receive")
+    await bob.recorder.wait("call:stateChange", lambda p: bob.call.getById(incoming["callId"])["state"] == "Ringing")
+    bob.call.answer(incoming["callId"], {"audio": True})
+    echo_call = alice.call.make("echo@example.com", {"audio": True})
+    for call_id in (relayed_call, echo_call):
+        await alice.recorder.wait("call:stateChange",
+                                  lambda p, c=call_id: alice.call.getById(c)["state"] == "Connected")
+    bob_call = incoming["callId"]
+    for client, call_id, container in ((alice, echo_call, "#echo"), (alice, relayed_call, "#bob"),
+                                       (bob, bob_call, "#alice")):
+        client.media.renderTracks(client.call.getById(call_id)["remoteTracks"], container)
+        await client.media.getContainer(container).wait_until(lambda c: c.frames >= 25)  # 25 packets came
+    drawn = {(leg.address, call.id): leg for call in await views.calls(platform.state) for leg in call.legs}
+    (echo,) = [leg for (address, _), leg in drawn.items() if address == "echo@example.com"]
+    assert echo.rtp["audio"]["received"] > 0 and echo.rtp["audio"]["sent"] > 0 and echo.relayed is None
+    relayed_legs = [leg for leg in drawn.values() if leg.relayed is not None]
+    assert {leg.address for leg in relayed_legs} == {alice.account.user_id, bob.account.user_id}
+    assert all(leg.relayed and leg.relayed["sent"] >= 25 and leg.relayed["received"] >= 25 for leg in relayed_legs)
+    section = await render.section(platform.state, "calls")
+    assert "relayed by the platform's TURN relay" in section and "audio: " in section
+    await alice.call.end(relayed_call)
+    await alice.call.end(echo_call)

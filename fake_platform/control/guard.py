@@ -14,6 +14,9 @@ network when the platform listens beyond loopback. Four checks, on every control
    sends cross-origin without a preflight) is refused before it acts.
 4. Beyond loopback a control token is required (``Authorization: Bearer <token>``). The CLI prints
    it; ``Platform.control_token`` has it; on 127.0.0.1 none is needed unless one was configured.
+   A browser cannot add that header to a page load or a websocket: it holds the token in a cookie
+   (HttpOnly, SameSite=Strict) that ``GET /_platform/ui/login?token=<token>`` trades it for (that
+   route checks the token itself).
 
 Each refusal is the control plane's error body with its status (403, 401, 415).
 """
@@ -35,6 +38,8 @@ LOOPBACK_NAMES = frozenset({"127.0.0.1", "localhost", "::1"})
 WILDCARDS = frozenset({"0.0.0.0", "::", ""})
 CORS_METHODS = "GET, POST, PUT, DELETE, OPTIONS"
 CORS_HEADERS = "Authorization, Content-Type, Accept"
+TOKEN_COOKIE = "kandy_control"  # the control token as a browser holds it (fake_platform/ui/handlers.py)
+TOKEN_LOGIN = "/_platform/ui/login"  # trades ?token= for the cookie, checking it itself
 
 
 class UnsupportedMediaType(PlatformError):
@@ -79,12 +84,14 @@ class ControlPolicy:
             raise Forbidden("Origin %1 may not use the control plane", origin)
 
     def check_token(self, request: web.Request) -> None:
-        if self.token is None:
-            return
         header = request.headers.get("Authorization", "")
-        given = header[7:].strip() if header.lower().startswith("bearer ") else ""
-        if not hmac.compare_digest(given.encode(), self.token.encode()):
-            raise Unauthorized("The control plane needs its token: Authorization: Bearer <controlToken>")
+        given = header[7:].strip() if header.lower().startswith("bearer ") else request.cookies.get(TOKEN_COOKIE, "")
+        if not self.accepts(given):
+            raise Unauthorized("The control plane needs its token: Authorization: Bearer <controlToken> "
+                               "(in a browser, open %1?token=<controlToken>)", TOKEN_LOGIN)
+
+    def accepts(self, token: str) -> bool:
+        return self.token is None or hmac.compare_digest(token.encode(), self.token.encode())
 
 
 def _split_host(value: str) -> tuple[str, int | None]:
@@ -129,7 +136,8 @@ async def control_guard(request: web.Request, handler: Handler) -> web.StreamRes
     policy.check_origin(request.headers.get("Origin"))
     if request.method == "OPTIONS":
         return web.Response(status=204)
-    policy.check_token(request)
+    if request.path != TOKEN_LOGIN:
+        policy.check_token(request)
     if request.body_exists and request.content_type != "application/json":
         raise UnsupportedMediaType("The control plane takes JSON bodies sent as application/json, not %1",
                                    request.content_type)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from aiohttp import web
 
+from ..control.guard import TOKEN_COOKIE, policy_of
 from ..core.errors import InvalidInput, NotFound
 from ..http import state_of
 from . import render
@@ -92,3 +93,16 @@ async def ladder(request: web.Request) -> web.Response:
     return web.Response(text=svg, content_type="image/svg+xml",
                         headers={"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff",
                                  "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'"})
+
+
+async def login(request: web.Request) -> web.StreamResponse:
+    """Open the dashboard where the control plane needs its token: `?token=<controlToken>` is kept
+    in an HttpOnly, same-site cookie the page's requests and live socket then carry."""
+    token = request.query.get("token", "")
+    if not policy_of(request).accepts(token):
+        return _html(render.login(refused=bool(token)), 401)
+    response = web.Response(status=303, headers={"Location": render.BASE + "/ui", **SECURITY_HEADERS})
+    if token:
+        response.set_cookie(TOKEN_COOKIE, token, path=render.BASE, httponly=True, samesite="Strict",
+                            secure=request.secure)
+    return response

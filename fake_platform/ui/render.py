@@ -140,3 +140,7 @@ async def page(state: PlatformState, journal_filter: JournalFilter, journal_erro
     context["journal"] = views.journal_rows(reversed(entries))
     context["journal_seq"] = state.journal.last_seq
     return ENV.get_template("page.html").render(context)
+
+
+def login(*, refused: bool) -> str:
+    return ENV.get_template("login.html").render(base=BASE, refused=refused)

@@ -7,6 +7,7 @@ _C = "/_platform"
 
 ROUTES = [
     control.get(_C + "/ui", handlers.page),
+    control.get(_C + "/ui/login", handlers.login),
     control.get(_C + "/ui/sections/{section}", handlers.section),
     control.get(_C + "/ui/static/{name}", handlers.static),
     control.get(_C + "/ui/live", handlers.live),

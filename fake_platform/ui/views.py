@@ -72,7 +72,8 @@ class LegView:
     door: str
     role: str
     state: str
-    media: dict[str, Any] = field(default_factory=dict)
+    rtp: dict[str, dict[str, Any]] = field(default_factory=dict)  # per kind, where the platform is the far end
+    relayed: dict[str, int] | None = None  # through the platform's TURN relay
 
 
 @dataclass
@@ -85,7 +86,9 @@ class CallView:
 
 async def calls(state: PlatformState) -> list[CallView]:
     """Live calls first, then the latest ended ones; each leg with the media figures the platform
-    has (it sees media only where it is a party: scripted endpoints and conference bridges)."""
+    has: RTP statistics where it is the far end (a scripted endpoint), packets it relayed where the
+    party's media goes through its TURN relay. Media between two clients on host candidates goes
+    peer to peer, past the platform."""
     sessions = list(reversed(state.calls.router.sessions.values()))
     live = [s for s in sessions if s.state != ENDED]
     ended = [s for s in sessions if s.state == ENDED][:ENDED_CALLS]
@@ -95,16 +98,13 @@ async def calls(state: PlatformState) -> list[CallView]:
 
 async def _leg_view(state: PlatformState, leg: Leg) -> LegView:
     return LegView(leg.id, leg.address, str(leg.front_door), str(leg.role), str(leg.state),
-                   await media_figures(state, leg))
+                   await endpoint_rtp(state, leg), relayed(state, leg))
 
 
-async def media_figures(state: PlatformState, leg: Leg) -> dict[str, Any]:
-    """RTP figures of a leg whose media ends in the platform (a scripted endpoint's peer), per kind:
-    packets sent and received, lost, jitter and round trip; ``{}`` for a party whose media goes
-    peer to peer (the platform is not on that path)."""
-    if leg.front_door != LegDoor.ENDPOINT:
-        return {}
-    call = state.calls.endpoints.calls.get(leg.id)
+async def endpoint_rtp(state: PlatformState, leg: Leg) -> dict[str, dict[str, Any]]:
+    """RTP figures of a scripted endpoint's leg (the platform's own peer), per kind: packets sent
+    and received, lost, jitter and round trip (seconds); ``{}`` for any other leg."""
+    call = state.calls.endpoints.calls.get(leg.id) if leg.front_door == LegDoor.ENDPOINT else None
     if call is None or call.peer is None:
         return {}
     try:
@@ -125,6 +125,19 @@ async def media_figures(state: PlatformState, leg: Leg) -> dict[str, Any]:
         elif stat.get("type") == "remote-inbound-rtp":
             row.update(rtt=stat.get("roundTripTime"))
     return figures
+
+
+def relayed(state: PlatformState, leg: Leg) -> dict[str, int] | None:
+    """Packets the platform's TURN relay carried for a party that offered one of its relayed
+    addresses in its SDP: ``sent`` by the party, ``received`` by it; None when it offered none."""
+    sdp = leg.extra.get("sdp") or ""
+    if state.relay is None or " typ relay" not in sdp:
+        return None
+    counters = [a.counters for a in state.relay.allocations.values()
+                if f" {a.relayed_address[0]} {a.relayed_address[1]} typ relay" in sdp]
+    if not counters:
+        return None
+    return {"sent": sum(c.packets_in for c in counters), "received": sum(c.packets_out for c in counters)}
 
 
 def _live_legs(state: PlatformState) -> list[Leg]:

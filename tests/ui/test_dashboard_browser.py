@@ -78,3 +78,21 @@ async def test_the_dashboard_follows_a_call_and_switches_a_fault(
     violations = await page.evaluate(AXE_RUN, AXE_RULES)
     assert violations == []
     await alice.call.end(call_id)
+
+
+@pytest.mark.platform(control_token="browser-token")
+async def test_the_dashboard_works_where_the_control_plane_needs_its_token(platform: Platform, page: Any) -> None:
+    from playwright.async_api import expect
+
+    await page.goto(f"{platform.url}/_platform/ui")
+    assert "/_platform/ui/login?token=" in await page.content()  # the guard says how to get in
+    await page.goto(f"{platform.url}/_platform/ui/login")
+    await page.fill("#token", "browser-token")
+    await page.click("button[type=submit]")
+    await page.wait_for_url(f"{platform.url}/_platform/ui")
+    await expect(page.locator("#live-status")).to_have_text("Live: the page follows the platform.", timeout=WAIT_MS)
+    await page.select_option("#fault-kind", "latency")
+    await page.fill("#fault-latency-ms", "250")
+    await page.click("#fault-form button[type=submit]")
+    await expect(page.locator("#fault-status")).to_contain_text("added: latency", timeout=WAIT_MS)
+    assert [(f["kind"], f["params"]) for f in platform.faults.list()] == [("latency", {"ms": 250})]
