@@ -48,8 +48,9 @@ VULTURE := $(BIN)/vulture sdk fake_platform kandy_media kandy_testing tests load
 ## recorded killer, in one process: ten short scenarios do not pay for xdist's start-up), then the
 ## conformance coverage gate.
 test: $(STAMP) chromium coturn lint
-	rm -rf reports/coverage reports/conformance/knockout-sample.json && mkdir -p reports/coverage
+	rm -rf reports/coverage reports/contract reports/conformance/knockout-sample.json && mkdir -p reports/coverage
 	KANDY_API_TRACE=$(CURDIR)/reports/coverage/trace $(BIN)/pytest -n $(WORKERS) $(PYTEST_FLAGS) tests features
+	$(BIN)/python -m fake_platform.contract.report reports/contract
 	cd examples/customer_app && $(CURDIR)/$(BIN)/pytest -q $(PYTEST_FLAGS)
 	$(BIN)/python -m kandy_testing.knockout --traces reports/coverage --sample 10 --workers 0 --gate
 	$(BIN)/python -m kandy_testing.coverage --traces reports/coverage --suite features --gate --out reports/coverage/coverage.json

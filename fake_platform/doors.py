@@ -7,7 +7,9 @@ Middlewares of a public door (oauth, cpaas, link), outermost first:
 3. errors: domain errors rendered once, in the door's protocol format (core/errors.py), 404 and
    405 included;
 4. faults: latency and injected errors (core/faults.py), inside the error renderer so an
-   injected error gets the door's body.
+   injected error gets the door's body;
+5. contract: with ``contract=True``, the request and the response checked against the OpenAPI
+   document (fake_platform/contract).
 
 The control door has its own guard (fake_platform/control/guard.py: its own origin only, ``Host``
 checked, JSON only as ``application/json``, a token beyond loopback) and error renderer, and
@@ -26,6 +28,7 @@ from aiohttp import web
 from aiohttp.web_urldispatcher import AbstractRoute
 
 from .control.guard import middlewares as control_middlewares
+from .contract.middleware import contract_middleware
 from .core.errors import InvalidInput, NotFound, OAuthError, PlatformError, ProtocolError
 from .core.faults import FaultKind
 from .http import STATE_KEY, USER_KEY, state_of
@@ -185,11 +188,13 @@ def _http_refusal(exc: web.HTTPException, request: web.Request) -> PlatformError
 
 
 MIDDLEWARES: dict[Door, list[Any]] = {
-    door: [cors(CORS_HEADERS), journal_middleware, errors_middleware(door), faults_middleware(door)]
+    door: [cors(CORS_HEADERS), journal_middleware, errors_middleware(door), faults_middleware(door),
+           contract_middleware(RENDERERS[door])]
     for door in (Door.OAUTH, Door.CPAAS, Door.LINK)
 }
 # Its own origin only, Host checked, JSON as application/json, a token beyond loopback (control/guard.py).
-MIDDLEWARES[Door.CONTROL] = control_middlewares(errors_middleware(Door.CONTROL))
+MIDDLEWARES[Door.CONTROL] = [*control_middlewares(errors_middleware(Door.CONTROL)),
+                             contract_middleware(RENDERERS[Door.CONTROL])]
 
 
 # -- building ----------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ The front doors and their middlewares are in :mod:`fake_platform.doors`.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
@@ -21,6 +22,8 @@ if TYPE_CHECKING:
 
 STATE_KEY: web.AppKey[PlatformState] = web.AppKey("platform_state")
 USER_KEY: web.RequestKey[str] = web.RequestKey("user_id", str)
+#: A check of the JSON body, run by read_json as the handler reads it (set by fake_platform/contract).
+BODY_CHECK: web.RequestKey[Callable[[Any], None]] = web.RequestKey("body_check", object)  # type: ignore[arg-type]
 
 
 
@@ -48,6 +51,8 @@ async def read_json(request: web.Request, *, required: bool = True) -> dict[str,
         raise InvalidInput("Request body is not valid JSON") from None
     if not isinstance(body, dict):
         raise InvalidInput("Request body must be a JSON object")
+    if (check := request.get(BODY_CHECK)) is not None:
+        check(body)
     return body
 
 

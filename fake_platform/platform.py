@@ -12,6 +12,7 @@ runs the same thing on its own loop thread for synchronous code.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import secrets
 import ssl
@@ -160,6 +161,9 @@ class Platform:
         return self
 
     async def stop(self) -> None:
+        """Stop serving; with ``contract=True``, raise ``ContractViolation`` if the platform broke
+        its own contract (fake_platform/contract) while it ran."""
+        running = self._runner is not None
         if self.relay is not None:
             await self.relay.close()
         if self._runner is not None:
@@ -168,12 +172,23 @@ class Platform:
         if self._tmp is not None:
             self._tmp.cleanup()
             self._tmp = None
+        monitor = self.state.contract
+        if running and monitor is not None:
+            from .contract.report import RUN
+
+            if monitor.reported:
+                RUN.add(monitor)
+            monitor.raise_for_platform()
 
     async def __aenter__(self) -> Platform:
         return await self.start()
 
-    async def __aexit__(self, *exc: object) -> None:
-        await self.stop()
+    async def __aexit__(self, exc_type: object, *exc: object) -> None:
+        try:
+            await self.stop()
+        except AssertionError:
+            if exc_type is None:  # never hide the exception that ended the block
+                raise
 
     def _make_tls(self) -> ssl.SSLContext:
         import trustme
@@ -367,11 +382,13 @@ class Platform:
     def notify(self, user: str, notification: dict[str, Any], *, product: str, service: str = "chat") -> int:
         """Publish a notification to ``user``'s channels of ``product`` (CPaaS: those subscribed
         to ``service``; Link: every subscription and push device); returns how many took it."""
-        if product == "cpaas":
-            return self.state.cpaas_channels.notify(user, service, notification)
-        if product == "link":
+        if product not in ("cpaas", "link"):
+            raise ValueError(f"unknown product {product!r}; expected 'cpaas' or 'link'")
+        monitor = self.state.contract  # the frame is the caller's: the contract does not judge it
+        with monitor.injected() if monitor is not None else contextlib.nullcontext():
+            if product == "cpaas":
+                return self.state.cpaas_channels.notify(user, service, notification)
             return self.state.link.notify_owner(user, notification)
-        raise ValueError(f"unknown product {product!r}; expected 'cpaas' or 'link'")
 
     def access_token(self, user: User, *, lifetime: int | None = None) -> str:
         """An access token for ``user`` minted directly (``lifetime`` in s; negative: already expired)."""

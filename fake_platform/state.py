@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from .contract.monitor import ContractMonitor
 from .core.clock import PlatformClock
 from .core.faults import FaultRegistry
 from .core.hub import NotificationHub
@@ -60,6 +61,10 @@ class PlatformConfig:
     control_token: str | None = None
     control_origins: list[str] = field(default_factory=list)
     control_hosts: list[str] = field(default_factory=list)
+    # Validate every request, response and frame against the contract documents
+    # (fake_platform/contract): a client's violation is answered with the protocol's 400, the
+    # platform's own makes Platform.stop() raise ContractViolation.
+    contract: bool = False
 
 
 class PlatformState:
@@ -87,6 +92,7 @@ class PlatformState:
         self.clock = PlatformClock()
         self.base_url = ""
         self.relay: TurnRelay | None = None  # the TURN relay, a front door like the HTTP site (Platform.start)
+        self.contract: ContractMonitor | None = None
         self.services: list[Service] = all_services()
         self._build(self.config.seed)
 
@@ -96,6 +102,10 @@ class PlatformState:
         self.journal.enabled = self.config.journal
         self.faults = FaultRegistry(self.clock, self.ids)
         self.hub = NotificationHub(clock=self.clock, ids=self.ids, faults=self.faults, journal=self.journal)
+        if self.config.contract:
+            self.contract = self.contract or ContractMonitor(self.journal)
+            self.contract.journal = self.journal
+            self.hub.contract = self.contract
         self.progress = Progress(self.config.timings, self.config.progression)
         core = Core(config=self.config, ids=self.ids, clock=self.clock, journal=self.journal, faults=self.faults,
                     hub=self.hub, progress=self.progress, base_url=lambda: self.base_url)

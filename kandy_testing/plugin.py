@@ -55,6 +55,7 @@ STEP_MODULES = [
     "kandy_testing.steps.cpaas.conversations",  # after the modules it imports
     "kandy_testing.steps.cpaas.contacts",
     "kandy_testing.steps.cpaas.directory",
+    "kandy_testing.steps.contract",
 ]
 
 # Step helpers shared between step modules (e.g. steps/cpaas/support.py) get pytest's assertion
@@ -65,6 +66,21 @@ pytest.register_assert_rewrite("kandy_testing.steps")
 @pytest.hookimpl
 def pytest_addoption(parser: pytest.Parser) -> None:
     reporting.add_options(parser)
+    parser.addini("kandy_contract", "validate every request, response and frame of the platform fixtures "
+                  "against the contract documents (fake_platform/contract); the platform's own violations "
+                  "fail the test", type="bool", default=False)
+
+
+def contract_default(config: pytest.Config) -> bool:
+    return bool(config.getini("kandy_contract"))
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """With ``kandy_contract``, this process's part of the drift report goes to reports/contract/."""
+    if contract_default(session.config):
+        from fake_platform.contract.report import RUN, worker_name
+
+        RUN.write_part(session.config.rootpath / "reports" / "contract", worker_name())
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -80,9 +96,10 @@ def pytest_configure(config: pytest.Config) -> None:
 @pytest.fixture
 async def platform(request: pytest.FixtureRequest) -> AsyncIterator[Platform]:
     marker = request.node.get_closest_marker("platform")
-    options = dict(marker.kwargs) if marker else {}
+    options = {"contract": contract_default(request.config), **(marker.kwargs if marker else {})}
     async with Platform(**options) as running:
         yield running
+        _attach_contract(running)
 
 
 ClientFactory = Callable[..., Awaitable[Any]]
@@ -173,6 +190,7 @@ def bridge(request: pytest.FixtureRequest) -> Iterator[SyncBridge]:
 @pytest.fixture
 def world(bridge: SyncBridge, request: pytest.FixtureRequest) -> Iterator[World]:
     scenario_world = World(bridge)
+    scenario_world.platform_defaults["contract"] = contract_default(request.config)
     request.node.kandy_world = scenario_world
     yield scenario_world
     scenario_world.close()
@@ -241,3 +259,16 @@ def _attach_to_allure(diagnostics: dict[str, Any]) -> None:
                       name="SDK events", attachment_type=allure.attachment_type.JSON)
     except Exception:
         return
+
+
+def _attach_contract(platform: Platform) -> None:
+    """An Allure attachment with the test's contract violations (when there are any)."""
+    monitor = platform.state.contract
+    if monitor is None or not (monitor.counts["client"] or monitor.counts["platform"]):
+        return
+    try:
+        import allure
+    except ImportError:
+        return
+    allure.attach(json.dumps(monitor.report(), indent=1), name="contract violations",
+                  attachment_type=allure.attachment_type.JSON)

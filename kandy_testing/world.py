@@ -104,6 +104,7 @@ class World:
         self.scenario = ScenarioState()
         self.last_error: BaseException | None = None
         self.last_response: Any = None
+        self.platform_defaults: dict[str, Any] = {}  # Platform options from the plugin (contract=...)
         self.cause: Cause | None = None
         self.timeout = DEFAULT_TIMEOUT  # of event waits that do not choose their own
 
@@ -125,7 +126,7 @@ class World:
 
     # -- platform and actors -------------------------------------------------------------------
     def start_platform(self, **kwargs: Any) -> Platform:
-        self.platform = Platform(**kwargs)
+        self.platform = Platform(**{**self.platform_defaults, **kwargs})
         self.run(self.platform.start())
         return self.platform
 

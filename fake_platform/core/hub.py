@@ -89,6 +89,7 @@ class NotificationHub:
         self._delayed: set[asyncio.TimerHandle] = set()
         # Told ("attached" | "detached" | "requeued", endpoint) as sockets come and go (tests wait on it).
         self.observers: list[Callable[[str, ChannelEndpoint], None]] = []
+        self.contract: Any = None  # a ContractMonitor checks every frame published (contract=True)
 
     # -- channels ------------------------------------------------------------------------------
     def open_channel(self, user: str, product: Product, *, channel_id: str | None = None,
@@ -176,6 +177,8 @@ class NotificationHub:
         endpoint = self.channels.get(channel_id)
         if endpoint is None:
             return False
+        if self.contract is not None:
+            self.contract.frame_sent(endpoint.product, frame, channel=endpoint.id, user=endpoint.user)
         if self._faults.any():  # no match context to build while no fault is set (the common case)
             ctx = {"user": endpoint.user, "channel": endpoint.id, "product": endpoint.product}
             if self._faults.check(FaultKind.DROP_NOTIFICATIONS, **ctx) is not None:

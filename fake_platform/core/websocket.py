@@ -46,6 +46,7 @@ class WebSocketSink:
         self.ws = ws
         self.channel_id = endpoint.id
         self._user = endpoint.user
+        self._product = endpoint.product
         self._state = state
         self._queue: deque[dict[str, Any]] = deque()  # not written yet, in order
         self._writer: asyncio.Task[None] | None = None
@@ -98,6 +99,9 @@ class WebSocketSink:
         (the hot path under load); their order relative to queued notifications does not matter."""
         if self.ws.closed:
             return
+        if self._state.contract is not None:
+            self._state.contract.frame_sent(self._product, json.loads(text), channel=self.channel_id,
+                                            user=self._user)
         try:
             await self.ws.send_str(text)
         except (ConnectionError, RuntimeError):
@@ -215,8 +219,12 @@ def _handle_text(text: str, endpoint: ChannelEndpoint, state: PlatformState, ctx
     except ValueError:
         state.journal.record("ws-in", user=endpoint.user, channel=endpoint.id, body=text,
                              detail={"error": "not JSON"})
+        if state.contract is not None:
+            state.contract.frame_received(endpoint.product, text, channel=endpoint.id, user=endpoint.user)
         return False
     state.journal.record("ws-in", user=endpoint.user, channel=endpoint.id, body=text)
+    if state.contract is not None:
+        state.contract.frame_received(endpoint.product, frame, channel=endpoint.id, user=endpoint.user)
     if not isinstance(frame, dict):
         return False
     # {"message_type": "ping"} (Link) and server-driven connAck need no reply.
@@ -234,7 +242,10 @@ async def _server_pings(sink: WebSocketSink, state: PlatformState, ctx: dict[str
     interval = state.config.server_ping_interval
     while True:
         if not state.faults.active(FaultKind.KEEPALIVE_BLACKOUT, **ctx):
-            sink.send({"connCheck": {"interval": interval}})
+            ping = {"connCheck": {"interval": interval}}
+            if state.contract is not None:
+                state.contract.frame_sent("cpaas", ping, channel=sink.channel_id, user=ctx["user"])
+            sink.send(ping)
         await asyncio.sleep(interval)
 
 

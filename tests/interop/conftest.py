@@ -40,7 +40,7 @@ def official_builds() -> dict[str, official_sdks.OfficialSdk | str]:
 @pytest.fixture
 async def platform() -> AsyncIterator[Platform]:
     """The platform as a browser app reaches it: TLS (a trustme certificate) and CORS."""
-    async with Platform(tls=True) as running:
+    async with Platform(tls=True, contract=True) as running:
         yield running
 
 
