@@ -26,7 +26,8 @@ _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 @functools.cache
 def _load(path: Path) -> dict[str, Any]:
     with path.open(encoding="utf-8") as handle:
-        return yaml.load(handle, Loader=_Loader)
+        document: dict[str, Any] = yaml.load(handle, Loader=_Loader)  # a safe loader
+    return document
 
 
 def openapi() -> dict[str, Any]:

@@ -96,7 +96,6 @@ class Operation:
 
     method: str
     path: str
-    operation_id: str
     query: Validator | None
     required_query: frozenset[str]
     bodies: dict[str, Validator | None]  # media type -> schema validator (None: no schema)
@@ -153,7 +152,8 @@ class OpenApiContract:
         self._operations: dict[tuple[str, str], Operation | None] = {}
 
     def paths(self) -> dict[str, Any]:
-        return self.document["paths"]
+        paths: dict[str, Any] = self.document["paths"]
+        return paths
 
     def documented(self) -> set[tuple[str, str]]:
         """Every ``(METHOD, path)`` the document describes."""
@@ -221,8 +221,7 @@ class OpenApiContract:
                 media: self._validator(f"{resp_ptr}/content/{_escape(media)}/schema") if "schema" in spec else None
                 for media, spec in response.get("content", {}).items()
             }
-        return Operation(method, path, op.get("operationId", f"{method.upper()} {path}"), query, required, bodies,
-                         responses)
+        return Operation(method, path, query, required, bodies, responses)
 
 
 def route_paths(formatter: str, pattern: re.Pattern[str] | None) -> list[tuple[str, dict[str, str]]]:
