@@ -125,7 +125,7 @@ async def test_frames_both_ways_are_validated_and_raw_notifications_are_the_test
             assert await ws.receive_json(timeout=5) == {"connAck": {}}
             await ws.send_json({"connCheck": "now"})  # off contract: recorded, not answered differently
             await ws.send_str("not json")
-            assert platform.notify(alice.user_id, {"anythingGoes": {"n": 1}}, service="chat") == 1
+            assert platform.notify(alice.user_id, {"anythingGoes": {"n": 1}}, product="cpaas") == 1
             assert (await ws.receive_json(timeout=5))["anythingGoes"]["n"] == 1
             monitor = platform.state.contract
             assert monitor is not None
