@@ -31,7 +31,9 @@ if TYPE_CHECKING:
 
 Renderer = Callable[[PlatformError, web.Request], Any]  # a door's error body
 
-_paths_cache: dict[int, tuple[str, tuple[str, ...]]] = {}
+# (formatter, pattern) -> the path parameters whose alternatives name documented paths. Keyed by
+# text, not by resource: apps come and go in a test run, and a dead resource's id() is reused.
+_alternatives: dict[tuple[str, str], tuple[str, ...]] = {}
 
 
 def operation_of(request: web.Request) -> Operation | bool | None:
@@ -39,13 +41,13 @@ def operation_of(request: web.Request) -> Operation | bool | None:
     resource = request.match_info.route.resource
     if resource is None:
         return False
-    cached = _paths_cache.get(id(resource))
-    if cached is None:
-        info = resource.get_info()
-        formatter = info.get("formatter") or info.get("path") or resource.canonical
-        names = tuple(route_paths(formatter, info.get("pattern"))[0][1])
-        cached = _paths_cache[id(resource)] = (formatter, names)
-    formatter, names = cached
+    info = resource.get_info()
+    formatter = info.get("formatter") or info.get("path") or resource.canonical
+    pattern = info.get("pattern")
+    key = (formatter, pattern.pattern if pattern is not None else "")
+    names = _alternatives.get(key)
+    if names is None:
+        names = _alternatives[key] = tuple(route_paths(formatter, pattern)[0][1])
     path = formatter
     for name in names:
         path = path.replace("{" + name + "}", request.match_info[name])
