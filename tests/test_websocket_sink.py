@@ -7,9 +7,13 @@ import json
 from collections.abc import Awaitable
 
 import aiohttp
+import pytest
 
 from fake_platform import Platform
 from fake_platform.core.hub import ChannelEndpoint
+
+# These tests publish raw probe frames straight into the hub: socket plumbing, not the wire contract.
+pytestmark = pytest.mark.platform(contract=False)
 
 FRAMES = 300
 PADDING = "x" * 60_000  # 300 frames of ~60 kB: far more than the socket buffers hold, so the writer must wait

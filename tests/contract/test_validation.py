@@ -147,3 +147,12 @@ async def test_without_the_option_nothing_is_validated() -> None:
         async with http.get(f"{platform.url}/_platform/contract") as resp:
             assert await resp.json() == {"enabled": False}
         assert platform.journal(kind="contract") == []
+
+
+async def test_a_multipart_token_request_without_a_boundary_is_a_400_not_a_500() -> None:
+    """Found by schemathesis against the served OpenAPI document (README: the wire contract)."""
+    async with Platform() as platform, aiohttp.ClientSession() as http, \
+            http.post(f"{platform.url}/cpaas/auth/v1/token", data=b"grant_type=password",
+                      headers={"Content-Type": "multipart/form-data"}) as resp:
+        assert resp.status == 400
+        assert (await resp.json())["error"] == "invalid_request"
