@@ -100,7 +100,7 @@ async def test_an_error_body_off_contract_is_caught_too(monkeypatch: pytest.Monk
     platform = await _started_on_purpose()
     async with aiohttp.ClientSession() as http, \
             http.post(f"{platform.url}/rest/version/1/anonymous/nobody/subscription", json={}) as resp:
-        assert resp.status == 400
+        assert resp.status >= 400  # the account is unknown, the body incomplete: either is refused
     with pytest.raises(ContractViolation,
                        match=r"\[platform response\] POST /rest/version/\{ver\}/anonymous/\{account\}/subscription"):
         await platform.stop()
