@@ -27,8 +27,8 @@ from typing import Any
 from aiohttp import web
 from aiohttp.web_urldispatcher import AbstractRoute
 
-from .control.guard import middlewares as control_middlewares
 from .contract.middleware import contract_middleware
+from .control.guard import middlewares as control_middlewares
 from .core.errors import InvalidInput, NotFound, OAuthError, PlatformError, ProtocolError
 from .core.faults import FaultKind
 from .http import STATE_KEY, USER_KEY, state_of
