@@ -124,6 +124,11 @@ def _body_of(response: web.StreamResponse) -> Any:
     if not body:
         return None
     if response.content_type != "application/json":
+        if isinstance(body, bytes | bytearray):  # text (HTML, SVG) is a string; other bytes are not judged
+            try:
+                return bytes(body).decode()
+            except UnicodeDecodeError:
+                return ""
         return body
     try:
         return json.loads(body)
