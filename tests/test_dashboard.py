@@ -163,22 +163,24 @@ async def test_a_call_shows_the_media_figures_the_platform_sees(platform: Platfo
     incoming = await bob.recorder.wait("call:receive")
     await bob.recorder.wait("call:stateChange", lambda p: bob.call.getById(incoming["callId"])["state"] == "Ringing")
     bob.call.answer(incoming["callId"], {"audio": True})
-    echo_call = alice.call.make("echo@example.com", {"audio": True})
-    for call_id in (relayed_call, echo_call):
+    pstn_call = alice.call.make("+15550100880", {"audio": True})
+    for call_id in (relayed_call, pstn_call):
         await alice.recorder.wait("call:stateChange",
                                   lambda p, c=call_id: alice.call.getById(c)["state"] == "Connected")
     bob_call = incoming["callId"]
-    for client, call_id, container in ((alice, echo_call, "#echo"), (alice, relayed_call, "#bob"),
+    for client, call_id, container in ((alice, pstn_call, "#pstn"), (alice, relayed_call, "#bob"),
                                        (bob, bob_call, "#alice")):
         client.media.renderTracks(client.call.getById(call_id)["remoteTracks"], container)
         await client.media.getContainer(container).wait_until(lambda c: c.frames >= 25)  # 25 packets came
     drawn = {(leg.address, call.id): leg for call in await views.calls(platform.state) for leg in call.legs}
-    (echo,) = [leg for (address, _), leg in drawn.items() if address == "echo@example.com"]
-    assert echo.rtp["audio"]["received"] > 0 and echo.rtp["audio"]["sent"] > 0 and echo.relayed is None
+    (pstn,) = [leg for (address, _), leg in drawn.items() if address.startswith("+15550100880")]
+    audio = pstn.rtp["audio"]
+    assert audio["received"] > 0 and audio["sent"] > 0 and pstn.relayed is None
+    assert -40 < audio["level"] < 0  # it hears Alice's tone
     relayed_legs = [leg for leg in drawn.values() if leg.relayed is not None]
     assert {leg.address for leg in relayed_legs} == {alice.account.user_id, bob.account.user_id}
     assert all(leg.relayed and leg.relayed["sent"] >= 25 and leg.relayed["received"] >= 25 for leg in relayed_legs)
     section = await render.section(platform.state, "calls")
     assert "relayed by the platform's TURN relay" in section and "audio: " in section
     await alice.call.end(relayed_call)
-    await alice.call.end(echo_call)
+    await alice.call.end(pstn_call)

@@ -32,6 +32,7 @@ from kandy_media.sources import ToneSource
 
 from ..core.progress import Progress
 from .dtmf import GoertzelDetector, Rfc4733Receiver, consume
+from .levels import LevelMeter
 from .models import BUSY, DECLINED, ENDED, NO_ANSWER, CallRouter, CallSession, Leg, LegDoor, Role, plain_address
 
 IVR_TONE = 450.0
@@ -53,6 +54,7 @@ class EndpointCall:
     rfc4733: Any = None
     heard: asyncio.Event = field(default_factory=asyncio.Event)
     edge: list[Any] = field(default_factory=list)  # the network paths of its media (impairment)
+    levels: dict[str, LevelMeter] = field(default_factory=dict)  # per kind: how loud what it hears is
 
     def to_dict(self) -> dict[str, Any]:
         caller = self.leg.session.caller if self.leg.session else None
@@ -182,9 +184,15 @@ class Endpoints:
         if kind == "echo":
             return  # the echo's sender reads this track
         on_frame = None
-        if kind.startswith("ivr") and track.kind == "audio":
-            detector = GoertzelDetector(lambda digit: self._digit(call, digit, "inband"))
-            on_frame = detector.feed
+        if track.kind == "audio":
+            meter = call.levels[track.kind] = LevelMeter()
+            on_frame = meter.feed
+            if kind.startswith("ivr"):
+                detector = GoertzelDetector(lambda digit: self._digit(call, digit, "inband"))
+
+                def on_frame(frame: Any) -> None:
+                    meter.feed(frame)
+                    detector.feed(frame)
         call.consumers.append(asyncio.get_running_loop().create_task(consume(track, on_frame)))
 
     @staticmethod

@@ -103,7 +103,8 @@ async def _leg_view(state: PlatformState, leg: Leg) -> LegView:
 
 async def endpoint_rtp(state: PlatformState, leg: Leg) -> dict[str, dict[str, Any]]:
     """RTP figures of a scripted endpoint's leg (the platform's own peer), per kind: packets sent
-    and received, lost, jitter and round trip (seconds); ``{}`` for any other leg."""
+    and received, lost, jitter and round trip (seconds), and the level (dBFS) of the audio it hears
+    (every endpoint but the echo, which only sends it back); ``{}`` for any other leg."""
     call = state.calls.endpoints.calls.get(leg.id) if leg.front_door == LegDoor.ENDPOINT else None
     if call is None or call.peer is None:
         return {}
@@ -116,7 +117,7 @@ async def endpoint_rtp(state: PlatformState, leg: Leg) -> dict[str, dict[str, An
         kind = stat.get("kind")
         if not kind:
             continue
-        row = figures.setdefault(kind, dict.fromkeys(("sent", "received", "lost", "jitter", "rtt")))
+        row = figures.setdefault(kind, dict.fromkeys(("sent", "received", "lost", "jitter", "rtt", "level")))
         if stat.get("type") == "inbound-rtp":
             row.update(received=stat.get("packetsReceived"), lost=stat.get("packetsLost"),
                        jitter=stat.get("jitter"))
@@ -124,6 +125,9 @@ async def endpoint_rtp(state: PlatformState, leg: Leg) -> dict[str, dict[str, An
             row.update(sent=stat.get("packetsSent"))
         elif stat.get("type") == "remote-inbound-rtp":
             row.update(rtt=stat.get("roundTripTime"))
+    for kind, meter in call.levels.items():
+        if kind in figures:
+            figures[kind]["level"] = meter.dbfs
     return figures
 
 
