@@ -21,7 +21,7 @@ from . import config as config_module
 from . import knockout, trace
 from .errors import BasicError, Codes
 from .events import EventEmitter, Listener, Predicate
-from .logger import LoggerNamespace, LogManager, levels
+from .logger import LoggerNamespace, LogManager
 from .namespace import Namespace, SnakeCaseAliases, api
 from .notifications import NotificationRouter
 from .transport.channel import NotificationChannel
@@ -257,7 +257,7 @@ class Client(SnakeCaseAliases):
     @property
     def _api_debug(self) -> bool:
         """Whether API calls are logged (the log level is debug)."""
-        return self._log_manager.enabled_for(levels.DEBUG)
+        return self._log_manager.debug
 
     def _action(self, action_type: str, payload: Any) -> None:
         self._log_manager.action(action_type, payload, self.snapshot)

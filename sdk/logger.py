@@ -177,6 +177,8 @@ class LogManager:
     def __init__(self, settings: LogSettings | None = None, clock: Clock = SYSTEM_CLOCK) -> None:
         self.settings = settings or LogSettings()
         self.clock = clock
+        self._debug_for: LogSettings | None = None
+        self._debug = False
         self._last_state: Any = None
 
     def configure(self, logs_config: Mapping[str, Any]) -> None:
@@ -192,9 +194,13 @@ class LogManager:
     def get(self, target_type: str, target_id: str | None = None) -> Logger:
         return Logger(self, target_type, target_id)
 
-    def enabled_for(self, level: str) -> bool:
-        """Whether an entry at ``level`` would be logged (lets hot paths skip building messages)."""
-        return is_enabled(level, self.settings.level)
+    @property
+    def debug(self) -> bool:
+        """Whether debug entries are logged (read on every API call: kept with the settings)."""
+        settings = self.settings
+        if settings is not self._debug_for:
+            self._debug_for, self._debug = settings, is_enabled(levels.DEBUG, settings.level)
+        return self._debug
 
     def emit(
         self,

@@ -52,8 +52,11 @@ class SeededRandom:
         return value
 
     def id(self, prefix: str) -> str:
-        """A short unique id such as ``ntf-1a2b3c4d-17``: readable, unique per platform."""
-        return f"{prefix}-{self.hex(8)}-{self.counter(prefix)}"
+        """A short unique id such as ``ntf-1a2b3c4d-17``: readable, unique per platform (what
+        ``hex(8)`` and ``counter(prefix)`` give, inlined: a fan-out makes two ids per member)."""
+        number = self._counters.get(prefix, 0) + 1
+        self._counters[prefix] = number
+        return f"{prefix}-{self.random.getrandbits(32):08x}-{number}"
 
     def digits(self, count: int) -> str:
         return "".join(self.random.choice(string.digits) for _ in range(count))

@@ -94,10 +94,10 @@ class MessagingService:
         shared = None  # without attachments every recipient's chatMessage is the same: build it once
         for recipient in recipients:
             session = self._session(recipient, kind, sender if kind == ONE_TO_ONE else remote)
-            copy = self._store(session, sender, destination, text, attachment_ids, now, "inbound")
+            copy_id = self._store_copy(session, sender, destination, text, tuple(attachment_ids), now)
             if shared is None or attachment_ids:
-                shared = self._notified_message(session, copy)
-            delivered &= self._channels.notify(recipient, "chat", self._notification(session, copy, shared)) > 0
+                shared = self._notified_message(session, ChatMessage._make(session.messages[copy_id]))
+            delivered &= self._channels.notify(recipient, "chat", self._notification(session, copy_id, shared)) > 0
         own = self._session(sender, kind, remote)
         message = self._store(own, sender, destination, text, attachment_ids, now, "outbound",
                               status="Delivered" if delivered else "Pending")
@@ -175,11 +175,11 @@ class MessagingService:
         return chat
 
     @staticmethod
-    def _notification(session: ChatSession, message: ChatMessage, chat: dict[str, Any]) -> dict[str, Any]:
+    def _notification(session: ChatSession, message_id: str, chat: dict[str, Any]) -> dict[str, Any]:
         base = session.base_path()
         # The message link must come first: the SDK takes the message id from link[0].
         return {"chatMessageNotification": {"chatMessage": chat, "link": [
-            {"rel": "chatMessage", "href": f"{base}/messages/{message.id}"},
+            {"rel": "chatMessage", "href": f"{base}/messages/{message_id}"},
             {"rel": "chatSession", "href": base},
         ]}}
 
@@ -223,6 +223,14 @@ class MessagingService:
         if session is None:
             raise NotFound("No %1 conversation with %2", kind, remote)
         return session
+
+    def _store_copy(self, session: ChatSession, sender: str, destination: str, text: str | None,
+                    attachments: tuple[str, ...], now: float) -> str:
+        """A recipient's inbound copy (the fan-out's hot path: stored as plain values); its id."""
+        message_id: str = self._ids.id("m")
+        session.messages[message_id] = (message_id, sender, destination, text, attachments, now, "inbound",
+                                        "Delivered")
+        return message_id
 
     def _store(self, session: ChatSession, sender: str, destination: str, text: str | None, attachments: list[str],
                now: float, direction: str, status: str = "Delivered") -> ChatMessage:

@@ -473,7 +473,7 @@ def _unfetched_json(part: Mapping[str, Any]) -> bool:
 def _type_of(options: Mapping[str, Any] | None) -> str:
     if options is None:
         return chatTypes.ONETOONE
-    if not isinstance(options, Mapping):
+    if type(options) is not dict and not isinstance(options, Mapping):  # dict first: no ABC check per call
         raise BasicError(Codes.MESSAGING_INVALID_PARAM, "options must be an object")
     chat_type = options.get("type", chatTypes.ONETOONE)
     if chat_type not in CHAT_TYPES:
