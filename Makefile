@@ -90,7 +90,7 @@ load-distributed: $(STAMP)
 ## Every benchmark under bench/ (each writes its figures to reports/bench/), then their plots.
 bench: $(STAMP)
 	mkdir -p reports/bench
-	for script in $(filter-out bench/plot.py,$(wildcard bench/*.py)); do $(BIN)/python $$script || exit 1; done
+	for script in $(filter-out bench/plot.py bench/profiling.py,$(wildcard bench/*.py)); do $(BIN)/python $$script || exit 1; done
 	$(BIN)/python bench/plot.py
 
 ## Allure results from two runs (allure-pytest-bdd for features, allure-pytest for the rest: they
@@ -125,3 +125,18 @@ clean:
 .PHONY: bench-messaging
 bench-messaging: $(STAMP)
 	$(BIN)/python bench/messaging.py
+	$(BIN)/python bench/plot.py
+
+## py-spy flame graphs of the fan-out (SDK + platform, and the raw baseline) with where the samples
+## went per side: reports/bench/messaging-profile-$(TAG)-{sdk,raw}.{svg,json,txt}.
+TAG ?= current
+.PHONY: profile-messaging
+profile-messaging: $(STAMP)
+	$(BIN)/python bench/messaging.py --profile --tag $(TAG)
+	$(BIN)/python bench/plot.py
+
+## Concurrent calls with media per core: the SDK's dense media mode beside raw aiortc (about 5 minutes).
+.PHONY: bench-media
+bench-media: $(STAMP)
+	$(BIN)/python bench/media_density.py
+	$(BIN)/python bench/plot.py

@@ -1,7 +1,10 @@
 """Plots of the benchmark figures: each emulator figure beside the baseline measured in the same run.
 
-Reads reports/bench/calls.json and reports/bench/messaging.json (whichever exist) and writes
-reports/bench/calls.png and reports/bench/messaging.png. Usage: ``python bench/plot.py``.
+Reads whichever of reports/bench/{calls,messaging,media_density,load}.json exist and the messaging
+profiles (messaging-profile-<tag>-sdk.json), and writes a PNG beside each: calls.png,
+messaging.png (latency and throughput per pair, both GC policies, with the targets),
+media_density.png, load-capacity.png, messaging-profile.png (where the samples went, per side and
+tag). Usage: ``python bench/plot.py``.
 """
 
 from __future__ import annotations
@@ -64,14 +67,124 @@ def plot_calls(data: dict[str, Any], target: Path) -> Path:
 
 
 def plot_messaging(data: dict[str, Any], target: Path) -> Path:
-    sdk, raw, config = data["sdk_over_platform"], data["raw_aiohttp_fanout"], data["config"]
-    fig, (latency, rate) = plt.subplots(1, 2, figsize=(11, 4))
-    _pair(latency, "send to arrival at every member", "ms", ["p50", "p99"],
-          [raw["latency_ms"]["p50"], raw["latency_ms"]["p99"]], [sdk["latency_ms"]["p50"], sdk["latency_ms"]["p99"]])
-    _pair(rate, "messages fanned out per second", "messages / s", ["throughput"],
-          [raw["messages_per_s"]], [sdk["messages_per_s"]])
-    fig.suptitle(f"group chat: {config['members']} members, {config['messages']} messages "
-                 "(baseline: plain aiohttp websocket fan-out)")
+    """Per pair: SDK over baseline for p50, p99 and throughput (the spread of repeated runs), by GC policy."""
+    config, pairs = data["config"], data.get("pairs") or [data]
+    fig, (ratios, absolute) = plt.subplots(1, 2, figsize=(12, 4.5))
+    keys = [("latency_p50", "p50 latency"), ("latency_p99", "p99 latency"), ("messages_per_s", "throughput"),
+            ("cpu_per_delivery", "CPU per delivery")]
+    policies = sorted({p.get("gc", "default") for p in pairs})
+    width = 0.8 / max(1, len(policies))
+    for n, policy in enumerate(policies):
+        mine = [p for p in pairs if p.get("gc", "default") == policy]
+        for k, (key, _label) in enumerate(keys):
+            values = [p["ratios"][key] for p in mine if key in p["ratios"]]
+            if not values:
+                continue
+            x = k + (n - (len(policies) - 1) / 2) * width
+            ratios.bar(x, sorted(values)[len(values) // 2], width, color=EMULATOR if n == 0 else BASELINE,
+                       label=f"GC: {policy}" if k == 0 else None)
+            ratios.scatter([x] * len(values), values, color="black", s=10, zorder=3)
+    ratios.axhline(1.0, color="grey", linewidth=0.8)
+    targets = data.get("targets", {})
+    if targets:
+        ratios.plot([0.6, 1.4], [targets["latency_p99_ratio_max"]] * 2, color="red", linewidth=1.5,
+                    label="target: p99 <= 3x")
+        ratios.plot([1.6, 2.4], [targets["messages_per_s_ratio_min"]] * 2, color="green", linewidth=1.5,
+                    label="target: throughput >= 0.5x")
+    ratios.set_xticks(range(len(keys)), [label for _key, label in keys])
+    ratios.set_ylabel("SDK + platform / raw aiohttp (same run)")
+    ratios.set_title("ratios per pair (bar: median, dots: each pair)", fontsize=10)
+    ratios.legend(fontsize=8)
+    sdk, raw = data["sdk_over_platform"], data["raw_aiohttp_fanout"]
+    _pair(absolute, f"headline pair ({data.get('gc', 'default')} GC)", "ms  |  messages / s",
+          ["p50 ms", "p99 ms", "msg/s"], [raw["latency_ms"]["p50"], raw["latency_ms"]["p99"], raw["messages_per_s"]],
+          [sdk["latency_ms"]["p50"], sdk["latency_ms"]["p99"], sdk["messages_per_s"]])
+    absolute.set_yscale("log")
+    fig.suptitle(f"group chat: {config['members']} members, {config['messages']} messages, window {config['window']} "
+                 "(baseline: plain aiohttp websocket fan-out in the same process)")
+    fig.tight_layout()
+    fig.savefig(target, dpi=110)
+    plt.close(fig)
+    return target
+
+
+def plot_media_density(data: dict[str, Any], target: Path) -> Path:
+    summary, config = data["summary"], data["config"]
+    fig, (per_core, delivered) = plt.subplots(1, 2, figsize=(12, 4.5))
+    kinds = [("raw_aiortc_calls_per_core", f"raw aiortc\n(encode+decode, {config['raw_calls']} calls)"),
+             ("raw_aiortc_pre_encoded_calls_per_core", f"raw aiortc\npre-encoded ({config['calls']})"),
+             ("sdk_dense_calls_per_core", f"SDK dense, 1 in {config['verify_every']}\ndecoded ({config['calls']})")]
+    medians = [summary[key]["median"] for key, _label in kinds]
+    bars = per_core.bar([label for _key, label in kinds], medians, color=[BASELINE, BASELINE, EMULATOR])
+    for bar, (key, _label) in zip(bars, kinds, strict=True):
+        spread = summary[key]
+        per_core.annotate(f"{spread['median']:.0f}\n({spread['min']:.0f}-{spread['max']:.0f})",
+                          (bar.get_x() + bar.get_width() / 2, bar.get_height()), ha="center", va="bottom", fontsize=8)
+    per_core.axhline(data["target"]["calls_per_core_min"], color="red", linewidth=1, label="target: 100 per core")
+    per_core.set_ylabel("two-way PCMU calls per core (1 / CPU-s per s per call)")
+    per_core.set_title("calls with media per core (same run)", fontsize=10)
+    per_core.legend(fontsize=8)
+    runs = data["runs"]
+    delivered.plot(range(1, len(runs) + 1), [r["sdk_dense"]["delivered_share"] for r in runs], marker="o",
+                   label="SDK dense: packets delivered")
+    delivered.plot(range(1, len(runs) + 1), [r["raw_aiortc"]["delivered_share"] for r in runs], marker="x",
+                   label="raw aiortc: frames delivered")
+    delivered.axhline(data["target"]["delivered_share_min"], color="red", linewidth=1)
+    delivered.set_ylim(0, 1.1)
+    delivered.set_xlabel("run")
+    delivered.set_ylabel("share of expected (50 / s / direction)")
+    delivered.set_title(f"at {config['calls']} calls in one process", fontsize=10)
+    delivered.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(target, dpi=110)
+    plt.close(fig)
+    return target
+
+
+def plot_load_capacity(data: dict[str, Any], target: Path) -> Path:
+    part = data["a_channel_capacity"]
+    servers = part["servers"]
+    fig, axis = plt.subplots(figsize=(9, 4.5))
+    names = list(servers)
+    values = [servers[n]["capacity"] for n in names]
+    echo = part["echo_capacity"] or 1
+    colours = [BASELINE if n.startswith("echo") else EMULATOR for n in names]
+    bars = axis.bar(names, values, color=colours)
+    for bar, value in zip(bars, values, strict=True):
+        axis.annotate(f"{value}\n({value / echo:.2f}x echo)", (bar.get_x() + bar.get_width() / 2, bar.get_height()),
+                      ha="center", va="bottom", fontsize=8)
+    axis.axhline(0.9 * echo, color="red", linewidth=1, label="0.9 x echo (target for the defaults)")
+    axis.set_ylabel("channels held (keepalive 1/s, < 1 % missed)")
+    axis.set_title("notification channels per platform process, beside a plain aiohttp echo server (same run)",
+                   fontsize=10)
+    axis.legend(fontsize=8)
+    axis.tick_params(axis="x", labelsize=8)
+    fig.tight_layout()
+    fig.savefig(target, dpi=110)
+    plt.close(fig)
+    return target
+
+
+def plot_profiles(profiles: dict[str, dict[str, Any]], target: Path) -> Path:
+    """Share of samples per side, and CPU per delivery while sampled, per profile tag (before, after)."""
+    tags = sorted(profiles, key=lambda t: (t != "before", t))
+    sides = sorted({side for p in profiles.values() for side in p["sides_pct"]})
+    fig, (shares, cost) = plt.subplots(1, 2, figsize=(12, 4.5))
+    bottom = [0.0] * len(tags)
+    for side in sides:
+        values = []
+        for tag in tags:
+            per_delivery = profiles[tag]["figures_while_sampled"]["cpu_us_per_delivery"]
+            values.append(profiles[tag]["sides_pct"].get(side, 0.0) / 100 * per_delivery)
+        shares.bar(tags, values, bottom=bottom, label=side)
+        bottom = [b + v for b, v in zip(bottom, values, strict=True)]
+    shares.set_ylabel("CPU us per delivery while sampled, split by side")
+    shares.set_title("where the time went (py-spy samples)", fontsize=10)
+    shares.legend(fontsize=8)
+    pauses = [profiles[t]["figures_while_sampled"]["gc"]["pause_s"] for t in tags]
+    cost.bar(tags, pauses, color=BASELINE)
+    cost.set_ylabel("cycle collector pauses during the run (s)")
+    cost.set_title("collector pauses while sampled", fontsize=10)
     fig.tight_layout()
     fig.savefig(target, dpi=110)
     plt.close(fig)
@@ -80,10 +193,19 @@ def plot_messaging(data: dict[str, Any], target: Path) -> Path:
 
 def main() -> int:
     written = []
-    for name, plot in (("calls", plot_calls), ("messaging", plot_messaging)):
+    for name, plot, png in (("calls", plot_calls, "calls"), ("messaging", plot_messaging, "messaging"),
+                            ("media_density", plot_media_density, "media_density"),
+                            ("load", plot_load_capacity, "load-capacity")):
         source = BENCH / f"{name}.json"
         if source.exists():
-            written.append(plot(json.loads(source.read_text()), BENCH / f"{name}.png"))
+            data = json.loads(source.read_text())
+            if name == "load" and "a_channel_capacity" not in data:
+                continue
+            written.append(plot(data, BENCH / f"{png}.png"))
+    profiles = {path.name.split("-")[2]: json.loads(path.read_text())
+                for path in sorted(BENCH.glob("messaging-profile-*-sdk.json"))}
+    if profiles:
+        written.append(plot_profiles(profiles, BENCH / "messaging-profile.png"))
     for path in written:
         print(f"wrote {path}")
     if not written:

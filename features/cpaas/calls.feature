@@ -146,3 +146,11 @@ Feature: CPaaS two-party calls with real media
     Then Alice's call is Connected
     When the platform loses Alice's call
     Then Alice's call is Ended with status code 9909
+
+  Scenario: Dense media for load: the tone encoded once per process is what the far end hears
+    When Alice updates the configuration with {"runtime": {"denseMedia": {"verifyEvery": 1}}}
+    And Bob updates the configuration with {"runtime": {"denseMedia": {"verifyEvery": 1}}}
+    And Alice calls Bob with audio
+    And Bob receives the call
+    And Bob answers the call
+    Then Alice hears Bob's tone and Bob hears Alice's tone
