@@ -135,3 +135,26 @@ async def test_giving_up_is_a_failed_reconnect_and_a_final_state_down(platform: 
     await client.stop()
     (final,) = await collected.wait(_named(metrics.FINAL))
     assert not final.ok and final.detail["gave_up"] == 1
+
+
+@pytest.mark.media
+async def test_dense_media_calls_verify_one_in_n_and_count_the_others(platform: Platform, control: AsyncControlPlane,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    from kandy_media import dense
+    from load.traffic import Traffic
+
+    monkeypatch.setattr(dense, "_SAMPLINGS", {})  # these are the process's first dense calls
+    collected = Collected()
+    settings = ClientSettings(ping_interval_ms=1000, dense_media=2)
+    caller, callee = [await _started("cpaas", platform, control, collected, settings) for _ in range(2)]
+    traffic = Traffic()
+    try:
+        traffic.join(caller)
+        traffic.join(callee)
+        for _ in range(2):
+            assert await traffic.place_call(caller, with_media=True, hold=0.0)
+        media = await collected.wait(_named(metrics.CALL_MEDIA), count=2)
+        assert [(s.ok, s.detail["verified"]) for s in media] == [(True, True), (True, False)]
+        assert len(await collected.wait(_named(metrics.CALL_END, ok=True), count=2)) == 2
+    finally:
+        await asyncio.gather(caller.stop(), callee.stop())
