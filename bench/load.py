@@ -277,6 +277,13 @@ def part_a(quick: bool, out: Path) -> dict[str, Any]:
         monitor.stop()
     by_kind = {s.kind: {"capacity": s.capacity, "reached_last_step": s.capacity == steps[-1], "steps": s.steps}
                for s in servers}
+    # Server CPU per keepalive at the first step (every server measured there): capacity's proxy that
+    # other sessions' load disturbs least (a cliff moves with their bursts; a cost per keepalive less).
+    first = {kind: next((st for st in data["steps"] if st["channels"] == steps[0]), None)
+             for kind, data in by_kind.items()}
+    echo_cost = (first["echo"] or {}).get("server_us_per_keepalive")
+    cost_ratios = {kind: round(echo_cost / st["server_us_per_keepalive"], 3)
+                   for kind, st in first.items() if st and st.get("server_us_per_keepalive") and echo_cost}
     echo, plat = by_kind["echo"]["capacity"], by_kind["platform"]["capacity"]
     ratio = round(plat / echo, 3) if echo else None
     tuned = by_kind["echo+gc-freeze"]["capacity"]
@@ -292,6 +299,9 @@ def part_a(quick: bool, out: Path) -> dict[str, Any]:
         "others_cores_at_start": quiet, "steps_tried": steps, "servers": by_kind,
         "platform_capacity": plat, "echo_capacity": echo, "ratio_to_echo": ratio,
         "echo_gc_freeze_capacity": tuned, "ratio_to_echo_gc_freeze": round(plat / tuned, 3) if tuned else None,
+        "us_per_keepalive_at_first_step": {kind: (st or {}).get("server_us_per_keepalive")
+                                           for kind, st in first.items()},
+        "echo_cost_over_server_cost_at_first_step": cost_ratios,
         "platform_defaults_capacity": defaults,
         "ratio_defaults_to_echo": round(defaults / echo, 3) if echo else None,
         "platform_defaults_uvloop_capacity": uvloop,
@@ -443,6 +453,7 @@ def summary(report: dict[str, Any]) -> dict[str, Any]:
                     "ratio_defaults_to_echo": a["ratio_defaults_to_echo"],
                     "platform_defaults_uvloop_channels": a["platform_defaults_uvloop_capacity"],
                     "ratio_defaults_uvloop_to_echo": a["ratio_defaults_uvloop_to_echo"],
+                    "echo_cost_over_server_cost_at_first_step": a["echo_cost_over_server_cost_at_first_step"],
                     "target": ">= 5000 and >= 0.8 x echo; defaults >= 0.9 x echo", "met": a["met"]}
     b = report.get("b_sdk_clients_per_worker")
     if b:
