@@ -49,7 +49,7 @@ VULTURE := $(BIN)/vulture sdk fake_platform kandy_media kandy_testing tests load
 ## conformance coverage gate.
 test: $(STAMP) chromium coturn lint
 	rm -rf reports/coverage reports/contract reports/conformance/knockout-sample.json && mkdir -p reports/coverage
-	KANDY_API_TRACE=$(CURDIR)/reports/coverage/trace $(BIN)/pytest -n $(WORKERS) $(PYTEST_FLAGS) tests features
+	KANDY_API_TRACE=$(CURDIR)/reports/coverage/trace $(BIN)/pytest -n $(WORKERS) $(PYTEST_FLAGS) -m "not load" tests features
 	$(BIN)/python -m fake_platform.contract.report reports/contract
 	cd examples/customer_app && $(CURDIR)/$(BIN)/pytest -q $(PYTEST_FLAGS)
 	$(BIN)/python -m kandy_testing.knockout --traces reports/coverage --sample 10 --workers 0 --gate
@@ -68,6 +68,12 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(VULTURE)
+
+## The tests that start Locust processes (about 110 s of real-time runs between them): kept out of
+## `make test` so that it stays under 2 minutes on 2 cores; CI runs both.
+.PHONY: test-load
+test-load: $(STAMP)
+	$(BIN)/pytest -n $(WORKERS) $(PYTEST_FLAGS) -m load tests
 
 unit: $(STAMP)
 	$(BIN)/pytest -n $(WORKERS) $(PYTEST_FLAGS) tests

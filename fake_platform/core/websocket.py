@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
 WRITE_QUEUE_LIMIT = 10000
 CONN_ACK: dict[str, Any] = {"connAck": {}}
-CONN_ACK_TEXT = json.dumps(CONN_ACK)
+CONN_ACK_PAYLOAD = json.dumps(CONN_ACK).encode()
 
 
 class WebSocketSink:
@@ -94,19 +94,19 @@ class WebSocketSink:
         if unsent:
             self._state.hub.requeue(self.channel_id, unsent)
 
-    async def send_now(self, text: str) -> None:
-        """Write a reply at once, from the reader: keepalive answers skip the queue and its task hop
-        (the hot path under load); their order relative to queued notifications does not matter."""
+    async def send_now(self, payload: bytes) -> None:
+        """Write a reply (UTF-8 JSON) at once, from the reader: keepalive answers skip the queue (the
+        hot path under load); their order relative to queued notifications does not matter."""
         if self.ws.closed:
             return
         if self._state.contract is not None:
             self._state.contract.frame_sent(self._product, json.loads(text), channel=self.channel_id,
                                             user=self._user)
         try:
-            await self.ws.send_str(text)
+            await self.ws.send_frame(payload, WSMsgType.TEXT)
         except (ConnectionError, RuntimeError):
             return
-        self._state.journal.record("ws-out", user=self._user, channel=self.channel_id, body=text)
+        self._state.journal.record("ws-out", user=self._user, channel=self.channel_id, body=payload)
 
     async def close(self, code: int) -> None:
         if code == 1006:  # abnormal closure: no close frame, just drop the transport
@@ -136,6 +136,15 @@ def encode(frame: dict[str, Any]) -> bytes:
         return orjson.dumps(frame)
     except TypeError:
         return json.dumps(frame).encode()
+
+
+def decode(text: str) -> Any:
+    """A client frame's JSON (every keepalive): orjson, or the json module for what only it accepts
+    (NaN, Infinity); ValueError when neither can."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
 
 
 def _start(coro: Coroutine[Any, Any, None]) -> Awaitable[None] | None:
@@ -195,7 +204,7 @@ async def serve_channel(request: web.Request, endpoint: ChannelEndpoint, state: 
         async for msg in ws:
             if msg.type == WSMsgType.TEXT:
                 if _handle_text(msg.data, endpoint, state, ctx):
-                    await sink.send_now(CONN_ACK_TEXT)
+                    await sink.send_now(CONN_ACK_PAYLOAD)
             elif msg.type == WSMsgType.PING:
                 answered = not state.faults.active(FaultKind.KEEPALIVE_BLACKOUT, **ctx)
                 endpoint.keepalive.received(state.clock.monotonic(), answered=answered)
@@ -215,7 +224,7 @@ async def serve_channel(request: web.Request, endpoint: ChannelEndpoint, state: 
 def _handle_text(text: str, endpoint: ChannelEndpoint, state: PlatformState, ctx: dict[str, Any]) -> bool:
     """Journal a client frame; True when it is a connCheck the platform must answer with connAck."""
     try:
-        frame = json.loads(text)
+        frame = decode(text)
     except ValueError:
         state.journal.record("ws-in", user=endpoint.user, channel=endpoint.id, body=text,
                              detail={"error": "not JSON"})
