@@ -100,7 +100,7 @@ class WebSocketSink:
         if self.ws.closed:
             return
         if self._state.contract is not None:
-            self._state.contract.frame_sent(self._product, json.loads(text), channel=self.channel_id,
+            self._state.contract.frame_sent(self._product, json.loads(payload), channel=self.channel_id,
                                             user=self._user)
         try:
             await self.ws.send_frame(payload, WSMsgType.TEXT)
