@@ -56,6 +56,7 @@ STEP_MODULES = [
     "kandy_testing.steps.cpaas.contacts",
     "kandy_testing.steps.cpaas.directory",
     "kandy_testing.steps.contract",
+    "kandy_testing.steps.negative",
 ]
 
 # Step helpers shared between step modules (e.g. steps/cpaas/support.py) get pytest's assertion
@@ -203,6 +204,17 @@ def pytest_bdd_before_step_call(request: pytest.FixtureRequest, feature: Any, sc
     scenario_world: World | None = step_func_args.get("world") or getattr(request.node, "kandy_world", None)
     if scenario_world is not None and step.type in ("given", "when") and not is_observation(step_func):
         scenario_world.mark_cause(f"{step.type.capitalize()} {step.name}")
+
+
+@pytest.hookimpl
+def pytest_bdd_step_func_lookup_error(request: pytest.FixtureRequest, feature: Any, scenario: Any, step: Any,
+                                      exception: Exception) -> None:
+    """A step that matches no phrase only because a closed-set value is misspelt says so."""
+    from .steps.values import UnknownValue, near_miss  # after the step modules (assertion rewriting)
+
+    hint = near_miss(step.name)
+    if hint is not None:
+        raise UnknownValue(f"{exception}\n{hint}") from exception
 
 
 def _diagnostics(scenario_world: World) -> dict[str, Any]:

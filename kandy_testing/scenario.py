@@ -92,7 +92,6 @@ class ScenarioState:
     subscriber_calls: list[dict[str, Any]] = field(default_factory=list)  # a conversation subscriber's calls
     unsubscribe: Callable[[], Any] | None = None
     listeners: Listeners = field(default_factory=Listeners)
-    dtmf_result: Any = None
     codecs: list[dict[str, Any]] | None = None  # getAvailableCodecs' answer
     incoming_event: str | None = None  # the eventId of the incoming-call notification
     drop: Drop | None = None

@@ -24,7 +24,7 @@ from sdk.bridge import SyncBridge
 from sdk.logger import LogEntry, levels
 
 from .clients import Product, TestClient, create_client
-from .recorder import EventRecorder
+from .recorder import EventRecorder, RecordedEvent
 from .scenario import ActorState, ScenarioState
 
 T = TypeVar("T")
@@ -44,6 +44,16 @@ def observes(step: F) -> F:
 
 def is_observation(step: Callable[..., Any]) -> bool:
     return getattr(step, "kandy_observation", False) is True
+
+
+def sets_up(step: F) -> F:
+    """Mark a step that creates users or clients (the documentation lists them first)."""
+    step.kandy_setup = True  # type: ignore[attr-defined]
+    return step
+
+
+def is_setup(step: Callable[..., Any]) -> bool:
+    return getattr(step, "kandy_setup", False) is True
 
 
 @dataclass
@@ -218,6 +228,34 @@ class World:
         wanted = f"{expected or f'{name} to receive {event!r}'} {self.after_cause()}"
         waiting = actor.recorder.wait(event, predicate, timeout=limit, expected=wanted, since=since)
         return self.run(waiting, limit + 5)
+
+    def expect_no_event(self, name: str, event: str, predicate: Callable[[dict[str, Any]], bool] | None = None,
+                        *, seconds: float, expected: str) -> None:
+        """No matching ``event`` of ``name``'s client from the latest cause until ``seconds`` after
+        it: fails at once on the first one, waits out the rest of the window otherwise."""
+        actor = self.actor(name)
+        loop = self.bridge.loop
+        start = self.cause.at if self.cause is not None else loop.time()
+
+        async def watch() -> RecordedEvent | None:
+            remaining = max(0.0, start + seconds - loop.time())
+            return await actor.recorder.absent(event, predicate, seconds=remaining)
+
+        found = self.run(watch(), seconds + 5)
+        if found is not None:
+            raise AssertionError(f"expected {expected} within {seconds:g} s {self.after_cause()}; "
+                                 f"got {event!r} {found.at - start:+.3f} s after it: {found.params}")
+
+    def expect_no_push(self, *, seconds: float, expected: str, **filters: str) -> None:
+        """No push matching ``filters`` (outbox filters: token, user, ...) from the latest cause
+        until ``seconds`` after it: the window is waited out, then the journal read."""
+        assert self.platform is not None, NO_PLATFORM
+        platform, loop = self.platform, self.bridge.loop
+        start = self.cause.at if self.cause is not None else loop.time()
+        self.run(asyncio.sleep(max(0.0, start + seconds - loop.time())), seconds + 5)  # the window itself
+        pushes = [e for e in platform.journal(kind="push", since=self.cause_seq)
+                  if all((e.get("detail") or {}).get(k, e.get(k)) == v for k, v in filters.items())]
+        assert not pushes, f"expected {expected} within {seconds:g} s {self.after_cause()}; got {pushes}"
 
     def close(self) -> None:
         async def shutdown() -> None:

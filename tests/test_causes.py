@@ -4,6 +4,7 @@ satisfies the generic "receives ..." steps, directly and through pytest-bdd's st
 from __future__ import annotations
 
 import textwrap
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -11,7 +12,7 @@ import pytest
 
 from kandy_testing.clients import TestClient
 from kandy_testing.recorder import EventRecorder
-from kandy_testing.steps import common
+from kandy_testing.steps import common, negative
 from kandy_testing.waiting import WaitTimeout
 from kandy_testing.world import Actor, World
 from sdk.bridge import SyncBridge
@@ -153,3 +154,30 @@ def test_the_plugin_marks_a_cause_before_each_acting_step(pytester: pytest.Pytes
     result.assert_outcomes(passed=2, failed=1)
     result.stdout.fnmatch_lines(["*FAILED*test_an_event_of_a_given_looked_for_after_a_later_when*"])
     result.stdout.fnmatch_lines(["*expected Alice to receive 'group:change' after 'When Alice does nothing'*"])
+
+
+# -- negative checks: they look from the cause until N seconds after it ------------------------
+def test_a_negative_check_fails_on_an_event_between_the_cause_and_the_check(world: World) -> None:
+    world.mark_cause("When Bob does something")
+    emit(world, "call:receive", {"callId": "c1"})  # before the check starts: looking later must not miss it
+    with pytest.raises(AssertionError, match=r"expected Alice to receive no 'call:receive' within 0.3 s after "
+                                             r"'When Bob does something'; got 'call:receive'"):
+        negative.receives_no_event(world, "Alice", "call:receive", 0.3)
+
+
+def test_a_negative_check_fails_on_an_event_late_in_the_window(world: World) -> None:
+    world.mark_cause("When Bob does something")
+    world.bridge.loop.call_soon_threadsafe(world.bridge.loop.call_later, 0.15, world.actor("Alice").client.emit,
+                                           "call:receive", {"callId": "late"})
+    started = time.monotonic()
+    with pytest.raises(AssertionError, match="late"):  # it did not stop looking before the window's end
+        negative.receives_no_event(world, "Alice", "call:receive", 0.5)
+    assert time.monotonic() - started < 0.45  # and it failed when the event came, not at the window's end
+
+
+def test_a_negative_check_passes_on_an_event_before_the_cause_after_waiting_out_its_window(world: World) -> None:
+    emit(world, "call:receive", {"callId": "stale"})
+    world.mark_cause("When Bob does something")
+    started = time.monotonic()
+    negative.receives_no_event(world, "Alice", "call:receive", 0.3)
+    assert time.monotonic() - started >= 0.25  # it watched the window, it did not just look once

@@ -20,6 +20,12 @@ Feature: CPaaS two-party calls with real media
     And Alice has the call operations MAKE START, MAKE UPDATE, MAKE FINISH
     And Bob has the call operations ANSWER START, ANSWER FINISH
 
+  Scenario: A call rings only the one called
+    Given Carol is signed in to cpaas and subscribed to calls
+    When Alice calls Bob with audio
+    Then Bob receives the call from Alice
+    And Carol receives no call within 2 seconds
+
   Scenario: Hold stops media both ways and unhold restores it
     When Alice calls Bob with audio
     And Bob receives the call

@@ -19,6 +19,13 @@ Feature: CPaaS messaging
     And creating it again gives Alice the same conversation
     And Alice has no ONETOONE conversation with Carol
 
+  Scenario: A message reaches the one it is sent to, and nobody else
+    Given Carol is a cpaas user subscribed to "chat"
+    When Alice sends "only for Bob" to Bob
+    Then Bob receives the message "only for Bob" from Alice
+    And Carol receives no message within 2 seconds
+    And Bob receives no message from Carol within 2 seconds
+
   Scenario Outline: A message reaches the other side of a <type> conversation
     Given Alice has a <type> conversation with Bob
     When Alice sends "hello over <type>" in her <type> conversation with Bob

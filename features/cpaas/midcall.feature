@@ -57,13 +57,20 @@ Feature: CPaaS mid-call control
       | 5+5   |
       | p     |
 
-  Scenario: DTMF on a call that has ended has no effect
+  Scenario Outline: DTMF on a call that is <state> is refused at once, the call untouched
     When Alice calls echo@example.com with audio
     And Alice's call is Connected
-    And Alice ends the call
-    And Alice's call is Ended
+    And Alice <action> the call
+    And Alice's call is <state>
     And Alice tries to send the DTMF tones "1"
-    Then the DTMF request had no effect
+    Then the call fails with a BasicError whose code is "call:6"
+    And the BasicError message mentions "it must be Connected or Ringing"
+    And Alice's call stays <state>
+
+    Examples:
+      | action | state   |
+      | ends   | Ended   |
+      | holds  | On Hold |
 
   Scenario: Call and track statistics
     When Alice calls echo@example.com with audio

@@ -60,6 +60,7 @@ Feature: CPaaS presence
     And Alice updates her presence to OPEN and BUSY
     Then Carol sees Alice's presence as OPEN and BUSY
     And the platform sent Bob no notification since he unsubscribed
+    And Bob receives no "presence:change" within 2 seconds
 
   Scenario: Bad input is refused
     When Alice updates her presence to "Sleeping" and AVAILABLE

@@ -75,6 +75,7 @@ Feature: Link and CallMe calls with real media
 
   Scenario: make without a Link user connection is refused
     Given Alice has a link client
+    And Bob is a platform user
     When Alice tries to call Bob
     Then the call fails with a BasicError whose code is "authentication:9"
 

@@ -61,6 +61,10 @@ Feature: Link push notifications: registration, the emulated APNs / FCM outbox, 
     Then Bob receives the call from Alice
     And the push for "expired-fcm-bob" is expired
     And the platform has no push registration for Bob
+    When Alice ends the call
+    And Alice calls Bob with audio
+    Then Bob receives the call from Alice
+    And no push is sent to Bob within 2 seconds
 
   Scenario: After unregistering, no push is sent
     Given Alice is connected to link
@@ -73,5 +77,6 @@ Feature: Link push notifications: registration, the emulated APNs / FCM outbox, 
     Then Bob receives the call from Alice
     And the push for "fcm-bob-3" is delivered
     And no push was sent to "voip-bob-3"
+    And no push is sent to "voip-bob-3" within 1 seconds
     When Bob unregisters from Android push
     Then the platform has no push registration for Bob

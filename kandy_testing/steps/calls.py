@@ -11,14 +11,13 @@ from pytest_bdd import given, parsers, then, when
 from sdk.errors import BasicError
 
 from ..clients import Product
-from ..world import World, observes
+from ..waiting import WaitTimeout
+from ..world import NO_PLATFORM, World, observes, sets_up
+from .values import CALL_MEDIA, CALL_OPERATION, CALL_STATE, ENDPOINT, HOLD_FLAG, CallState, HoldFlag, UnknownValue
 
 FREQUENCY_TOLERANCE = 15.0  # Hz: PCMU at 8 kHz over a half-second window resolves about 2 Hz
 SILENCE_RMS = 0.01
 HOLD_WINDOW = 0.6  # seconds of observation
-STATE_NAMES = {"connected": "Connected", "ringing": "Ringing", "initiated": "Initiated", "ended": "Ended",
-               "cancelled": "Cancelled", "on hold": "On Hold", "early media": "Early Media",
-               "initiating": "Initiating"}
 
 
 def _call_of(world: World, name: str) -> str:
@@ -32,10 +31,9 @@ def _state(world: World, name: str) -> str | None:
     return None if call is None else call["state"]
 
 
-def wait_state(world: World, name: str, state: str, timeout: float = 15.0) -> None:
-    """``name``'s call is in ``state`` now, or gets there within ``timeout`` (a state, not an event)."""
+def wait_state(world: World, name: str, wanted: CallState, timeout: float = 15.0) -> None:
+    """``name``'s call is in ``wanted`` now, or gets there within ``timeout`` (a state, not an event)."""
     actor = world.actor(name)
-    wanted = STATE_NAMES.get(state.lower(), state)
     call_id = _call_of(world, name)
 
     def current() -> str | None:
@@ -47,10 +45,9 @@ def wait_state(world: World, name: str, state: str, timeout: float = 15.0) -> No
                                            evidence=lambda: f"it is {current()!r}"), timeout + 5)
 
 
-def wait_transition(world: World, name: str, state: str, timeout: float = 15.0) -> None:
-    """``name``'s call changes state after the latest cause and is then in ``state``."""
+def wait_transition(world: World, name: str, wanted: CallState, timeout: float = 15.0) -> None:
+    """``name``'s call changes state after the latest cause and is then in ``wanted``."""
     client = world.actor(name).client
-    wanted = STATE_NAMES.get(state.lower(), state)
     call_id = _call_of(world, name)
     world.wait_event(name, "call:stateChange",
                      lambda p: p["callId"] == call_id and client.call.getById(call_id)["state"] == wanted,
@@ -59,7 +56,9 @@ def wait_transition(world: World, name: str, state: str, timeout: float = 15.0) 
 
 # -- getting ready -----------------------------------------------------------------------------
 @given(parsers.re(r"(?P<name>\w+) is signed in to cpaas and subscribed to calls(?P<every> with every codec)?$"))
+@sets_up
 def cpaas_ready(world: World, name: str, every: str | None = None) -> None:
+    """Signed in and subscribed to "call" only (with every codec: the SDK's whole list, not PCMU and VP8)."""
     actor = world.create_client(name, Product.CPAAS, config={"runtime": {"codecs": None}} if every else None)
     world.sign_in(name)
     world.call(actor.client.services.subscribe, ["call"])
@@ -67,13 +66,17 @@ def cpaas_ready(world: World, name: str, every: str | None = None) -> None:
 
 
 @given(parsers.re(r"(?P<name>\w+) is connected to link$"))
+@sets_up
 def link_ready(world: World, name: str) -> None:
+    """Connected to Link with the user's password (the Link subscription's services)."""
     actor = world.create_client(name, Product.LINK)
     world.call(actor.client.connect, actor.credentials())
 
 
 @given(parsers.re(r"(?P<name>\w+) has a callme client$"))
+@sets_up
 def callme_ready(world: World, name: str) -> None:
+    """A CallMe (Link) client with no platform user, for anonymous calls."""
     world.create_client(name, Product.LINK, with_user=False)
 
 
@@ -83,10 +86,18 @@ def _media(kind: str) -> dict[str, Any]:
 
 
 def _address(world: World, who: str) -> str:
+    """A user of the scenario, a full address (``x@domain``, ``+number``) or a scripted endpoint."""
     if who in world.users:
         return world.users[who].user_id
-    assert world.platform is not None
-    return who if "@" in who or who.startswith("+") else f"{who}@{world.platform.domain}"
+    assert world.platform is not None, NO_PLATFORM
+    if "@" in who or who.startswith("+"):
+        return who
+    try:
+        return f"{ENDPOINT(who)}@{world.platform.domain}"
+    except UnknownValue:
+        raise UnknownValue(f"{who!r} is neither a user of this scenario ({', '.join(sorted(world.users)) or 'none'}) "
+                           f"nor a scripted endpoint ({', '.join(ENDPOINT.values)}), nor an address with @ or +"
+                           ) from None
 
 
 @when(parsers.re(r"(?P<caller>\w+) calls (?P<callee>[\w@.+-]+) with (?P<kind>audio and video|audio|video)$"))
@@ -113,17 +124,18 @@ def make_anonymous(world: World, caller: str, callee: str, tokens: str | None) -
 @when(parsers.re(r"(?P<name>\w+) receives the call(?: from (?P<caller>\w+))?$"))
 @observes
 def receives_call(world: World, name: str, caller: str | None) -> None:
-    params = world.wait_event(name, "call:receive")
+    params = world.wait_event(name, "call:receive",
+                              expected=f"{name} to receive the call" + (f" from {caller}" if caller else ""))
     actor = world.actor(name)
     actor.call_id = params["callId"]
-    wait_state(world, name, "ringing")
+    wait_state(world, name, CallState.RINGING)
     if caller is not None:
         call = world.call(actor.client.call.getById, actor.call_id)
         expected = world.users[caller].user_id if caller in world.users else caller.lower()
         assert call["remoteParticipant"]["displayNumber"].startswith(expected.split("@")[0]), call
 
 
-@when(parsers.parse("{name} answers the call with {kind}"))
+@when(parsers.parse("{name} answers the call with {kind}"), converters={"kind": CALL_MEDIA})
 @when(parsers.parse("{name} answers the call"))
 def answer_call(world: World, name: str, kind: str = "audio") -> None:
     actor = world.actor(name)
@@ -155,27 +167,31 @@ def unhold_call(world: World, name: str) -> None:
     world.call(world.actor(name).client.call.unhold, _call_of(world, name))
 
 
-@when(parsers.parse("{name} tries to {operation} the call"))
+@when(parsers.parse("{name} tries to {operation} the call"), converters={"operation": CALL_OPERATION})
 def try_operation(world: World, name: str, operation: str) -> None:
+    """The operation is attempted; what it raised is kept for the "the call fails ..." steps."""
     world.attempt(getattr(world.actor(name).client.call, operation), _call_of(world, name))
 
 
 # -- states ------------------------------------------------------------------------------------
-@then(parsers.re(r"(?P<name>\w+)'s call (?P<verb>is|becomes) (?P<state>[\w ]+?)$"))
-@when(parsers.re(r"(?P<name>\w+)'s call (?P<verb>is|becomes) (?P<state>[\w ]+?)$"))
+@then(parsers.re(r"(?P<name>\w+)'s call (?P<verb>is|becomes) (?P<state>\w+(?: \w+)?)(?<! again)$"),
+      converters={"state": CALL_STATE})
+@when(parsers.re(r"(?P<name>\w+)'s call (?P<verb>is|becomes) (?P<state>\w+(?: \w+)?)(?<! again)$"),
+      converters={"state": CALL_STATE})
 @observes
-def call_state(world: World, name: str, verb: str, state: str) -> None:
+def call_state(world: World, name: str, verb: str, state: CallState) -> None:
     """"is": the call's state, now or soon; "becomes": a state change after the cause, to that state."""
     (wait_state if verb == "is" else wait_transition)(world, name, state)
 
 
-@then(parsers.parse("{name}'s call stays {state}"))
-def call_stays(world: World, name: str, state: str) -> None:
-    assert _state(world, name) == STATE_NAMES.get(state.lower(), state)
+@then(parsers.parse("{name}'s call stays {state}"), converters={"state": CALL_STATE})
+def call_stays(world: World, name: str, state: CallState) -> None:
+    """The call is in that state now (no wait)."""
+    assert _state(world, name) == state, f"expected {name}'s call to stay {state!r}; it is {_state(world, name)!r}"
 
 
-@then(parsers.parse("{name}'s call is {state} with status code {code:d}"))
-def call_state_with_code(world: World, name: str, state: str, code: int) -> None:
+@then(parsers.parse("{name}'s call is {state} with status code {code:d}"), converters={"state": CALL_STATE})
+def call_state_with_code(world: World, name: str, state: CallState, code: int) -> None:
     wait_state(world, name, state)
     call_id = _call_of(world, name)
     changes = world.actor(name).recorder.of("call:stateChange", lambda p: p["callId"] == call_id)
@@ -185,17 +201,16 @@ def call_state_with_code(world: World, name: str, state: str, code: int) -> None
 
 @then(parsers.parse("{name}'s call ended with an error"))
 def call_ended_with_error(world: World, name: str) -> None:
-    wait_state(world, name, "ended")
+    wait_state(world, name, CallState.ENDED)
     call_id = _call_of(world, name)
     changes = world.actor(name).recorder.of("call:stateChange", lambda p: p["callId"] == call_id)
     assert any(isinstance(p.get("error"), BasicError) for p in changes), changes
 
 
-@then(parsers.parse("{name}'s call shows {flag} hold"))
-def hold_flag(world: World, name: str, flag: str) -> None:
+@then(parsers.parse("{name}'s call shows {flag} hold"), converters={"flag": HOLD_FLAG})
+def hold_flag(world: World, name: str, flag: HoldFlag) -> None:
     call = world.call(world.actor(name).client.call.getById, _call_of(world, name))
-    key = {"local": "localHold", "remote": "remoteHold"}[flag]
-    assert call[key] is True, call
+    assert call[flag.key] is True, f"expected {name}'s call to show {flag} hold; it is {call}"
 
 
 @then(parsers.parse("{name}'s call object has every documented field"))
@@ -247,7 +262,7 @@ def _container(world: World, name: str, kind: str = "audio") -> Any:
 
 
 def wait_for_media(world: World, name: str, condition: Callable[[Any], bool], timeout: float,
-                   kind: str = "audio") -> None:
+                   kind: str = "audio", *, expected: str) -> None:
     """Wait until ``name``'s rendered remote media meet ``condition``, rendering the call's remote
     tracks again whenever a new one arrives: a transfer or a join rebuilds the peer connection and
     brings new tracks, which an app renders as they come (so must a test, or it watches a dead one)."""
@@ -274,36 +289,39 @@ def wait_for_media(world: World, name: str, condition: Callable[[Any], bool], ti
             met.cancel()
             await asyncio.gather(met, return_exceptions=True)
 
-    world.run(follow(), timeout + 5)
+    try:
+        world.run(follow(), timeout + 5)
+    except TimeoutError as exc:  # the container's wait says what it holds: frames, level, frequency
+        raise WaitTimeout(f"expected {expected} within {timeout:g} s; {exc}") from None
 
 
-def _hears(world: World, name: str, frequency: float, timeout: float = 20.0) -> None:
+def _hears(world: World, name: str, frequency: float, whose: str, timeout: float = 20.0) -> None:
     def heard(c: Any) -> bool:
         return any(abs(r.dominant_frequency() - frequency) < FREQUENCY_TOLERANCE and r.rms() > SILENCE_RMS
                    for r in c.audio())
 
-    wait_for_media(world, name, heard, timeout)
+    wait_for_media(world, name, heard, timeout, expected=f"{name} to hear {whose} {frequency:g} Hz tone")
 
 
 @then(parsers.re(r"(?P<name>\w+) hears (?P<other>\w+)'s tone$"))
 def hears_tone(world: World, name: str, other: str) -> None:
-    _hears(world, name, world.actor(other).tone)
+    _hears(world, name, world.actor(other).tone, f"{other}'s")
 
 
 @then(parsers.re(r"(?P<name>\w+) hears (?P<other>\w+)'s tone and (?P<third>\w+) hears (?P<fourth>\w+)'s tone$"))
 def hear_each_other(world: World, name: str, other: str, third: str, fourth: str) -> None:
-    _hears(world, name, world.actor(other).tone)
-    _hears(world, third, world.actor(fourth).tone)
+    _hears(world, name, world.actor(other).tone, f"{other}'s")
+    _hears(world, third, world.actor(fourth).tone, f"{fourth}'s")
 
 
 @then(parsers.re(r"(?P<name>\w+) hears (?:her|his) own tone$"))
 def hears_own(world: World, name: str) -> None:
-    _hears(world, name, world.actor(name).tone)
+    _hears(world, name, world.actor(name).tone, "their own")
 
 
 @then(parsers.parse("{name} hears a {frequency:d} Hz tone"))
 def hears_frequency(world: World, name: str, frequency: int) -> None:
-    _hears(world, name, float(frequency))
+    _hears(world, name, float(frequency), "a")
 
 
 @then(parsers.parse("{name} sees {other}'s camera"))
@@ -314,7 +332,7 @@ def sees_camera(world: World, name: str, other: str) -> None:
         return any(r.frames > 3 and all(abs(a - b) < 40 for a, b in zip(r.colour(), colour, strict=True))
                    for r in c.video())
 
-    wait_for_media(world, name, seen, 15, "video")
+    wait_for_media(world, name, seen, 15, "video", expected=f"{name} to see {other}'s camera (colour {colour})")
 
 
 @then(parsers.parse("no media flows between {a} and {b}"))
@@ -342,7 +360,8 @@ def unmute(world: World, name: str) -> None:
 
 @then(parsers.parse("{name} hears silence from {other}"))
 def hears_silence(world: World, name: str, other: str) -> None:
-    wait_for_media(world, name, lambda c: all(r.rms() < SILENCE_RMS for r in c.audio()) and c.frames > 0, 10)
+    wait_for_media(world, name, lambda c: all(r.rms() < SILENCE_RMS for r in c.audio()) and c.frames > 0, 10,
+                   expected=f"{name} to hear silence from {other}")
 
 
 @then(parsers.parse("{name}'s microphone track is muted"))
@@ -350,7 +369,7 @@ def track_muted(world: World, name: str) -> None:
     actor = world.actor(name)
     for track_id in actor.state.muted_tracks:
         assert world.call(actor.client.media.getTrackById, track_id)["muted"] is True
-    world.wait_event(name, "media:muted")
+    world.wait_event(name, "media:muted", expected=f"{name} to receive 'media:muted'")
 
 
 @given(parsers.parse("{name}'s calls are audited every {seconds:g} seconds"))

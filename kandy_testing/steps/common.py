@@ -10,7 +10,7 @@ from pytest_bdd import given, parsers, then, when
 from sdk.errors import BasicError
 
 from ..clients import Product
-from ..world import World
+from ..world import World, sets_up
 
 
 def parse_value(text: str) -> Any:
@@ -26,27 +26,37 @@ def names(text: str) -> list[str]:
 
 
 @given("the platform is running")
+@sets_up
 def platform_running(world: World) -> None:
+    """A fresh platform on 127.0.0.1 (http/ws)."""
     world.start_platform()
 
 
 @given(parsers.parse("the platform is running with TLS"))
+@sets_up
 def platform_running_tls(world: World) -> None:
+    """A fresh platform over TLS (https/wss, a throw-away CA the clients trust)."""
     world.start_platform(tls=True)
 
 
 @given(parsers.parse("{name} is a platform user"))
+@sets_up
 def platform_user(world: World, name: str) -> None:
+    """A platform user of that first name, with no client."""
     world.user(name)
 
 
 @given(parsers.re(r"(?P<name>\w+) has an? (?P<product>cpaas|link) client$"))
+@sets_up
 def has_client(world: World, name: str, product: str) -> None:
+    """A client of that product for the user, not signed in or connected: no services."""
     world.create_client(name, product)
 
 
 @given(parsers.re(r"(?P<name>\w+) has a link client without a platform user"))
+@sets_up
 def has_anonymous_client(world: World, name: str) -> None:
+    """A Link client with no platform user (an anonymous CallMe caller)."""
     world.create_client(name, Product.LINK, with_user=False)
 
 
@@ -95,19 +105,22 @@ def receives_event(world: World, name: str, event: str) -> None:
 
 @then(parsers.re(r'(?P<name>\w+) receives "(?P<event>[^"]+)" with error code "(?P<code>[^"]+)"'))
 def receives_event_with_error(world: World, name: str, event: str, code: str) -> None:
-    params = world.wait_event(name, event, lambda p: isinstance(p.get("error"), BasicError))
+    params = world.wait_event(name, event, lambda p: isinstance(p.get("error"), BasicError),
+                              expected=f"{name} to receive {event!r} with an error")
     assert str(params["error"].code) == code, f"expected {code}, got {params['error']!r}"
 
 
 @then(parsers.re(r'(?P<name>\w+) receives "(?P<event>[^"]+)" with (?P<key>\w+) "(?P<value>[^"]+)"'))
 def receives_event_with_text(world: World, name: str, event: str, key: str, value: str) -> None:
-    world.wait_event(name, event, lambda p: str(p.get(key)) == value)
+    world.wait_event(name, event, lambda p: str(p.get(key)) == value,
+                     expected=f"{name} to receive {event!r} with {key} {value!r}")
 
 
 @then(parsers.re(r'(?P<name>\w+) receives "(?P<event>[^"]+)" with (?P<key>\w+) (?P<value>true|false|\d+)$'))
 def receives_event_with_value(world: World, name: str, event: str, key: str, value: str) -> None:
     expected = parse_value(value)
-    world.wait_event(name, event, lambda p: p.get(key) == expected)
+    world.wait_event(name, event, lambda p: p.get(key) == expected,
+                     expected=f"{name} to receive {event!r} with {key} {value}")
 
 
 @then(parsers.re(r'an? (?P<level>[A-Z]+) log mentions "(?P<text>.*)"$'))

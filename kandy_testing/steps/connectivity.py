@@ -14,8 +14,9 @@ from sdk.transport.channel import ChannelEvent
 
 from ..clients import Product
 from ..scenario import Drop
-from ..world import Actor, World
+from ..world import Actor, World, sets_up
 from .common import names, parse_value
+from .values import CREDENTIALS, PRODUCT, Credentials
 
 PROBE_KEY = "probeNotification"
 
@@ -66,7 +67,8 @@ def available_services(world: World, services: str) -> None:
 
 @then(parsers.parse('{name} receives "subscription:error" for the service "{service}"'))
 def subscription_error_for(world: World, name: str, service: str) -> None:
-    params = world.wait_event(name, "subscription:error", lambda p: p.get("service") == service)
+    params = world.wait_event(name, "subscription:error", lambda p: p.get("service") == service,
+                              expected=f"{name} to receive 'subscription:error' for the service {service!r}")
     assert isinstance(params["error"], BasicError)
 
 
@@ -134,17 +136,15 @@ def link_unsubscribe(world: World, name: str) -> None:
     world.run(world.actor(name).client.session.stop())
 
 
-@when(parsers.parse("{name} connects with {kind} credentials"))
-def link_connect(world: World, name: str, kind: str) -> None:
+@when(parsers.parse("{name} connects with {kind} credentials"), converters={"kind": CREDENTIALS})
+def link_connect(world: World, name: str, kind: Credentials) -> None:
     actor = world.actor(name)
     assert world.platform is not None
-    if kind == "basic":
+    if kind is Credentials.BASIC:
         credentials = actor.credentials()
-    elif kind == "bearer":
+    else:
         tokens = world.run(world.platform.tokens_for(actor.user))
         credentials = {"username": actor.user.user_id, "bearerAccessToken": tokens["access_token"]}
-    else:
-        raise AssertionError(f"unknown credential kind {kind}")
     world.attempt(actor.client.connect, credentials)
     assert world.last_error is None, world.last_error
 
@@ -180,8 +180,11 @@ def socket_state(world: World, name: str, interval: int, product: str) -> None:
     assert state["connected"] and state["pingInterval"] == interval and state["platform"] == product, state
 
 
-@given(parsers.parse("{name} is connected with {product} connectivity {connectivity}"))
+@given(parsers.parse("{name} is connected with {product} connectivity {connectivity}"),
+       converters={"product": PRODUCT})
+@sets_up
 def connected_with(world: World, name: str, product: str, connectivity: str) -> None:
+    """cpaas: signed in and subscribed to "chat"; link: connected; with that connectivity configuration."""
     config = {"connectivity": parse_value(connectivity)}
     actor = world.create_client(name, product, config=config)
     if product == Product.CPAAS:
@@ -247,7 +250,8 @@ def keepalive_blackout(world: World, name: str, seconds: int) -> None:
 @then(parsers.parse("{name} reports the connection lost {seconds:d} seconds after the last answered keepalive"))
 def lost_after_last_ack(world: World, name: str, seconds: int) -> None:
     actor = world.actor(name)
-    world.wait_event(name, "ws:change", lambda p: p.get("state") == "lost", timeout=seconds * 3)
+    world.wait_event(name, "ws:change", lambda p: p.get("state") == "lost", timeout=seconds * 3,
+                     expected=f"{name} to report the connection lost")
     lost = _connection_events(actor, "lost")[-1]
     acks = [e for e in _connection_events(actor, "keepalive") if e.detail.get("ok") and e.at <= lost.at]
     assert acks, "no keepalive was ever answered"
@@ -257,7 +261,8 @@ def lost_after_last_ack(world: World, name: str, seconds: int) -> None:
 
 @then(parsers.parse("{name} reports the connection lost within {seconds:d} seconds"))
 def lost_within(world: World, name: str, seconds: int) -> None:
-    world.wait_event(name, "ws:change", lambda p: p.get("state") == "lost", timeout=seconds * 2)
+    world.wait_event(name, "ws:change", lambda p: p.get("state") == "lost", timeout=seconds * 2,
+                     expected=f"{name} to report the connection lost within {seconds} s")
     lost = _connection_events(world.actor(name), "lost")[-1]
     assert world.cause is not None
     assert lost.at - world.cause.at <= seconds, f"lost {lost.at - world.cause.at:.3f} s after {world.after_cause()}"
@@ -343,7 +348,8 @@ def _probe_received(world: World, name: str, text: str) -> None:
         inner = payload.get(PROBE_KEY) or payload.get("notificationMessage") or {}
         return inner.get("text") == text
 
-    world.wait_event(name, "notification:received", matches)
+    world.wait_event(name, "notification:received", matches,
+                     expected=f"the notification {text!r} to reach {name}'s client")
 
 
 @then(parsers.parse("a notification pushed to {name} reaches her client"))
@@ -365,7 +371,7 @@ def offline_push_reaches(world: World) -> None:
     _probe_received(world, name, "probe-while-offline")
 
 
-@then(parsers.parse('the platform received "{method}" on "{path}" from {name}'))
+@then(parsers.parse('the platform received "{method}" on "{path}" from {name:w}'))
 def platform_received(world: World, method: str, path: str, name: str) -> None:
     assert world.platform is not None
     entries = world.platform.journal(kind="http", method=method, path=path, since=world.cause_seq)

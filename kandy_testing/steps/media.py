@@ -5,20 +5,26 @@ from __future__ import annotations
 from pytest_bdd import given, parsers, then, when
 
 from ..clients import Product
-from ..world import World
+from ..waiting import WaitTimeout
+from ..world import World, sets_up
 from .calls import _call_of, cpaas_ready, link_ready
+from .values import PRODUCT
 
 DEVICE_FIELDS = {"deviceId", "groupId", "kind", "label"}
 TRACK_FIELDS = {"containers", "disabled", "id", "kind", "label", "muted", "state", "streamId"}
 
 
-@given(parsers.parse("{name} is ready for calls on {product}"))
+@given(parsers.parse("{name} is ready for calls on {product}"), converters={"product": PRODUCT})
+@sets_up
 def ready_on(world: World, name: str, product: str) -> None:
+    """cpaas: as 'is signed in to cpaas and subscribed to calls'; link: as 'is connected to link'."""
     (cpaas_ready if product == Product.CPAAS else link_ready)(world, name)
 
 
 @given(parsers.parse("{name} has a link client denied media permissions"))
+@sets_up
 def denied_client(world: World, name: str) -> None:
+    """A Link client (not connected) whose media permissions are refused."""
     world.create_client(name, Product.LINK, config={"runtime": {"grantMediaPermissions": False}})
 
 
@@ -46,7 +52,8 @@ def media_object(world: World, name: str) -> None:
     assert [t["id"] for t in media["tracks"]] == [track["id"]]
 
 
-@then(parsers.parse("{name}'s local audio track object has every documented field for {product}"))
+@then(parsers.parse("{name}'s local audio track object has every documented field for {product}"),
+      converters={"product": PRODUCT})
 def track_fields(world: World, name: str, product: str) -> None:
     track = world.call(world.actor(name).client.media.getTrackById, _audio_track(world, name))
     expected = TRACK_FIELDS | ({"sourceMuted"} if product == Product.LINK else set())
@@ -71,7 +78,12 @@ def container_speaker(world: World, selector: str, name: str, speaker: str) -> N
     client = world.actor(name).client
     container = world.call(client.media.getContainer, selector)
     tone = world.actor(name).tone
-    world.run(container.wait_until(lambda c: any(abs(r.dominant_frequency() - tone) < 15 for r in c.audio()), 20), 25)
+    try:
+        world.run(container.wait_until(lambda c: any(abs(r.dominant_frequency() - tone) < 15 for r in c.audio()), 20),
+                  25)
+    except TimeoutError as exc:
+        raise WaitTimeout(f"expected {name} to hear her own {tone:g} Hz tone in {selector!r} within 20 s; {exc}") \
+            from None
     assert [r.speaker_id for r in container.audio()] == [speaker]
     assert selector in world.call(client.media.getTrackById, _remote_audio(world, name))["containers"]
 

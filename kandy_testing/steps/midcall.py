@@ -12,9 +12,11 @@ from kandy_media.compat import ice_sockets
 from kandy_media.sdp import Sdp
 
 from ..clients import Product
+from ..waiting import WaitTimeout
 from ..world import World
 from .calls import _call_of, wait_for_media, wait_transition
 from .common import parse_value
+from .values import ADDED_MEDIA, CALL_STATE, DTMF_MODE, MEDIA_KIND, STATS_KIND, CallState, StatsKind
 
 
 def _client(world: World, name: str) -> Any:
@@ -29,21 +31,23 @@ def _local_track(world: World, name: str, kind: str) -> str:
     return tracks[-1]
 
 
-def _finished(world: World, name: str, operation: str, since: int = 0) -> dict[str, Any]:
+def _finished(world: World, name: str, operation: str, since: int | None = None) -> dict[str, Any]:
+    """The FINISH of ``operation`` on ``name``'s call, after the cause (or after ``since``)."""
     call_id = _call_of(world, name)
     return world.wait_event(name, "call:operation", lambda p: p["callId"] == call_id and p["operation"] == operation
-                            and p["transition"] == "FINISH", since=since, timeout=15)
+                            and p["transition"] == "FINISH", since=since, timeout=15,
+                            expected=f"{name}'s {operation} operation to finish")
 
 
 # -- media changes -----------------------------------------------------------------------------
-@when(parsers.parse("{name} adds {kind} to the call"))
+@when(parsers.parse("{name} adds {kind} to the call"), converters={"kind": ADDED_MEDIA})
 def add_media(world: World, name: str, kind: str) -> None:
     mark = world.actor(name).recorder.mark
     world.call(_client(world, name).call.addMedia, _call_of(world, name), {kind: True})
     assert "error" not in _finished(world, name, "ADD_MEDIA", mark)
 
 
-@when(parsers.parse("{name} removes {pronoun} {kind} from the call"))
+@when(parsers.parse("{name} removes {pronoun} {kind} from the call"), converters={"kind": ADDED_MEDIA})
 def remove_media(world: World, name: str, pronoun: str, kind: str) -> None:
     mark = world.actor(name).recorder.mark
     track = _local_track(world, name, kind)
@@ -66,7 +70,7 @@ def stop_video(world: World, name: str) -> None:
     assert "error" not in _finished(world, name, "REMOVE_BASIC_MEDIA", mark)
 
 
-@then(parsers.parse("{name} receives a new remote {kind} track"))
+@then(parsers.parse("{name} receives a new remote {kind} track"), converters={"kind": MEDIA_KIND})
 def new_remote_track(world: World, name: str, kind: str) -> None:
     client = _client(world, name)
     call_id = _call_of(world, name)
@@ -75,10 +79,11 @@ def new_remote_track(world: World, name: str, kind: str) -> None:
                      and client.media.getTrackById(p["trackId"])["kind"] == kind)
 
 
-@then(parsers.parse("{name} is told the remote {kind} track ended"))
+@then(parsers.parse("{name} is told the remote {kind} track ended"), converters={"kind": MEDIA_KIND})
 def remote_track_ended(world: World, name: str, kind: str) -> None:
     call_id = _call_of(world, name)
-    world.wait_event(name, "call:trackEnded", lambda p: p["callId"] == call_id and not p["local"])
+    world.wait_event(name, "call:trackEnded", lambda p: p["callId"] == call_id and not p["local"],
+                     expected=f"{name} to be told the remote {kind} track ended")
     call = world.call(_client(world, name).call.getById, call_id)
     kinds = [world.call(_client(world, name).media.getTrackById, t)["kind"] for t in call["remoteTracks"]]
     assert kind not in kinds, kinds
@@ -116,22 +121,24 @@ def send_dtmf(world: World, name: str, tones: str) -> None:
 
 @when(parsers.parse('{name} tries to send the DTMF tones "{tones}"'))
 def try_dtmf(world: World, name: str, tones: str) -> None:
-    world.scenario.dtmf_result = world.attempt(_client(world, name).call.sendDTMF, _call_of(world, name), tones)
+    world.attempt(_client(world, name).call.sendDTMF, _call_of(world, name), tones)
 
 
-@then(parsers.parse('the IVR heard "{digits}" from {name} {mode}'))
+@then(parsers.parse('the IVR heard "{digits}" from {name} {mode}'), converters={"mode": DTMF_MODE})
 def ivr_heard(world: World, digits: str, name: str, mode: str) -> None:
     assert world.platform is not None
     session = world.call(_client(world, name).call.engine.get, _call_of(world, name)).session_id
-    heard = world.run(world.platform.wait_endpoint_digits(session, len(digits.replace(",", "")), 15))
-    assert heard == digits.replace(",", ""), heard
-    expected = {"out of band": "rfc4733", "in band": "inband"}[mode]
-    assert world.platform.endpoint_calls(session)[0]["dtmfMode"] == expected
+    wanted = digits.replace(",", "")
+    expected = f"the IVR to hear {digits!r} from {name} ({mode})"
+    try:
+        heard = world.run(world.platform.wait_endpoint_digits(session, len(wanted), 15))
+    except TimeoutError:
+        so_far = [c["digits"] for c in world.platform.endpoint_calls(session)]
+        raise WaitTimeout(f"expected {expected} within 15 s; it heard {so_far or 'no call'}") from None
+    assert heard == wanted, f"expected {expected}; it heard {heard!r}"
+    got = world.platform.endpoint_calls(session)[0]["dtmfMode"]
+    assert got == mode, f"expected {expected}; the digits came as {got}"
 
-
-@then("the DTMF request had no effect")
-def dtmf_no_effect(world: World) -> None:
-    assert world.last_error is None and world.scenario.dtmf_result is None
 
 
 # -- stats and codecs --------------------------------------------------------------------------
@@ -146,26 +153,28 @@ def get_track_stats(world: World, name: str, pronoun: str) -> None:
     world.call(_client(world, name).call.getStats, _call_of(world, name), track)
 
 
-@then(parsers.parse("{name} receives call statistics showing {kind} packets"))
-def stats_received(world: World, name: str, kind: str) -> None:
+@then(parsers.parse("{name} receives call statistics showing {kind} packets"), converters={"kind": STATS_KIND})
+def stats_received(world: World, name: str, kind: StatsKind) -> None:
     call_id = _call_of(world, name)
-    params = world.wait_event(name, "call:statsReceived", lambda p: p["callId"] == call_id)
+    params = world.wait_event(name, "call:statsReceived", lambda p: p["callId"] == call_id,
+                              expected=f"{name} to receive call statistics")
     types = {v.get("type") for v in params["result"].values()}
-    wanted = {"sent": "outbound-rtp", "received": "inbound-rtp"}[kind]
+    wanted = kind.stat_type
     assert wanted in types, types
     stat = next(v for v in params["result"].values() if v.get("type") == wanted)
     counter = stat.get("packetsSent", stat.get("packetsReceived", 0))
     assert counter > 0, stat
 
 
-@when(parsers.parse("{name} asks for the available {kind} codecs"))
+@when(parsers.parse("{name} asks for the available {kind} codecs"), converters={"kind": MEDIA_KIND})
 def available_codecs(world: World, name: str, kind: str) -> None:
     world.scenario.codecs = world.call(_client(world, name).call.getAvailableCodecs, kind)
 
 
-@then(parsers.parse("{name} receives the {kind} codecs including {codec}"))
+@then(parsers.parse("{name} receives the {kind} codecs including {codec}"), converters={"kind": MEDIA_KIND})
 def codecs_received(world: World, name: str, kind: str, codec: str) -> None:
-    params = world.wait_event(name, "call:availableCodecs", lambda p: p["kind"] == kind)
+    params = world.wait_event(name, "call:availableCodecs", lambda p: p["kind"] == kind,
+                              expected=f"{name} to receive the {kind} codecs")
     names = [c["mimeType"].split("/")[1].lower() for c in params["codecs"]]
     assert codec.lower() in names and params["codecs"] == world.scenario.codecs, names
 
@@ -202,7 +211,7 @@ def sdp_lacks_codec(world: World, name: str, codec: str) -> None:
     assert codec.lower() not in names and names, names
 
 
-@then(parsers.parse("the SDP {name} received limits {kind} to {kbps:d} kbps"))
+@then(parsers.parse("the SDP {name} received limits {kind} to {kbps:d} kbps"), converters={"kind": MEDIA_KIND})
 def sdp_bandwidth(world: World, name: str, kind: str, kbps: int) -> None:
     section = _sdp_received(world, name).of_kind(kind)[0]
     assert section.bandwidth().get("AS") == kbps, section.bandwidth()
@@ -289,7 +298,7 @@ def join(world: World, name: str, first: str, second: str) -> None:
     client = _client(world, name)
     calls = world.actor(name).state.calls
     world.call(client.call.join, calls[first], calls[second])
-    joined = world.wait_event(name, "call:join")
+    joined = world.wait_event(name, "call:join", expected=f"{name}'s calls with {first} and {second} to be joined")
     world.actor(name).call_id = joined["callId"]
 
 
@@ -310,11 +319,12 @@ def calls_ended(world: World, name: str, first: str, second: str) -> None:
 @then(parsers.parse("{name} hears both {first}'s and {second}'s tones"))
 def hears_both(world: World, name: str, first: str, second: str) -> None:
     tones = [world.actor(first).tone, world.actor(second).tone]
-    wait_for_media(world, name, lambda c: any(all(r.level_at(t) > 0.1 for t in tones) for r in c.audio()), 30)
+    wait_for_media(world, name, lambda c: any(all(r.level_at(t) > 0.1 for t in tones) for r in c.audio()), 30,
+                   expected=f"{name} to hear both {first}'s and {second}'s tones ({tones[0]:g} and {tones[1]:g} Hz)")
 
 
-@then(parsers.parse("{name}'s call becomes {state} again"))
-def becomes_again(world: World, name: str, state: str) -> None:
+@then(parsers.parse("{name}'s call becomes {state} again"), converters={"state": CALL_STATE})
+def becomes_again(world: World, name: str, state: CallState) -> None:
     wait_transition(world, name, state)
 
 

@@ -14,8 +14,10 @@ from sdk.notifications import Outcome
 
 from ..clients import Product
 from ..scenario import PushSystem
-from ..world import Actor, World
+from ..waiting import WaitTimeout
+from ..world import Actor, World, sets_up
 from .common import names, parse_value
+from .values import PUSH_ENVIRONMENT, PUSH_PROVIDER, PUSH_STATUS, PUSH_SYSTEM, PushEnvironment, PushProvider, PushStatus
 
 DEFAULT_BUNDLE = "com.example.kandyapp"
 
@@ -42,12 +44,16 @@ def _wait_outcome(world: World, name: str, predicate: Callable[[Outcome], bool],
 
 # -- clients -----------------------------------------------------------------------------------
 @given(parsers.re(r"(?P<name>\w+) is connected to link with (?P<config>\{.*\})$"))
+@sets_up
 def link_ready_with(world: World, name: str, config: str) -> None:
+    """Connected to Link with that configuration merged into the client's."""
     _connect(world, world.create_client(name, Product.LINK, config=parse_value(config)))
 
 
 @given(parsers.re(r"(?P<device>\w+) is another link device of (?P<owner>\w+)(?: with (?P<config>\{.*\}))?$"))
+@sets_up
 def second_device(world: World, device: str, owner: str, config: str | None) -> None:
+    """Another Link client of the same user (a second device), connected."""
     world.users[device] = world.user(owner)  # same platform user, its own client and tone
     _connect(world, world.create_client(device, Product.LINK, config=parse_value(config) if config else None))
 
@@ -81,16 +87,16 @@ def _register(world: World, name: str, system: PushSystem, token: str, services:
     actor.state.push_registrations[system] = world.attempt(register, params)
 
 
-_REGISTER = (r"(?P<name>\w+) (?P<tries>tries to register|registers) for (?P<system>Apple|Android) push with "
+_REGISTER = (r"(?P<name>\w+) (?P<tries>tries to register|registers) for (?P<system>\w+) push with "
              r"(?:VoIP )?token \"(?P<token>[^\"]+)\"(?: for \"(?P<services>[^\"]+)\")?"
              r"(?: in (?P<env>production|sandbox))?$")
 
 
-@given(parsers.re(_REGISTER))
-@when(parsers.re(_REGISTER))
-def register(world: World, name: str, tries: str, system: str, token: str, services: str | None,
+@given(parsers.re(_REGISTER), converters={"system": PUSH_SYSTEM})
+@when(parsers.re(_REGISTER), converters={"system": PUSH_SYSTEM})
+def register(world: World, name: str, tries: str, system: PushSystem, token: str, services: str | None,
              env: str | None) -> None:
-    push_system = PushSystem(system)
+    push_system = system
     _register(world, name, push_system, token, services, env)
     if tries == "registers":
         assert world.last_error is None, world.last_error
@@ -99,11 +105,11 @@ def register(world: World, name: str, tries: str, system: str, token: str, servi
             registration
 
 
-@when(parsers.re(r"(?P<name>\w+) unregisters from (?P<system>Apple|Android) push$"))
-def unregister(world: World, name: str, system: str) -> None:
+@when(parsers.re(r"(?P<name>\w+) unregisters from (?P<system>\w+) push$"), converters={"system": PUSH_SYSTEM})
+def unregister(world: World, name: str, system: PushSystem) -> None:
     actor = world.actor(name)
     client = actor.client
-    registration = actor.state.push_registrations[PushSystem(system)]
+    registration = actor.state.push_registrations[system]
     fn = client.notification.unregisterApplePush if system == PushSystem.APPLE \
         else client.notification.unregisterAndroidPush  # type: ignore[attr-defined]
     assert world.call(fn, registration) is None
@@ -121,11 +127,11 @@ def error_mentions(world: World, text: str) -> None:
     assert world.last_error is not None and text in str(world.last_error), world.last_error
 
 
-@then(parsers.re(r"the platform answered (?P<name>\w+)'s (?P<system>Apple|Android) registration with status "
-                 r"(?P<status>\d+) and statusCode (?P<code>\d+)$"))
-def registration_answer(world: World, name: str, system: str, status: str, code: str) -> None:
+@then(parsers.re(r"the platform answered (?P<name>\w+)'s (?P<system>\w+) registration with status "
+                 r"(?P<status>\d+) and statusCode (?P<code>\d+)$"), converters={"system": PUSH_SYSTEM})
+def registration_answer(world: World, name: str, system: PushSystem, status: str, code: str) -> None:
     assert world.platform is not None
-    segment = PushSystem(system).path_segment
+    segment = system.path_segment
     path = f"/push/{segment}/devices/$"
     entries = world.platform.journal(kind="http", method="POST", path=path, user=_user_id(world, name))
     assert entries and entries[-1]["status"] == int(status), entries
@@ -136,17 +142,27 @@ def registration_answer(world: World, name: str, system: str, status: str, code:
 
 
 # -- the outbox --------------------------------------------------------------------------------
+def _wait_push(world: World, expected: str, **filters: Any) -> dict[str, Any]:
+    """The first push in the outbox matching ``filters`` (sent already, or within 10 s)."""
+    assert world.platform is not None
+    try:
+        return world.run(world.platform.push.wait_for(10, **filters))
+    except TimeoutError as exc:
+        raise WaitTimeout(f"expected {expected} within 10 s; {exc}") from None
+
+
 def _incoming_push(world: World, **filters: Any) -> dict[str, Any]:
     assert world.platform is not None
     pushes = world.platform.push.outbox(event_type="call", **filters)
-    record = pushes[-1] if pushes else world.run(world.platform.push.wait_for(10, event_type="call", **filters))
+    wanted = "a push of the incoming call to " + ", ".join(f"{k} {v}" for k, v in filters.items())
+    record = pushes[-1] if pushes else _wait_push(world, wanted, event_type="call", **filters)
     world.scenario.incoming_event = record["notification"]["notificationMessage"]["eventId"]
     return record
 
 
-@then(parsers.re(r"the push outbox has the incoming call for \"(?P<token>[^\"]+)\" via (?P<provider>apns|fcm)"
-                 r"(?: (?P<env>production|sandbox))?$"))
-def outbox_has_call(world: World, token: str, provider: str, env: str | None) -> None:
+@then(parsers.re(r"the push outbox has the incoming call for \"(?P<token>[^\"]+)\" via (?P<provider>\w+)"
+                 r"(?: (?P<env>\w+))?$"), converters={"provider": PUSH_PROVIDER, "env": PUSH_ENVIRONMENT})
+def outbox_has_call(world: World, token: str, provider: PushProvider, env: PushEnvironment | None) -> None:
     record = _incoming_push(world, token=token)
     assert record["provider"] == provider and record["status"] == "delivered", record
     assert record["pushType"] == ("voip" if provider == "apns" else "data"), record
@@ -154,11 +170,10 @@ def outbox_has_call(world: World, token: str, provider: str, env: str | None) ->
     assert record["bundleId"] == DEFAULT_BUNDLE, record
 
 
-@then(parsers.re(r"the push for \"(?P<token>[^\"]+)\" is (?P<status>delivered|expired|failed)$"))
-def push_status(world: World, token: str, status: str) -> None:
-    assert world.platform is not None
-    record = world.run(world.platform.push.wait_for(10, token=token))
-    assert record["status"] == status, record
+@then(parsers.re(r"the push for \"(?P<token>[^\"]+)\" is (?P<status>\w+)$"), converters={"status": PUSH_STATUS})
+def push_status(world: World, token: str, status: PushStatus) -> None:
+    record = _wait_push(world, f'a push to "{token}"', token=token)
+    assert record["status"] == status, f'expected the push to "{token}" to be {status}; it is {record}'
 
 
 @then(parsers.parse('no push was sent to "{token}"'))
@@ -167,9 +182,10 @@ def no_push(world: World, token: str) -> None:
     assert world.platform.push.outbox(token=token) == []
 
 
-@when(parsers.re(r"(?P<name>\w+) hands the (?P<system>Apple|Android) push of the incoming call to process\(\)$"))
-def hand_to_process(world: World, name: str, system: str) -> None:
-    record = _incoming_push(world, user=_user_id(world, name), provider=PushSystem(system).provider)
+@when(parsers.re(r"(?P<name>\w+) hands the (?P<system>\w+) push of the incoming call to process\(\)$"),
+      converters={"system": PUSH_SYSTEM})
+def hand_to_process(world: World, name: str, system: PushSystem) -> None:
+    record = _incoming_push(world, user=_user_id(world, name), provider=system.provider)
     request = record["request"]
     if system == PushSystem.APPLE:  # the PushKit payload is the dictionary itself
         payload = request
@@ -251,13 +267,6 @@ def cut_connection(world: World, name: str, seconds: str) -> None:
         world.call(world.platform.faults.add, kind, duration=float(seconds), match={"channel": channel})
     dropped = world.run(world.platform.drop_sockets(channel=channel))
     assert dropped == 1, dropped
-
-
-@then(parsers.parse('the platform received no "{method}" on "{path}" from {name}'))
-def platform_received_nothing(world: World, method: str, path: str, name: str) -> None:
-    assert world.platform is not None
-    entries = world.platform.journal(kind="http", method=method, path=path, user=_user_id(world, name))
-    assert entries == [], entries
 
 
 @then(parsers.parse('the platform answered {name}\'s "{method}" on "{path}" with status {status:d}'))

@@ -18,6 +18,7 @@ from ..inventory import documented_defaults
 from ..scenario import Listeners
 from ..world import World
 from .common import names, parse_value
+from .values import PRODUCT
 
 ME = "I"
 
@@ -34,19 +35,20 @@ def _current(world: World) -> str:
 
 
 # -- configuration -----------------------------------------------------------------------------
-@when(parsers.parse("I create a {product} client with an empty configuration"))
+@when(parsers.parse("I create a {product} client with an empty configuration"), converters={"product": PRODUCT})
 def create_empty(world: World, product: str) -> None:
     world.create_client(ME, product, with_user=False, raw_config={})
     world.scenario.current = ME
 
 
-@when(parsers.parse('I create a {product} client with "{key}" set to {value}'))
+@when(parsers.parse('I create a {product} client with "{key}" set to {value}'), converters={"product": PRODUCT})
 def create_with_value(world: World, product: str, key: str, value: str) -> None:
     world.create_client(ME, product, config=_dotted(key, parse_value(value)), with_user=False)
     world.scenario.current = ME
 
 
-@then(parsers.parse("every documented configuration key of {product} has its documented default"))
+@then(parsers.parse("every documented configuration key of {product} has its documented default"),
+      converters={"product": PRODUCT})
 def documented_defaults_hold(world: World, product: str) -> None:
     config = world.call(world.actor(_current(world)).client.getConfig)
     mismatches = []
@@ -219,7 +221,8 @@ def all_received(world: World, event: str) -> None:
 
 
 # -- logger ------------------------------------------------------------------------------------
-@when(parsers.parse('I create a {product} client with log level "{level}" and a recording log handler'))
+@when(parsers.parse('I create a {product} client with log level "{level}" and a recording log handler'),
+      converters={"product": PRODUCT})
 def create_with_level(world: World, product: str, level: str) -> None:
     world.create_client(ME, product, config={"logs": {"logLevel": level}}, with_user=False)
     world.scenario.current = ME

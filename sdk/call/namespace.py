@@ -264,13 +264,12 @@ class CallNamespace(Namespace):
 
     @api
     def sendDTMF(self, callId: str, tone: str, duration: int = 100,
-                 intertoneGap: int = 70) -> asyncio.Task[Any] | None:
-        """Send DTMF tones: out of band (RFC 4733) when negotiated, in band otherwise."""
+                 intertoneGap: int = 70) -> asyncio.Task[Any]:
+        """Send DTMF tones: out of band (RFC 4733) when negotiated, in band otherwise. A call in
+        another state than the documents allow is left untouched and the call refused (call:6)."""
         call = self._call(callId)
         tone, duration, gap = dtmf_validate(tone, duration, intertoneGap)
-        if call.state not in self.DTMF_STATES:
-            self.engine.log.info(f"sendDTMF on call {callId} in state '{call.state}' has no effect")
-            return None
+        call.require(set(self.DTMF_STATES), "send DTMF on")
         self.engine.operation(call, model.SEND_DTMF, model.START)
         return self._spawn(self.midcall.send_dtmf(call, tone, duration, gap), "call-dtmf")
 

@@ -35,7 +35,8 @@ def add_contact(world: World, name: str, contact_id: str, other: str, buddy: str
 
 @then(parsers.re(r'(?P<name>\w+) receives "(?P<event>contacts:[a-z]+)" for the contact "(?P<contact_id>[^"]+)"'))
 def contact_event(world: World, name: str, event: str, contact_id: str) -> None:
-    world.wait_event(name, event, lambda p: (p.get("contact") or {}).get("contactId") == contact_id)
+    world.wait_event(name, event, lambda p: (p.get("contact") or {}).get("contactId") == contact_id,
+                     expected=f"{name} to receive {event!r} for the contact {contact_id!r}")
 
 
 @then(parsers.re(r'(?P<name>\w+)\'s contact "(?P<contact_id>[^"]+)" has the firstName "(?P<first>[^"]+)" and the '

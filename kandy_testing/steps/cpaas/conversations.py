@@ -10,9 +10,12 @@ from sdk.cpaas.conversation import chatTypes
 
 from ...world import World
 from ..common import names
+from ..values import CHAT_TYPE
 from .groups import accepted, created_group
 from .messaging import receives_message
 from .support import chat_type, client_of, conversation_of, destination_of, group_id_of, message_of, texts_of, uid
+
+LABEL = {"label": CHAT_TYPE}  # ONETOONE, GROUP or SMS (conversation.chatTypes)
 
 
 # -- conversations -----------------------------------------------------------------------------
@@ -22,14 +25,14 @@ def chat_types(world: World, datatable: list[list[str]]) -> None:
     assert {row[0]: getattr(namespace.chatTypes, row[0]) for row in datatable} == dict(datatable)
 
 
-@given(parsers.re(r"(?P<name>\w+) creates an? (?P<label>[A-Z]+) conversation with (?P<other>\w+)$"))
-@when(parsers.re(r"(?P<name>\w+) creates an? (?P<label>[A-Z]+) conversation with (?P<other>\w+)$"))
+@given(parsers.re(r"(?P<name>\w+) creates an? (?P<label>[A-Z]+) conversation with (?P<other>\w+)$"), converters=LABEL)
+@when(parsers.re(r"(?P<name>\w+) creates an? (?P<label>[A-Z]+) conversation with (?P<other>\w+)$"), converters=LABEL)
 def create_conversation(world: World, name: str, label: str, other: str) -> None:
     world.call(client_of(world, name).conversation.create, destination_of(world, other, label),
                {"type": chat_type(label)})
 
 
-@given(parsers.re(r"(?P<name>\w+) has an? (?P<label>[A-Z]+) conversation with (?P<other>\w+)$"))
+@given(parsers.re(r"(?P<name>\w+) has an? (?P<label>[A-Z]+) conversation with (?P<other>\w+)$"), converters=LABEL)
 def has_conversation(world: World, name: str, label: str, other: str) -> None:
     if label == "GROUP":
         created_group(world, name, "Chat group", other)
@@ -39,14 +42,14 @@ def has_conversation(world: World, name: str, label: str, other: str) -> None:
 
 
 @then(parsers.re(r'(?P<name>\w+) receives "(?P<event>[^"]+)" for (?:her|his) (?P<label>[A-Z]+) conversation with '
-                 r'(?P<other>\w+)$'))
+                 r'(?P<other>\w+)$'), converters=LABEL)
 def receives_for_conversation(world: World, name: str, event: str, label: str, other: str) -> None:
     destination = destination_of(world, other, label)
     world.wait_event(name, event, lambda p: p.get("destination") == destination and p.get("type") == chat_type(label))
 
 
 @then(parsers.re(r"(?P<name>\w+)'s (?P<label>[A-Z]+) conversation with (?P<other>\w+) is available with get and "
-                 r"getAll"))
+                 r"getAll"), converters=LABEL)
 def conversation_available(world: World, name: str, label: str, other: str) -> None:
     conversation = conversation_of(world, name, destination_of(world, other, label), chat_type(label))
     assert conversation in world.call(client_of(world, name).conversation.getAll)
@@ -61,7 +64,7 @@ def same_conversation(world: World, name: str) -> None:
     assert again is first and len(client.conversation.getAll()) == 1
 
 
-@then(parsers.re(r"(?P<name>\w+) has no (?P<label>[A-Z]+) conversation with (?P<other>\w+)$"))
+@then(parsers.re(r"(?P<name>\w+) has no (?P<label>[A-Z]+) conversation with (?P<other>\w+)$"), converters=LABEL)
 def no_conversation(world: World, name: str, label: str, other: str) -> None:
     destination = destination_of(world, other, label)
     client = client_of(world, name)
@@ -69,17 +72,18 @@ def no_conversation(world: World, name: str, label: str, other: str) -> None:
     assert all(c.destination != destination for c in client.conversation.getAll())
 
 
-@when(parsers.re(r'(?P<name>\w+) fetches (?:her|his) (?P<label>[A-Z]+) conversations'))
+@when(parsers.re(r'(?P<name>\w+) fetches (?:her|his) (?P<label>[A-Z]+) conversations'), converters=LABEL)
 def fetch_conversations(world: World, name: str, label: str) -> None:
     world.call(client_of(world, name).conversation.fetch, {"type": chat_type(label)})
 
 
 @then(parsers.re(r'(?P<name>\w+) receives "conversations:change" listing (?:her|his) (?P<label>[A-Z]+) conversation '
-                 r'with (?:"(?P<number>[^"]+)"|(?P<other>\w+))$'))
+                 r'with (?:"(?P<number>[^"]+)"|(?P<other>\w+))$'), converters=LABEL)
 def conversations_listed(world: World, name: str, label: str, number: str | None, other: str | None) -> None:
     destination = number or destination_of(world, str(other), label)
     wanted = {"destination": destination, "type": chat_type(label)}
-    world.wait_event(name, "conversations:change", lambda p: wanted in (p.get("conversations") or []))
+    world.wait_event(name, "conversations:change", lambda p: wanted in (p.get("conversations") or []),
+                     expected=f"{name} to receive 'conversations:change' listing {label} with {destination}")
 
 
 

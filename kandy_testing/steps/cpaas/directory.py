@@ -7,14 +7,16 @@ from typing import Any
 from pytest_bdd import given, parsers, then, when
 
 from ...scenario import Search
-from ...world import World
+from ...world import World, sets_up
 from ..common import names
 from .support import client_of, phone, uid
 
 
 # -- directory ---------------------------------------------------------------------------------
 @given("the directory has these users:")
+@sets_up
 def directory_users(world: World, datatable: list[list[str]]) -> None:
+    """Platform users with these first and last names (no clients)."""
     assert world.platform is not None
     header, *rows = datatable
     for row in rows:
@@ -62,7 +64,8 @@ def next_page(world: World, name: str) -> None:
                  r"(?: and (?P<paging>a|no) next page)?$"))
 def directory_results(world: World, name: str, people: str, paging: str | None) -> None:
     assert world.last_error is None, world.last_error
-    params = world.wait_event(name, "directory:change")
+    params = world.wait_event(name, "directory:change",
+                              expected=f"{name} to receive 'directory:change' with the results {people!r}")
     found = [f"{u['firstName']} {u['lastName']}" for u in params["results"]]
     assert found == names(people), found
     if paging is not None:

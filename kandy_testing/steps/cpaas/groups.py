@@ -33,7 +33,8 @@ def create_group(world: World, name: str, group: str, members: str, subject: str
 def created_group(world: World, name: str, group: str, members: str) -> None:
     group_id = _create_group(world, name, group, members)
     for member in names(members):  # invitations in hand before anyone answers them
-        world.wait_event(member, "group:invitation_received", lambda p: p["invitation"]["id"] == group_id)
+        world.wait_event(member, "group:invitation_received", lambda p: p["invitation"]["id"] == group_id,
+                         expected=f"{member} to receive the invitation to the group {group!r}")
 
 
 @when(parsers.re(r"(?P<name>\w+) creates a group without a name"))
@@ -49,7 +50,7 @@ def group_event(world: World, name: str, event: str, group: str) -> None:
         found = params.get("id") or (params.get("group") or {}).get("id")
         return found == group_id and "error" not in params
 
-    world.wait_event(name, event, matches)
+    world.wait_event(name, event, matches, expected=f"{name} to receive {event!r} for the group {group!r}")
 
 
 @then(parsers.re(r'(?P<name>\w+) receives an invitation to the group "(?P<group>[^"]+)" from (?P<admin>\w+)'))
@@ -144,7 +145,8 @@ def sees_participant(world: World, name: str, other: str, status: str, group: st
         return params.get("id") == group_id and found is not None and \
             any(p["address"] == address and p["status"] == status for p in found["participants"])
 
-    world.wait_event(name, "group:change", shown)
+    world.wait_event(name, "group:change", shown,
+                     expected=f"{name} to see {other} as {status!r} in the group {group!r}")
 
 
 @then(parsers.re(r'(?P<name>\w+) no longer sees (?P<other>\w+) in the group "(?P<group>[^"]+)"'))
@@ -156,7 +158,7 @@ def no_longer_sees(world: World, name: str, other: str, group: str) -> None:
         return params.get("id") == group_id and found is not None and \
             all(p["address"] != address for p in found["participants"])
 
-    world.wait_event(name, "group:change", gone)
+    world.wait_event(name, "group:change", gone, expected=f"{name} to no longer see {other} in the group {group!r}")
 
 
 @when(parsers.re(r"(?P<name>\w+) fetches the groups"))

@@ -11,6 +11,7 @@ from sdk.cpaas.messages import MessageSender
 
 from ...world import World, observes
 from ..common import names, parse_value
+from ..values import CHAT_TYPE
 from .support import (
     chat_type,
     client_of,
@@ -23,6 +24,8 @@ from .support import (
     uid,
     wait_message,
 )
+
+LABEL = {"label": CHAT_TYPE}  # ONETOONE, GROUP or SMS (conversation.chatTypes)
 
 
 # -- sending and receiving ---------------------------------------------------------------------
@@ -45,7 +48,7 @@ def send_to_address(world: World, name: str, text: str, address: str) -> None:
 
 
 @when(parsers.re(r'(?P<name>\w+) sends "(?P<text>[^"]+)" in (?:her|his) (?P<label>[A-Z]+) conversation with '
-                 r'(?P<other>\w+)'))
+                 r'(?P<other>\w+)'), converters=LABEL)
 def send_in_conversation(world: World, name: str, text: str, label: str, other: str) -> None:
     send_message(world, name, destination_of(world, other, label), chat_type(label), text)
 
@@ -63,7 +66,7 @@ def receives_message(world: World, name: str, text: str, other: str) -> None:
 
 
 @then(parsers.re(r'(?P<name>\w+) receives the message "(?P<text>[^"]+)" from (?P<other>\w+) in an? (?P<label>[A-Z]+) '
-                 r'conversation'))
+                 r'conversation'), converters=LABEL)
 def receives_typed_message(world: World, name: str, text: str, other: str, label: str) -> None:
     wait_message(world, name, text, destination_of(world, other, label), chat_type(label),
                   sender_of(world, other, label))
@@ -91,7 +94,8 @@ def delivery_status(world: World, name: str, text: str, status: str) -> None:
         message = find_message(world, name, text)
         return message is not None and message.deliveryStatus == status
 
-    world.wait_event(name, "messages:change", reached)
+    world.wait_event(name, "messages:change", reached,
+                     expected=f"{name}'s message {text!r} to reach the delivery status {status!r}")
     assert message_of(world, name, text).isPending is False
 
 

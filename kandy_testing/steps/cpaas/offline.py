@@ -33,4 +33,5 @@ def comes_back(world: World, name: str) -> None:
     assert actor.state.offline_fault is not None, f"{name} did not go offline"
     world.call(world.platform.faults.remove, actor.state.offline_fault)
     actor.state.offline_fault = None
-    world.wait_event(name, "ws:change", lambda p: p.get("state") == "connected")
+    world.wait_event(name, "ws:change", lambda p: p.get("state") == "connected",
+                     expected=f"{name}'s websocket to be connected again")

@@ -8,12 +8,19 @@ from sdk.cpaas.presence import activities, statuses
 
 from ...world import World
 from ..common import names
+from ..values import PRESENCE_ACTIVITY, PRESENCE_STATUS
 from .support import channels_of, client_of, uid
 
-
 # -- presence ----------------------------------------------------------------------------------
+PRESENCE = {"status": PRESENCE_STATUS, "activity": PRESENCE_ACTIVITY}
+
+
 def _presence_value(namespace: type, text: str) -> str:
-    return text.strip('"') if text.startswith('"') else getattr(namespace, text)
+    """A quoted value as it is (to try a wrong one), else a checked constant's value."""
+    if text.startswith('"'):
+        return text.strip('"')
+    checked = PRESENCE_STATUS(text) if namespace is statuses else PRESENCE_ACTIVITY(text)
+    return str(getattr(namespace, str(checked)))
 
 
 @then(parsers.re(r"the presence (?P<kind>statuses|activities) are:"))
@@ -42,13 +49,15 @@ def presence_update(world: World, name: str, status: str, activity: str, note: s
     assert world.last_error is None or status.startswith('"'), world.last_error
 
 
-@given(parsers.re(r"(?P<name>\w+) updated (?:her|his) presence to (?P<status>\w+) and (?P<activity>\w+)$"))
+@given(parsers.re(r"(?P<name>\w+) updated (?:her|his) presence to (?P<status>\w+) and (?P<activity>\w+)$"),
+       converters=PRESENCE)
 def presence_updated(world: World, name: str, status: str, activity: str) -> None:
     world.call(client_of(world, name).presence.update, getattr(statuses, status), getattr(activities, activity))
-    world.wait_event(name, "presence:selfChange")
+    world.wait_event(name, "presence:selfChange", expected=f"{name} to receive her own presence change")
 
 
-@then(parsers.re(r"(?P<name>\w+)'s own presence is (?P<status>\w+) and (?P<activity>\w+)$"))
+@then(parsers.re(r"(?P<name>\w+)'s own presence is (?P<status>\w+) and (?P<activity>\w+)$"),
+       converters=PRESENCE)
 def own_presence(world: World, name: str, status: str, activity: str) -> None:
     own = world.call(client_of(world, name).presence.getSelf)
     assert (own["userId"], own["status"], own["activity"]) == \
@@ -61,11 +70,13 @@ def own_note(world: World, name: str, note: str) -> None:
 
 
 @then(parsers.re(r"(?P<name>\w+) sees (?P<other>\w+)'s presence as (?P<status>\w+) and (?P<activity>\w+)"
-                 r'(?: with the note "(?P<note>[^"]*)")?$'))
+                 r'(?: with the note "(?P<note>[^"]*)")?$'), converters=PRESENCE)
 def sees_presence(world: World, name: str, other: str, status: str, activity: str, note: str | None) -> None:
     wanted = {"userId": uid(world, other), "status": getattr(statuses, status),
               "activity": getattr(activities, activity), "note": note}
-    world.wait_event(name, "presence:change", lambda p: p == wanted)
+    world.wait_event(name, "presence:change", lambda p: p == wanted,
+                     expected=(f"{name} to see {other}'s presence as {status} and {activity}" +
+                               (f" with the note {note!r}" if note else "")))
     assert world.call(client_of(world, name).presence.get, uid(world, other)) == wanted
 
 
@@ -75,7 +86,8 @@ def presence_fetch(world: World, name: str, address: str | None, others: str | N
     world.call(client_of(world, name).presence.fetch, users)
 
 
-@then(parsers.re(r"(?P<name>\w+)'s presence get for (?P<other>\w+) is (?P<status>\w+) and (?P<activity>\w+)$"))
+@then(parsers.re(r"(?P<name>\w+)'s presence get for (?P<other>\w+) is (?P<status>\w+) and (?P<activity>\w+)$"),
+       converters=PRESENCE)
 def presence_get(world: World, name: str, other: str, status: str, activity: str) -> None:
     found = world.call(client_of(world, name).presence.get, uid(world, other))
     assert (found["status"], found["activity"]) == (getattr(statuses, status), getattr(activities, activity))

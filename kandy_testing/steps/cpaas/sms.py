@@ -7,7 +7,7 @@ from pytest_bdd import parsers, then, when
 from sdk.cpaas.conversation import chatTypes
 
 from ...world import World
-from .support import client_of, send_message, uid, wait_message
+from .support import send_message, uid, wait_message
 
 
 # -- SMS ---------------------------------------------------------------------------------------
@@ -33,7 +33,3 @@ def deliver_sms(world: World, text: str, number: str, name: str) -> None:
 def receives_sms(world: World, name: str, text: str, number: str) -> None:
     wait_message(world, name, text, number, chatTypes.SMS, number)
 
-
-@when(parsers.re(r"(?P<name>\w+) fetches (?:her|his) SMS conversations"))
-def fetch_sms_conversations(world: World, name: str) -> None:
-    world.call(client_of(world, name).conversation.fetch, {"type": chatTypes.SMS})

@@ -95,7 +95,8 @@ def wait_message(world: World, name: str, text: str, destination: str, chat_type
         message = conversation.getMessage(params.get("messageId", "")) if conversation else None
         return message is not None and message.text == text and message.sender == sender.lower()
 
-    return world.wait_event(name, "messages:change", arrived)
+    return world.wait_event(name, "messages:change", arrived,
+                            expected=f"{name} to receive the message {text!r} from {sender}")
 
 
 def channels_of(world: World, name: str) -> list[dict[str, Any]]:
