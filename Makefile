@@ -119,6 +119,14 @@ node_modules/.bin/allure: package.json
 serve: $(STAMP)
 	$(BIN)/python -m fake_platform serve --port 8080 --users 3
 
+## Re-record the official SDKs' traffic (tests/contract/recordings: sanitised requests, answers and
+## frames, replayed by make test without a browser) and what Chromium sent (tests/contract/media:
+## SDPs and RFC 4733 packets, the media oracle) from the interop suite.
+.PHONY: record-interop
+record-interop: $(STAMP) chromium
+	rm -rf tests/contract/recordings tests/contract/media
+	KANDY_RECORD_INTEROP=1 $(BIN)/pytest -n $(WORKERS) $(PYTEST_FLAGS) tests/interop
+
 ## Regenerate kandy_testing/data/inventory.json from the team's spec.
 inventory: $(STAMP)
 	$(BIN)/python tools/build_inventory.py ../shared/spec/api-inventory.json

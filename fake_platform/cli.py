@@ -41,6 +41,8 @@ def main(argv: list[str] | None = None) -> int:
                        help="a web origin (scheme://host:port) besides its own that may use the control plane")
     serve.add_argument("--control-host", action="append", default=[], metavar="NAME",
                        help="a Host name besides 127.0.0.1/localhost/--host under which the control plane answers")
+    serve.add_argument("--contract", action="store_true",
+                       help="validate all traffic against the contract; GET /_platform/contract lists violations")
     serve.add_argument("--loop", choices=("asyncio", "uvloop"), default="asyncio",
                        help="the event loop (uvloop: pip install 'kandy-emulator[uvloop]')")
     args = parser.parse_args(argv)
@@ -58,7 +60,7 @@ async def _serve(args: argparse.Namespace) -> int:
                         turn_port=None if args.turn_port < 0 else args.turn_port,
                         server_ping_interval=args.server_ping_interval, journal=not args.no_journal,
                         control_token=args.control_token or None, control_origins=args.control_origin,
-                        control_hosts=args.control_host)
+                        control_hosts=args.control_host, contract=args.contract)
     await platform.start()
     freezer = asyncio.create_task(freeze_heap_every(args.gc_freeze)) if args.gc_freeze > 0 else None
     users = [await platform.users.create() for _ in range(args.users)]

@@ -18,6 +18,7 @@ LOW = (697, 770, 852, 941)
 HIGH = (1209, 1336, 1477, 1633)
 DIGITS = {pair: digit for digit, pair in DTMF_FREQUENCIES.items()}
 MIN_BLOCKS = 2  # a tone must last two 20 ms blocks (40 ms) to count
+KEPT_PACKETS = 200  # raw telephone-event packets kept per call (tests/contract's media oracle)
 
 
 @functools.cache
@@ -83,11 +84,15 @@ class Rfc4733Receiver:
 
     def __init__(self, transport: Any, payload_type: int, on_digit: Callable[[str], None]) -> None:
         self._pt = payload_type
+        self.payload_type = payload_type
         self._on_digit = on_digit
         self._seen: set[int] = set()
+        self.packets: list[bytes] = []  # as received, for make record-interop (bounded)
         compat.intercept_rtp(transport, payload_type, self._event)
 
     def _event(self, data: bytes) -> None:
+        if len(self.packets) < KEPT_PACKETS:
+            self.packets.append(bytes(data))
         timestamp = int.from_bytes(data[4:8], "big")
         header = 12 + 4 * (data[0] & 0x0F)
         if data[0] & 0x10:  # header extension

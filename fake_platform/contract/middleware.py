@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from .monitor import ContractMonitor
 
 Renderer = Callable[[PlatformError, web.Request], Any]  # a door's error body
+RECORDED_HEADERS = {"authorization", "origin", "x-cpaas-agent", "content-type"}
 
 # (formatter, pattern) -> the path parameters whose alternatives name documented paths. Keyed by
 # text, not by resource: apps come and go in a test run, and a dead resource's id() is reused.
@@ -84,6 +85,46 @@ def contract_middleware(render: Renderer) -> Any:
 async def _validated(request: web.Request, handler: Handler, monitor: ContractMonitor, operation: Operation,
                      render: Renderer) -> web.StreamResponse:
     monitor.saw(operation.key)
+    if monitor.recording is not None:
+        return await _recorded(request, handler, monitor, operation, render)
+    return await _checked(request, handler, monitor, operation, render)
+
+
+async def _recorded(request: web.Request, handler: Handler, monitor: ContractMonitor, operation: Operation,
+                    render: Renderer) -> web.StreamResponse:
+    """The exchange, in the recording: the request before the handler runs, its answer after."""
+    upgrade = request.headers.get("Upgrade", "").lower() == "websocket"
+    event = monitor.record({
+        "kind": "ws-open" if upgrade else "http", "method": request.method, "path": request.path,
+        "query": dict(request.query), "operation": operation.key,
+        "headers": {k: v for k, v in request.headers.items() if k.lower() in RECORDED_HEADERS},
+    })
+    try:
+        response = await _checked(request, handler, monitor, operation, render)
+    except PlatformError as exc:
+        event.update(status=exc.status, response=render(exc, request), body=await _request_body(request))
+        raise
+    if not upgrade:
+        event.update(status=response.status, response=_body_of(response), body=await _request_body(request))
+    return response
+
+
+async def _request_body(request: web.Request) -> Any:
+    if not request.body_exists:
+        return None
+    if request.content_type == "multipart/form-data":
+        return {"multipart": True}
+    if request.content_type == "application/x-www-form-urlencoded":
+        return dict(await request.post())
+    raw = await request.read()
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return raw.decode("utf-8", "replace")
+
+
+async def _checked(request: web.Request, handler: Handler, monitor: ContractMonitor, operation: Operation,
+                   render: Renderer) -> web.StreamResponse:
     user = request.match_info.get("user") or request.match_info.get("account")
 
     def client(error: str) -> PlatformError:

@@ -58,6 +58,14 @@ class ContractMonitor:
         self._injected = 0
         self._frames = asyncapi_contract()
         self.reported = True  # False: keep out of the run's drift report (tests that break on purpose)
+        # Every exchange and frame in order, when recording (tests/contract: recorded official traffic).
+        self.recording: list[dict[str, Any]] | None = None
+
+    def record(self, event: dict[str, Any]) -> dict[str, Any]:
+        """Append ``event`` to the recording (when recording) and return it, to be completed later."""
+        if self.recording is not None:
+            self.recording.append(event)
+        return event
 
     # -- recording -------------------------------------------------------------------------------
     def saw(self, where: str) -> None:
@@ -82,12 +90,17 @@ class ContractMonitor:
             self._injected -= 1
 
     def frame_sent(self, product: str, frame: Any, *, channel: str | None = None, user: str | None = None) -> None:
+        if self.recording is not None:
+            self.record({"kind": "ws-out", "channel": channel, "frame": frame, **({"injected": True}
+                                                                                  if self._injected else {})})
         if self._injected:
             return
         self._frame(PLATFORM, "sent", product, frame, channel, user)
 
     def frame_received(self, product: str, frame: Any, *, channel: str | None = None,
                        user: str | None = None) -> None:
+        if self.recording is not None:
+            self.record({"kind": "ws-in", "channel": channel, "frame": frame})
         self._frame(CLIENT, "received", product, frame, channel, user)
 
     def _frame(self, side: str, direction: str, product: str, frame: Any, channel: str | None,

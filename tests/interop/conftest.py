@@ -18,6 +18,7 @@ import pytest
 
 from fake_platform import Platform
 
+from ..contract import recordings
 from . import official_sdks
 from .browser import AppServer, Browser, chromium_path, unavailable, write_tone
 
@@ -38,10 +39,19 @@ def official_builds() -> dict[str, official_sdks.OfficialSdk | str]:
 
 
 @pytest.fixture
-async def platform() -> AsyncIterator[Platform]:
-    """The platform as a browser app reaches it: TLS (a trustme certificate) and CORS."""
+async def platform(request: pytest.FixtureRequest) -> AsyncIterator[Platform]:
+    """The platform as a browser app reaches it: TLS (a trustme certificate) and CORS; its traffic
+    validated against the contract, and recorded for tests/contract when ``make record-interop``
+    asks (KANDY_RECORD_INTEROP)."""
     async with Platform(tls=True, contract=True) as running:
+        monitor = running.state.contract
+        if recordings.recording_enabled() and monitor is not None:
+            monitor.recording = []
         yield running
+        if monitor is not None and monitor.recording and not _failed(request):
+            name = f"{request.node.module.__name__.rsplit('.', 1)[-1]}__{request.node.name}"
+            recordings.save(name, running)
+            recordings.save_media(name, running)
 
 
 @pytest.fixture
@@ -75,6 +85,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> 
     terminal report, and as Allure attachments when the report plugin is on)."""
     outcome = yield
     report = outcome.get_result()
+    if report.when == "call":
+        item.rep_call = report  # type: ignore[attr-defined]  # the platform fixture records only passes
     if report.when != "call" or not report.failed:
         return
     for title, text in _diagnostics(getattr(item, "funcargs", {})):
@@ -101,3 +113,8 @@ def _attach(title: str, text: str) -> None:
         return
     with contextlib.suppress(Exception):  # it must never hide the failure itself
         allure.attach(text, name=title, attachment_type=allure.attachment_type.TEXT)
+
+
+def _failed(request: pytest.FixtureRequest) -> bool:
+    report = getattr(request.node, "rep_call", None)
+    return report is None or report.failed

@@ -1,0 +1,213 @@
+"""Recorded official traffic: what the official SDKs sent and received in the interop suite,
+sanitised into deterministic, checked-in fixtures (``tests/contract/recordings/*.json``).
+
+``make record-interop`` runs tests/interop with ``KANDY_RECORD_INTEROP`` set: each test's platform
+records every exchange and frame (the contract monitor's recording, fake_platform/contract), and
+:func:`save` writes it here with everything that changes from run to run replaced:
+
+* users become ``user1@example.com``, ``user2@example.com``, ... (names, numbers, passwords alike),
+  which the replay creates again;
+* tokens and Basic credentials become placeholders the replay fills in (``<<accessToken:user1>>``,
+  ``<<basic:user1>>``), CallMe AES tokens ``<<aes:address>>`` (re-minted with the replay's realm key);
+* ids the platform minted become ``<<sub#1>>``, ``<<ws#1>>``, ... numbered by first appearance, which
+  the replay binds to the ids its own platform mints (tests/contract/replay.py);
+* times become 0; SDPs keep their structure with fixed fingerprints, ICE credentials, ports, ssrcs
+  and session ids (still parseable: the platform's endpoints answer them);
+* the platform's address becomes ``<<base>>``, the page's origin ``<<origin>>``.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import jwt
+
+from fake_platform import Platform
+from fake_platform.link.tokens import read_token
+
+DIRECTORY = Path(__file__).parent / "recordings"
+TIME_KEYS = {"dateTime", "lastactive", "lastMessageTime", "lastPullTime", "x-timestamp"}
+TURN_KEYS = {"turnCredentials", "wrtcsTurnCredentials"}  # their username and password change every run
+# Ids the platform mints: prefix-hex (secrets) or prefix-hex-counter (seeded), by their prefixes.
+_MINTED = re.compile(r"(?<![\w-])(sub|ntf|evt|ch|sess|call|obj|grp|cs|m|pl|push|apush|fpush|conf|sms)"
+                     r"-[0-9a-f]{8,}(?:-\d+)?\b")
+_CHANNEL = re.compile(r"\bws-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b")
+_JWT = re.compile(r"\beyJ[\w-]+\.[\w-]+\.[\w-]+")
+_AES = re.compile(r"\b[0-9a-f]{32,}\b")
+_SDP_LINES = [
+    (re.compile(r"^a=fingerprint:(\S+) .*$", re.M), r"a=fingerprint:\1 " + ":".join(["AB"] * 32)),
+    (re.compile(r"^a=ice-ufrag:.*$", re.M), "a=ice-ufrag:ufrg"),
+    (re.compile(r"^a=ice-pwd:.*$", re.M), "a=ice-pwd:passwordpasswordpassword"),
+    (re.compile(r"^o=(\S+) \d+ \d+ ", re.M), r"o=\1 1000 2 "),
+    (re.compile(r"^(a=candidate:)\S+ (\d) (\w+) \d+ (\S+) \d+ ", re.M), r"\g<1>1 \2 \3 2000 \4 9 "),
+    (re.compile(r"^a=ssrc:\d+ ", re.M), "a=ssrc:1111 "),
+    (re.compile(r"^(a=ssrc-group:FID)( \d+)+$", re.M), r"\1 1111 2222"),
+    (re.compile(r"^a=msid-semantic:.*$", re.M), "a=msid-semantic: WMS *"),
+    (re.compile(r"^a=msid:\S+ \S+$", re.M), "a=msid:- track"),
+    (re.compile(r"^a=ssrc:1111 (cname|msid):.*$", re.M), r"a=ssrc:1111 \1:x"),
+    (re.compile(r"^(m=\w+) \d+ ", re.M), r"\1 9 "),
+    (re.compile(r"^c=IN IP4 [\d.]+$", re.M), "c=IN IP4 127.0.0.1"),
+    (re.compile(r"^a=rtcp:\d+ ", re.M), "a=rtcp:9 "),
+]
+
+
+def recording_enabled() -> bool:
+    import os
+
+    return bool(os.environ.get("KANDY_RECORD_INTEROP"))
+
+
+class Sanitiser:
+    def __init__(self, platform: Platform) -> None:
+        self.platform = platform
+        self.replacements: list[tuple[str, str]] = []
+        users = [u for u in platform.state.users.all() if u.kind == "user"]
+        self.user_map: dict[str, str] = {}
+        for n, user in enumerate(users, start=1):
+            name = f"user{n}"
+            self.user_map[user.user_id] = name
+            self.replacements += [
+                (user.user_id, f"{name}@example.com"), (user.email, f"{name}@example.com"),
+                (user.password, f"password{n}"), (user.phone_number, f"+1613555{n:04d}"),
+                (user.user_name, name), (user.first_name, f"First{n}"), (user.last_name, f"Last{n}"),
+            ]
+        self.replacements.sort(key=lambda pair: -len(pair[0]))  # longest first: ids before their parts
+        self.numbers: dict[str, str] = {}
+        self.counters: dict[str, int] = {}
+        self.base = platform.url
+
+    # -- values --------------------------------------------------------------------------------
+    def _minted(self, prefix: str, value: str) -> str:
+        if value not in self.numbers:
+            self.counters[prefix] = self.counters.get(prefix, 0) + 1
+            self.numbers[value] = f"<<{prefix}#{self.counters[prefix]}>>"
+        return self.numbers[value]
+
+    def _token(self, token: str) -> str:
+        try:
+            claims = jwt.decode(token, options={"verify_signature": False})
+        except jwt.PyJWTError:
+            return "<<jwt>>"
+        kind = "idToken" if claims.get("typ") == "id" else "accessToken"
+        return f"<<{kind}:{self.user_map.get(claims.get('preferred_username', ''), 'unknown')}>>"
+
+    def _aes(self, token: str) -> str:
+        realm = self.platform.state.link.realms.get(self.platform.state.config.realm)
+        try:
+            address = read_token(token, realm, self.platform.state.clock.wall_ms())
+        except Exception:
+            return token
+        return f"<<aes:{self.text(address)}>>"
+
+    def text(self, value: str) -> str:
+        value = _JWT.sub(lambda m: self._token(m.group(0)), value)
+        if value.startswith("Basic "):
+            user, _, _password = base64.b64decode(value[6:]).decode().partition(":")
+            return f"Basic <<basic:{self.user_map.get(user, self.text(user))}>>"
+        value = value.replace(self.base, "<<base>>")
+        for old, new in self.replacements:
+            if old:
+                value = value.replace(old, new)
+        value = _CHANNEL.sub(lambda m: self._minted("ws", m.group(0)), value)
+        value = _MINTED.sub(lambda m: self._minted(m.group(1), m.group(0)), value)
+        value = _AES.sub(lambda m: self._aes(m.group(0)), value)
+        if value.startswith("v=0"):
+            for pattern, replacement in _SDP_LINES:
+                value = pattern.sub(replacement, value)
+        return value
+
+    def value(self, node: Any, key: str | None = None) -> Any:
+        if isinstance(node, dict):
+            if key in TURN_KEYS:
+                return {k: f"<<turn:{k}>>" if k in ("username", "password") else self.value(v, k)
+                        for k, v in node.items()}
+            return {self.text(k): self.value(v, k) for k, v in node.items()}
+        if isinstance(node, list):
+            return [self.value(item, key) for item in node]
+        if isinstance(node, str):
+            return self.text(node)
+        if isinstance(node, bool) or node is None:
+            return node
+        if isinstance(node, int | float) and key in TIME_KEYS:
+            return 0
+        if isinstance(node, bytes | bytearray):
+            return {"binary": len(node)}
+        return node
+
+    # -- events --------------------------------------------------------------------------------
+    def event(self, event: dict[str, Any]) -> dict[str, Any]:
+        result = self.value({k: v for k, v in event.items() if k != "headers"})
+        headers = event.get("headers", {})
+        if headers:
+            kept = {}
+            for name, value in headers.items():
+                if name.lower() == "origin":
+                    kept["Origin"] = "<<origin>>"
+                elif name.lower() == "x-cpaas-agent":
+                    kept["X-Cpaas-Agent"] = value
+                else:
+                    kept[name] = self.text(value)
+            result["headers"] = kept
+        return result
+
+
+def sanitise(platform: Platform, events: list[dict[str, Any]]) -> dict[str, Any]:
+    sanitiser = Sanitiser(platform)
+    return {"users": len(sanitiser.user_map), "events": [sanitiser.event(e) for e in events]}
+
+
+def save(name: str, platform: Platform) -> Path | None:
+    """Write the recording of ``platform`` as ``recordings/<name>.json`` (sanitised)."""
+    monitor = platform.state.contract
+    if monitor is None or not monitor.recording:
+        return None
+    DIRECTORY.mkdir(parents=True, exist_ok=True)
+    target = DIRECTORY / f"{name}.json"
+    target.write_text(json.dumps(sanitise(platform, monitor.recording), indent=1, sort_keys=True) + "\n")
+    return target
+
+
+def load_all() -> dict[str, dict[str, Any]]:
+    return {path.stem: json.loads(path.read_text()) for path in sorted(DIRECTORY.glob("*.json"))}
+
+
+MEDIA_DIRECTORY = Path(__file__).parent / "media"
+SDPS_PER_TEST = 4
+
+
+def _sdps(node: Any) -> list[str]:
+    if isinstance(node, dict):
+        return [s for value in node.values() for s in _sdps(value)]
+    if isinstance(node, list):
+        return [s for item in node for s in _sdps(item)]
+    return [node] if isinstance(node, str) and node.startswith("v=0") else []
+
+
+def save_media(name: str, platform: Platform) -> list[Path]:
+    """Keep what Chromium sent, as it sent it (the media oracle, tests/contract/test_media_oracle.py):
+    its SDPs (first few of the test) and the RFC 4733 packets the IVR received. The digits are the
+    ones the interop test asserted the IVR heard, i.e. the ones the SDK was asked to send (only
+    passing tests are recorded)."""
+    monitor = platform.state.contract
+    written: list[Path] = []
+    MEDIA_DIRECTORY.mkdir(parents=True, exist_ok=True)
+    browser_sdps = [sdp for event in (monitor.recording or []) if monitor is not None
+                    and event.get("kind") == "http" and "origin" in {k.lower() for k in event.get("headers", {})}
+                    for sdp in _sdps(event.get("body"))]
+    for index, sdp in enumerate(browser_sdps[:SDPS_PER_TEST], start=1):
+        target = MEDIA_DIRECTORY / f"{name}-{index}.sdp"
+        target.write_text(sdp)
+        written.append(target)
+    for call in platform.state.calls.endpoints.calls.values():
+        receiver = call.rfc4733
+        if receiver is None or not receiver.packets or not call.digits:
+            continue
+        target = MEDIA_DIRECTORY / f"{name}-rfc4733.json"
+        target.write_text(json.dumps({"digits": "".join(call.digits), "payloadType": receiver.payload_type,
+                                      "packets": [p.hex() for p in receiver.packets]}, indent=1) + "\n")
+        written.append(target)
+    return written
