@@ -28,24 +28,33 @@ async def test_a_call_then_a_failure(platform, make_cpaas):
 """
 
 
+def run(pytester: pytest.Pytester, outer: pytest.Config, *args: str) -> pytest.RunResult:
+    """A nested pytest run; in a subprocess when this run reports to Allure itself (allure-python
+    keeps one process-wide plugin manager, so a nested run in process would report to both)."""
+    nested_allure = any(outer.pluginmanager.hasplugin(name) for name in ("allure_pytest", "allure_pytest_bdd"))
+    return pytester.runpytest_subprocess(*args) if nested_allure else pytester.runpytest(*args)
+
+
 def results(directory: Path) -> list[dict[str, Any]]:
     return [json.loads(path.read_text()) for path in directory.glob("*-result.json")]
 
 
-def test_a_test_on_frozen_time_is_reported_with_real_times(pytester: pytest.Pytester, tmp_path: Path) -> None:
+def test_a_test_on_frozen_time_is_reported_with_real_times(pytester: pytest.Pytester, tmp_path: Path,
+        request: pytest.FixtureRequest) -> None:
     pytester.makeini(INI)
     pytester.makepyfile(FROZEN_TEST)
     started = time.time() * 1000
-    pytester.runpytest(*ALLURE, f"--alluredir={tmp_path}").assert_outcomes(passed=1)
+    run(pytester, request.config, *ALLURE, f"--alluredir={tmp_path}").assert_outcomes(passed=1)
     finished = time.time() * 1000
     (result,) = results(tmp_path)
     assert started <= result["start"] <= result["stop"] <= finished  # not two hours on
 
 
-def test_a_failing_test_gets_the_ladder_of_its_call(pytester: pytest.Pytester, tmp_path: Path) -> None:
+def test_a_failing_test_gets_the_ladder_of_its_call(pytester: pytest.Pytester, tmp_path: Path,
+        request: pytest.FixtureRequest) -> None:
     pytester.makeini(INI)
     pytester.makepyfile(FAILING_CALL_TEST)
-    pytester.runpytest(*ALLURE, f"--alluredir={tmp_path}").assert_outcomes(failed=1)
+    run(pytester, request.config, *ALLURE, f"--alluredir={tmp_path}").assert_outcomes(failed=1)
     (result,) = results(tmp_path)
     ladders = [a for a in result.get("attachments", []) if a["name"].startswith("ladder of call")]
     assert len(ladders) == 1 and ladders[0]["type"] == "image/svg+xml"
@@ -53,11 +62,13 @@ def test_a_failing_test_gets_the_ladder_of_its_call(pytester: pytest.Pytester, t
     assert "busy@example.com" in svg and "Event SessionEnded" in svg
 
 
-def test_passing_tests_get_ladders_only_when_asked(pytester: pytest.Pytester, tmp_path: Path) -> None:
+def test_passing_tests_get_ladders_only_when_asked(pytester: pytest.Pytester, tmp_path: Path,
+        request: pytest.FixtureRequest) -> None:
     pytester.makeini(INI)
     pytester.makepyfile(FAILING_CALL_TEST.replace('assert False, "the test fails after its call"', "pass"))
-    pytester.runpytest(*ALLURE, f"--alluredir={tmp_path / 'default'}").assert_outcomes(passed=1)
-    pytester.runpytest(*ALLURE, f"--alluredir={tmp_path / 'all'}", "--kandy-ladders=all").assert_outcomes(passed=1)
+    run(pytester, request.config, *ALLURE, f"--alluredir={tmp_path / 'default'}").assert_outcomes(passed=1)
+    run(pytester, request.config, *ALLURE, f"--alluredir={tmp_path / 'all'}",
+        "--kandy-ladders=all").assert_outcomes(passed=1)
     attached = {run: [a["name"] for r in results(tmp_path / run) for a in r.get("attachments", [])]
                 for run in ("default", "all")}
     assert attached["default"] == [] and len(attached["all"]) == 1
@@ -76,12 +87,13 @@ Feature: A call, then a wrong expectation
 """
 
 
-def test_a_failing_scenario_gets_the_ladder_of_its_call(pytester: pytest.Pytester, tmp_path: Path) -> None:
+def test_a_failing_scenario_gets_the_ladder_of_its_call(pytester: pytest.Pytester, tmp_path: Path,
+        request: pytest.FixtureRequest) -> None:
     pytester.makeini(INI)
     pytester.makefile(".feature", rejected=FAILING_SCENARIO)
     pytester.makepyfile('from pytest_bdd import scenarios\n\nscenarios("rejected.feature")\n')
-    pytester.runpytest("-p", "allure_pytest_bdd", "-p", "no:allure_pytest", "-p", "no:cacheprovider",
-                       f"--alluredir={tmp_path}").assert_outcomes(failed=1)
+    run(pytester, request.config, "-p", "allure_pytest_bdd", "-p", "no:allure_pytest", "-p", "no:cacheprovider",
+        f"--alluredir={tmp_path}").assert_outcomes(failed=1)
     (result,) = results(tmp_path)
     failed_step = next(s for s in result["steps"] if s["status"] == "failed")
     (ladder,) = [a for a in failed_step["attachments"] if a["name"].startswith("ladder of call")]
