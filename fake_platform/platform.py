@@ -399,6 +399,16 @@ class Platform:
         """Whether the platform's TURN service would accept these (unexpired, its own HMAC)."""
         return self.state.turn.valid(username, password)
 
+    def contract_report(self) -> dict[str, Any] | None:
+        """What the contract monitor saw (``validated``, ``violations`` and ``counts`` by side);
+        None when the platform validates nothing (``contract=False``)."""
+        monitor = self.state.contract
+        return None if monitor is None else monitor.report()
+
+    def call_ladders(self) -> list[Any]:
+        """The ladder of every call the platform saw (fake_platform/ui), oldest first."""
+        return list(self.state.dashboard.ladders())
+
     def forget_call(self, session_id: str) -> None:
         """Drop a call session without telling anyone: a platform that lost it (audits then fail)."""
         self.state.calls.router.forget(session_id)

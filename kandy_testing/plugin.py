@@ -275,12 +275,12 @@ def _attach_to_allure(diagnostics: dict[str, Any]) -> None:
 
 def _attach_contract(platform: Platform) -> None:
     """An Allure attachment with the test's contract violations (when there are any)."""
-    monitor = platform.state.contract
-    if monitor is None or not (monitor.counts["client"] or monitor.counts["platform"]):
+    report = platform.contract_report()
+    if report is None or not (report["counts"]["client"] or report["counts"]["platform"]):
         return
     try:
         import allure
     except ImportError:
         return
-    allure.attach(json.dumps(monitor.report(), indent=1), name="contract violations",
+    allure.attach(json.dumps(report, indent=1), name="contract violations",
                   attachment_type=allure.attachment_type.JSON)

@@ -60,7 +60,7 @@ def ladder_svgs(platform: Platform) -> list[tuple[str, str]]:
     from fake_platform.ui.svg import ladder_svg
 
     return [(f"ladder of call {ladder.call_id} ({ladder.state})", ladder_svg(ladder))
-            for ladder in platform.state.dashboard.ladders()]
+            for ladder in platform.call_ladders()]
 
 
 def attach_scenario_ladders(node: pytest.Item, world: World, *, failed: bool) -> None:

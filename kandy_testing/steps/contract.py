@@ -15,9 +15,8 @@ def traffic_follows_the_contract(world: World) -> None:
     """Every request, response and frame of the scenario so far was valid against the platform's
     OpenAPI and AsyncAPI documents, on both sides (the platform's and the clients')."""
     assert world.platform is not None, "the platform is not running"
-    monitor = world.platform.state.contract
-    assert monitor is not None, "the platform validates nothing: start it with contract=True (ini kandy_contract)"
-    report = world.call(monitor.report)
+    report = world.call(world.platform.contract_report)
+    assert report is not None, "the platform validates nothing: start it with contract=True (ini kandy_contract)"
     with contextlib.suppress(ImportError):
         import allure
 
