@@ -77,14 +77,14 @@ Feature: what must not happen
     Given the platform is running
     And Alice, Bob are cpaas users subscribed to "chat"
     When Alice sends "hello" to Bob
-    Then Bob receives no message from Alice within 5 seconds
+    Then Bob receives no message from Alice within 60 seconds
 """
 
 
 def test_a_negative_check_names_what_it_expected_after_which_cause_and_what_came(pytester: pytest.Pytester) -> None:
     result, took = run_feature(pytester, NEGATIVE)
     result.assert_outcomes(failed=1)
-    result.stdout.fnmatch_lines(["*expected Bob to receive no message from Alice within 5 s after "
+    result.stdout.fnmatch_lines(["*expected Bob to receive no message from Alice within 60 s after "
                                  "'When Alice sends \"hello\" to Bob'; got 'messages:change'*"])
-    assert took < 5, f"it failed after {took:.1f} s: it should fail when the message came"
+    assert took < 30, f"it failed after {took:.1f} s: it should fail when the message came, not at 60 s"
 
