@@ -93,6 +93,13 @@ load: $(STAMP)
 load-distributed: $(STAMP)
 	$(BIN)/python -m load.run --scenario default --workers 2 --out reports/load-distributed
 
+## A long fuzz run (tests/test_fuzz.py): the sweep with more odd values and KANDY_FUZZ_EXAMPLES random
+## requests (default 20,000) against every route, without and with the contract's middleware; a
+## random seed each run (KANDY_FUZZ_SEED=N replays one). make test runs a short derandomized budget.
+.PHONY: fuzz
+fuzz: $(STAMP)
+	KANDY_FUZZ_EXAMPLES=$${KANDY_FUZZ_EXAMPLES:-20000} $(BIN)/pytest $(PYTEST_FLAGS) -o timeout=0 -q tests/test_fuzz.py
+
 ## Every benchmark under bench/ (each writes its figures to reports/bench/), then their plots.
 bench: $(STAMP)
 	mkdir -p reports/bench

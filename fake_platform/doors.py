@@ -125,14 +125,16 @@ async def journal_middleware(request: web.Request, handler: Handler) -> web.Stre
 
 
 async def _body_text(request: web.Request) -> str | None:
-    """The body as the handler read it (aiohttp keeps it), read after the handler so that a body
-    the platform refuses (too large, not text) is answered by the door, not by the journal."""
-    if not request.body_exists or request.content_type == "multipart/form-data":
+    """The body as the handler read it (aiohttp keeps it). A body the handler did not read (a
+    request refused before it) is not read for the journal either: unauthenticated bodies cost
+    nothing. Undecodable bytes are replaced; the journal keeps at most its body limit."""
+    if not request.body_exists or request.can_read_body or request.content_type == "multipart/form-data":
         return None
     try:
-        return await request.text()
-    except (web.HTTPException, UnicodeDecodeError, ConnectionError):
+        raw = await request.read()
+    except (web.HTTPException, ConnectionError):
         return None
+    return raw.decode("utf-8", "replace")
 
 
 def faults_middleware(door: Door) -> Any:

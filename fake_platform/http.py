@@ -5,7 +5,6 @@ The front doors and their middlewares are in :mod:`fake_platform.doors`.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -14,8 +13,10 @@ from aiohttp import web
 from .core.errors import (
     Forbidden,
     InvalidInput,
+    PayloadTooLarge,
     Unauthorized,
 )
+from .core.text import load_json
 
 if TYPE_CHECKING:
     from .state import PlatformState
@@ -39,16 +40,22 @@ def relay_delay(request: web.Request) -> float:
 
 # -- request helpers --------------------------------------------------------------------------
 async def read_json(request: web.Request, *, required: bool = True) -> dict[str, Any]:
-    """The JSON object body, or InvalidInput (never a 500) for anything else."""
+    """The JSON object body, or the door's 4xx (never a 500) for anything else: over
+    ``max_json_bytes`` a 413, nested deeper than ``max_json_depth`` or not JSON a 400."""
+    config = state_of(request).config
+    if (request.content_length or 0) > config.max_json_bytes:
+        raise PayloadTooLarge("A JSON body is limited to %1 bytes", config.max_json_bytes)
     raw = await request.read()
     if not raw:
         if required:
             raise InvalidInput("Invalid input value for message part %1", "body")
         return {}
+    if len(raw) > config.max_json_bytes:
+        raise PayloadTooLarge("A JSON body is limited to %1 bytes", config.max_json_bytes)
     try:
-        body = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
-        raise InvalidInput("Request body is not valid JSON") from None
+        body = load_json(raw, config.max_json_depth)
+    except ValueError as exc:  # invalid UTF-8, not JSON, nested too deep, a 5,000-digit number
+        raise InvalidInput("Request body is not acceptable JSON: %1", str(exc)[:200]) from None
     if not isinstance(body, dict):
         raise InvalidInput("Request body must be a JSON object")
     if (check := request.get(BODY_CHECK)) is not None:

@@ -61,6 +61,10 @@ class PlatformConfig:
     control_token: str | None = None
     control_origins: list[str] = field(default_factory=list)
     control_hosts: list[str] = field(default_factory=list)
+    # Input limits (README "Limits"): a bigger JSON body is a 413, a deeper one a 400.
+    max_json_bytes: int = 1024 * 1024
+    max_json_depth: int = 32
+    max_frame_bytes: int = 64 * 1024  # a client's websocket frame (keepalives only); bigger: closed 1009
     # Validate every request, response and frame against the contract documents
     # (fake_platform/contract): a client's violation is answered with the protocol's 400, the
     # platform's own makes Platform.stop() raise ContractViolation.

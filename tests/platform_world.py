@@ -179,6 +179,8 @@ class World:
             "registration": lambda: b_ids[f"push_{variant.values.get('provider')}"],
             "fault": lambda: b_ids.get("fault", "fault-none"),
             "realm": lambda: self.platform.state.config.realm,
+            "section": lambda: "users",
+            "name": lambda: "ui.js",
         }
         if name not in table:
             raise KeyError(f"no value for {{{name}}} in {variant.key}: teach tests/platform_world.py")
@@ -223,8 +225,10 @@ def _subscribe_request(anonymous: bool) -> dict[str, Any]:
 def _call_start(world: World, anonymous: bool) -> dict[str, Any]:
     if anonymous:
         return {"callMeRequest": {"type": "callStart", "to": f"sip:{world.b.id}", "from": "sip:guest@example.com",
-                                  "sdp": OFFER, "notifyChannelId": world.ids["callme_channel"]}}
-    return {"callControlRequest": {"type": "callStart", "to": world.a.id, "from": world.b.id, "sdp": OFFER}}
+                                  "sdp": OFFER, "notifyChannelId": world.ids["callme_channel"],
+                                  "supported": ["earlymedia"]}}
+    return {"callControlRequest": {"type": "callStart", "to": world.a.id, "from": world.b.id, "sdp": OFFER,
+                                   "supported": ["earlymedia"], "customParameters": [{"name": "X-A", "value": "1"}]}}
 
 
 # (method, pattern of the route's path) -> body B would send. First match wins.
@@ -276,13 +280,15 @@ EXAMPLES: dict[tuple[str, str], Callable[[World, bool], Any]] = {
     ("POST", r"/cpaas/auth/v1/token$"): lambda w, _a: None,  # a form: see the OAuth door's own tests
     # The control plane
     ("POST", r"/_platform/(reset|seed)$"): lambda w, _a: {},
-    ("POST", r"/_platform/users$"): lambda w, _a: {"count": 1},
-    ("POST", r"/_platform/tokens$"): lambda w, _a: {"userId": w.b.id},
-    ("POST", r"/_platform/realms$"): lambda w, _a: {"name": "world-realm"},
+    ("POST", r"/_platform/users$"): lambda w, _a: {"count": 1, "firstName": "Zed", "lastName": "Zulu",
+                                                   "password": "pw-world-1"},
+    ("POST", r"/_platform/tokens$"): lambda w, _a: {"userId": w.b.id, "lifetime": 60},
+    ("POST", r"/_platform/realms$"): lambda w, _a: {"name": "world-realm", "key": "00" * 16, "tokenTtl": 60},
     ("POST", r"/_platform/realms/\{realm\}/tokens$"): lambda w, _a: {"account": w.b.id, "from": "sip:g@example.com",
-                                                                     "to": f"sip:{w.b.id}"},
-    ("POST", r"/_platform/faults$"): lambda w, _a: {"kind": "latency", "ms": 1, "count": 1},
-    ("POST", r"/_platform/sockets/drop$"): lambda w, _a: {"user": w.c.id},
+                                                                     "to": f"sip:{w.b.id}", "issuedAt": 1},
+    ("POST", r"/_platform/faults$"): lambda w, _a: {"kind": "latency", "ms": 1, "count": 1, "duration": 5,
+                                                    "match": {"user": w.c.id, "path": "/never$"}},
+    ("POST", r"/_platform/sockets/drop$"): lambda w, _a: {"user": w.c.id, "code": 1000},
     ("POST", r"/_platform/notify$"): lambda w, _a: {"user": w.c.id, "product": "cpaas", "service": "chat",
                                                     "frame": {"probe": {}}},
     ("POST", r"/_platform/notify/batch$"): lambda w, _a: {"notifications": [{"user": w.c.id, "frame": {"probe": {}}}]},

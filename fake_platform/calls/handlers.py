@@ -179,7 +179,10 @@ async def link_call_start(request: web.Request) -> web.Response:
     if not isinstance(to_address, str) or not to_address or not isinstance(from_address, str) or not from_address:
         raise InvalidInput("Invalid input value for message part %1", "to/from")
     sdp = call_request.get("sdp") if isinstance(call_request.get("sdp"), str) else None
-    early = "earlymedia" in (call_request.get("supported") or [])
+    supported = call_request.get("supported") or []
+    if not isinstance(supported, list):
+        raise InvalidInput("Invalid input value for message part %1", "supported")
+    early = "earlymedia" in supported
     if mode == "anonymous":
         realm_name = request.query.get("tokenrealm")
         state.link.resolve_anonymous_account(account, realm_name)

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Protocol
 
-from ..core.errors import Conflict, Forbidden, InvalidInput, NotFound, Unavailable
+from ..core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from ..core.progress import Progress
 
 INITIATED, RINGING, EARLY, CONNECTED, ENDED = "initiated", "ringing", "early", "connected", "ended"
@@ -175,7 +175,7 @@ class CallRouter:
         if not callees:
             del caller.session
             caller.session = None
-            raise Unavailable("%1 is not registered for calls", to_address)
+            raise Conflict("%1 is not registered for calls", to_address)
         for leg in callees:
             leg.session = session
         session.callees = callees

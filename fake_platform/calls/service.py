@@ -15,7 +15,7 @@ from typing import Any
 
 from ..auth.models import UserDirectory
 from ..channels.models import CpaasChannels
-from ..core.errors import Forbidden, InvalidInput, NotFound, Unavailable
+from ..core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from ..core.progress import Pending
 from ..link.models import LinkSubscriptions
 from ..push.models import PushService
@@ -72,7 +72,7 @@ class CallService:
     def cpaas_caller(self, user_id: str, correlator: str | None, version: str) -> Leg:
         subs = self._cpaas_channels.subscriptions_of(user_id, "call")
         if not subs:
-            raise Unavailable("User %1 has no call subscription to be told about the call", user_id)
+            raise Conflict("User %1 has no call subscription to be told about the call", user_id)
         chosen = next((s for s in subs if correlator and s.client_correlator == correlator), subs[-1])
         channel = next(c for c in self._cpaas_channels.channels(user_id) if c.callback_url == chosen.notify_url)
         user = self._users.get(user_id)
@@ -83,7 +83,7 @@ class CallService:
     def link_caller(self, user_id: str, *, supports_early_media: bool) -> Leg:
         subs = [s for s in self._link.of_owner(user_id) if s.mode == "user" and "call" in s.services]
         if not subs:
-            raise Unavailable("User %1 has no Link subscription with the call service", user_id)
+            raise Conflict("User %1 has no Link subscription with the call service", user_id)
         user = self._users.get(user_id)
         leg = self.router.new_leg(owner=user_id, front_door=LegDoor.LINK, role=Role.CALLER, address=user_id,
                                   name=user.display_name, channel=LinkLegChannel(self._link, subs[-1].id))

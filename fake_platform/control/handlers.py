@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import re
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
 from ..core.errors import InvalidInput
 from ..core.progress import Progression, Timings
+from ..core.text import decimal
 from ..http import json_response, no_content, read_json, state_of
 from ..link.tokens import make_token
 
@@ -108,7 +110,7 @@ async def add_realm(request: web.Request) -> web.Response:
     if not isinstance(name, str) or not name:
         raise InvalidInput("name is required")
     ttl = body.get("tokenTtl", 3600)
-    if not isinstance(ttl, int | float) or ttl <= 0:
+    if isinstance(ttl, bool) or not isinstance(ttl, int | float) or not 0 < ttl <= 10 * 365 * 86400:
         raise InvalidInput("tokenTtl must be a positive number of seconds")
     realm = state.link.realms.add(name, key, ttl)
     return json_response(realm.to_dict(), status=201)
@@ -144,11 +146,13 @@ async def dump(request: web.Request) -> web.Response:
 async def journal(request: web.Request) -> web.Response:
     """Every HTTP request and websocket frame, in order: `?kind=&user=&path=&method=&channel=&since=&limit=`."""
     q = request.query
+    since, limit = decimal(q.get("since", "0")), decimal(q["limit"]) if "limit" in q else None
+    if since is None or ("limit" in q and limit is None):
+        raise InvalidInput("since and limit must be non-negative integers")
     try:
-        since = int(q.get("since", 0))
-        limit = int(q["limit"]) if "limit" in q else None
-    except ValueError:
-        raise InvalidInput("since and limit must be integers") from None
+        re.compile(q.get("path", ""))
+    except re.error as exc:
+        raise InvalidInput("path is a regular expression: %1", exc) from None
     kinds = q.get("kind")
     entries = state_of(request).journal.query(
         kind=kinds.split(",") if kinds else None, user=q.get("user"), path=q.get("path"),
@@ -233,13 +237,17 @@ async def notify_batch(request: web.Request) -> web.Response:
 
 def _notify_one(state: PlatformState, body: dict[str, Any]) -> int:
     user, frame = body.get("user"), body.get("frame")
-    if not isinstance(user, str) or not isinstance(frame, dict) or len(frame) != 1:
-        raise InvalidInput("user and a one-key frame object are required")
+    if not isinstance(user, str) or not isinstance(frame, dict) or len(frame) != 1 \
+            or not isinstance(next(iter(frame.values())), dict):
+        raise InvalidInput("user and a frame object of one key whose value is an object are required")
+    product, service = body.get("product", "cpaas"), body.get("service", "call")
+    if product not in ("cpaas", "link") or not isinstance(service, str):
+        raise InvalidInput("product is cpaas or link, service a string")
     user_id = state.users.get(user).user_id
     # A raw frame is the test's, not the platform's: the contract does not judge it.
     with state.contract.injected() if state.contract is not None else contextlib.nullcontext():
-        if body.get("product", "cpaas") == "cpaas":
-            return state.cpaas_channels.notify(user_id, body.get("service", "call"), frame)
+        if product == "cpaas":
+            return state.cpaas_channels.notify(user_id, service, frame)
         (message,) = frame.values()
         return state.link.notify_owner(user_id, message)
 

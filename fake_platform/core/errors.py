@@ -19,6 +19,7 @@ Exception tree::
      ├── NotFound          404
      ├── Conflict          409
      ├── Gone              410
+     ├── PayloadTooLarge   413
      ├── Unavailable       503
      ├── ProtocolError     any status, a body given verbatim (fault rules, special statuses)
      └── OAuthError        400/401, OAuth body
@@ -93,6 +94,12 @@ class Conflict(PlatformError):
 
 class Gone(PlatformError):
     status, kind, message_id, link_code = 410, "gone", "SVC0004", 42
+
+
+class PayloadTooLarge(PlatformError):
+    """A body or frame over the platform's limit (``PlatformConfig.max_json_bytes`` ...)."""
+
+    status, kind, message_id, link_code = 413, "too_large", "SVC0002", 5
 
 
 class Unavailable(PlatformError):

@@ -53,7 +53,7 @@ def readable(body: Any) -> Any:
         return body
     try:
         return json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, cut short, or nested too deep to show parsed
         pass
     if len(body) > MAX_BODY:
         return body[:MAX_BODY] + f"... ({len(body)} chars)"

@@ -22,6 +22,7 @@ from aiohttp import WSMsgType, web
 from .errors import PlatformError, Unavailable
 from .faults import FaultKind
 from .hub import ChannelEndpoint, Product
+from .text import depth_exceeds
 
 if TYPE_CHECKING:
     from ..state import PlatformState
@@ -191,7 +192,7 @@ async def serve_channel(request: web.Request, endpoint: ChannelEndpoint, state: 
         state.journal.record("ws-refused", user=endpoint.user, channel=endpoint.id, path=request.path, status=status)
         raise Unavailable("Websocket upgrades are refused for now (fault %1)", refusal.id) if status == 503 \
             else _status_error(status, refusal.id)
-    ws = web.WebSocketResponse(autoping=False, heartbeat=None, max_msg_size=4 * 1024 * 1024)
+    ws = web.WebSocketResponse(autoping=False, heartbeat=None, max_msg_size=state.config.max_frame_bytes)
     await ws.prepare(request)
     sink = WebSocketSink(request, ws, endpoint, state)
     state.hub.attach(endpoint.id, sink)
@@ -225,9 +226,12 @@ def _handle_text(text: str, endpoint: ChannelEndpoint, state: PlatformState, ctx
     """Journal a client frame; True when it is a connCheck the platform must answer with connAck."""
     try:
         frame = decode(text)
-    except ValueError:
+        # Nesting takes two characters a level: a keepalive is too short to check.
+        if len(text) > 2 * state.config.max_json_depth and depth_exceeds(frame, state.config.max_json_depth):
+            raise ValueError(f"nested deeper than {state.config.max_json_depth} levels")
+    except (ValueError, RecursionError) as exc:
         state.journal.record("ws-in", user=endpoint.user, channel=endpoint.id, body=text,
-                             detail={"error": "not JSON"})
+                             detail={"error": f"not JSON: {str(exc)[:100]}"})
         if state.contract is not None:
             state.contract.frame_received(endpoint.product, text, channel=endpoint.id, user=endpoint.user)
         return False

@@ -16,6 +16,7 @@ from typing import Any
 
 from ..auth.models import User, UserDirectory
 from ..core.errors import InvalidInput, NotFound
+from ..core.text import decimal
 
 DIRECTORIES = ("default",)
 FILTERS = ("userId", "name", "firstName", "lastName", "userName", "phoneNumber")
@@ -96,6 +97,7 @@ def _matches(user: User, query: dict[str, str]) -> bool:
 def _int(raw: str | None, part: str, default: int, low: int, high: int) -> int:
     if raw is None:
         return default
-    if not raw.isdigit() or not low <= int(raw) <= high:
+    value = decimal(raw)
+    if value is None or not low <= value <= high:
         raise InvalidInput("Invalid input value for message part %1", part)
-    return int(raw)
+    return value

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from aiohttp import BodyPartReader, web
+from aiohttp import BodyPartReader, MultipartReader, web
 
-from ..core.errors import InvalidInput
+from ..core.errors import InvalidInput, PayloadTooLarge
 from ..http import cpaas_user, json_response, state_of
 from .models import MAX_OBJECT_BYTES
 
@@ -18,9 +18,16 @@ async def upload(request: web.Request) -> web.Response:
     user = cpaas_user(request)
     if not request.content_type.startswith("multipart/"):
         raise InvalidInput("Invalid input value for message part %1", "Content-Type")
+    try:
+        reader = await request.multipart()
+        return await _upload(request, user, reader)
+    except ValueError as exc:  # no boundary, a missing or broken one
+        raise InvalidInput("Invalid input value for message part %1", f"multipart ({str(exc)[:100]})") from None
+
+
+async def _upload(request: web.Request, user: str, reader: MultipartReader) -> web.Response:
     root: dict[str, Any] = {}
     raw: tuple[str | None, str | None, bytes] | None = None
-    reader = await request.multipart()
     while (part := await reader.next()) is not None:
         if not isinstance(part, BodyPartReader):
             raise InvalidInput("Invalid input value for message part %1", "multipart")
@@ -31,7 +38,7 @@ async def upload(request: web.Request) -> web.Response:
     if raw is None:
         raise InvalidInput("Invalid input value for message part %1", "raw")
     filename, content_type, data = raw
-    attributes = ((root.get("object") or {}).get("attributes") or {}).get("attribute")
+    attributes = _attribute_list(root)
     store = state_of(request).files
     obj = store.upload(user, filename, content_type, data, attributes)
     return json_response({"object": {"attributes": {"attribute": store.attribute_list(obj, user)},
@@ -51,7 +58,7 @@ async def _read_bounded(part: BodyPartReader) -> bytes:
     while chunk := await part.read_chunk(CHUNK):
         size += len(chunk)
         if size > MAX_OBJECT_BYTES:
-            raise InvalidInput("Object exceeds the limit of %1 bytes", MAX_OBJECT_BYTES)
+            raise PayloadTooLarge("Object exceeds the limit of %1 bytes", MAX_OBJECT_BYTES)
         chunks.append(chunk)
     return b"".join(chunks)
 
@@ -64,3 +71,16 @@ def _root_fields(raw: bytes) -> dict[str, Any]:
     if not isinstance(value, dict) or not isinstance(value.get("object", {}), dict):
         raise InvalidInput("Invalid input value for message part %1", "root-fields")
     return value
+
+
+def _attribute_list(root: dict[str, Any]) -> Any:
+    """``object.attributes.attribute`` of the root fields (None when absent); 400 when a level is
+    there but not an object."""
+    node: Any = root
+    for key in ("object", "attributes"):
+        node = node.get(key)
+        if node is None:
+            return None
+        if not isinstance(node, dict):
+            raise InvalidInput("Invalid input value for message part %1", f"root-fields {key}")
+    return node.get("attribute")

@@ -17,6 +17,7 @@ from typing import Any
 
 from ..core.errors import Forbidden, InvalidInput, NotFound
 from ..core.hub import ChannelEndpoint, NotificationHub, Product
+from ..core.text import decimal
 from .tokens import Realms, read_token
 
 USER_SERVICES = ("call", "IM", "Presence", "MWI", "SMS", "callMe", "conversation", "push")
@@ -63,8 +64,8 @@ def _subscribe_request(body: dict[str, Any]) -> dict[str, Any]:
 
 def _expires(request: dict[str, Any]) -> int:
     expires = request.get("expires", DEFAULT_EXPIRES)
-    if isinstance(expires, str) and expires.isdigit():
-        expires = int(expires)
+    if isinstance(expires, str) and decimal(expires) is not None:
+        expires = decimal(expires)
     if not isinstance(expires, int) or isinstance(expires, bool):
         raise InvalidInput("Invalid input value for message part %1", "expires")
     return max(MIN_EXPIRES, min(MAX_EXPIRES, expires))

@@ -59,9 +59,12 @@ class Realms:
         self.realms: dict[str, Realm] = {}
 
     def add(self, name: str, key: bytes | str, token_ttl: float = 3600.0) -> Realm:
-        key_bytes = bytes.fromhex(key) if isinstance(key, str) else key
-        if len(key_bytes) != 16:
-            raise InvalidInput("A realm key is 16 bytes (32 hex characters), got %1 bytes", len(key_bytes))
+        try:
+            key_bytes = bytes.fromhex(key) if isinstance(key, str) else key
+        except ValueError:
+            raise InvalidInput("A realm key is 32 hex characters") from None
+        if not isinstance(key_bytes, bytes) or len(key_bytes) != 16:
+            raise InvalidInput("A realm key is 16 bytes (32 hex characters)")
         realm = Realm(name, key_bytes, float(token_ttl))
         self.realms[name] = realm
         return realm

@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from ..core.errors import InvalidInput
+from ..core.text import decimal
 from ..http import cpaas_user, json_response, no_content, read_json, state_of
 from .models import GROUP, ONE_TO_ONE
 
@@ -75,6 +76,7 @@ def _limit(request: web.Request) -> int | None:
     raw = request.query.get("max")
     if raw is None:
         return None
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_HISTORY:
+    value = decimal(raw)
+    if value is None or not 1 <= value <= MAX_HISTORY:
         raise InvalidInput("Invalid input value for message part %1", "max")
-    return int(raw)
+    return value

@@ -144,7 +144,8 @@ class PresenceService:
 
 
 def _parse_person(value: Any) -> tuple[str, str, str | None]:
-    person = (value.get("presence") or {}).get("person") if isinstance(value, dict) else None
+    presence = value.get("presence") if isinstance(value, dict) else None
+    person = presence.get("person") if isinstance(presence, dict) else None
     if not isinstance(person, dict):
         raise InvalidInput("Invalid input value for message part %1", "presence.person")
     willingness = person.get("overriding-willingness")

@@ -23,6 +23,7 @@ from typing import Any
 from aioice import stun
 from aioice.turn import make_integrity_key
 
+from ..core.text import decimal
 from .messages import TurnError
 
 REALM = "kandy-emulator"
@@ -66,8 +67,8 @@ class TurnService:
         return not self._expired(username) and hmac.compare_digest(self.password_for(username), password)
 
     def _expired(self, username: str) -> bool:
-        expiry, _, _user = username.partition(":")
-        return not expiry.isdigit() or int(expiry) < self._clock.wall()
+        expiry = decimal(username.partition(":")[0])
+        return expiry is None or expiry < self._clock.wall()
 
     # -- nonces --------------------------------------------------------------------------------
     def nonce(self) -> bytes:
