@@ -26,6 +26,7 @@ import aiohttp
 
 from fake_platform import Platform
 from fake_platform.contract.validator import frame_name
+from fake_platform.core.progress import Progression
 from fake_platform.link.tokens import make_token
 
 PLACEHOLDER = re.compile(r"<<([^<>]+)>>")
@@ -267,7 +268,8 @@ class Replay:
 
 async def replay(recording: dict[str, Any]) -> Replay:
     """Replay ``recording`` against a fresh platform (contract on); raise ReplayMismatch on a difference."""
-    platform = Platform(contract=True)
+    # Protocol delays (relay, IVR answer, reject) at once: frames are matched per channel, not by time.
+    platform = Platform(contract=True, progression=Progression.IMMEDIATE)
     await platform.start()
     session = Replay(platform, recording)
     try:
