@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,6 +28,7 @@ from referencing.jsonschema import DRAFT7, DRAFT202012
 
 from . import documents
 
+DRAFT_7 = "http://json-schema.org/draft-07/schema#"
 OPENAPI_URN = "urn:kandy-emulator:openapi"
 ASYNCAPI_URN = "urn:kandy-emulator:asyncapi"
 METHODS = ("get", "put", "post", "delete", "patch", "options", "head", "trace")
@@ -76,16 +77,19 @@ def inline_refs(node: Any, document: dict[str, Any]) -> Any:
 class Validator:
     """One schema: a fast yes/no (fastjsonschema), and jsonschema's words when the answer is no."""
 
-    def __init__(self, schema: dict[str, Any], document: dict[str, Any], slow: SlowValidator) -> None:
-        inlined = {"$schema": "http://json-schema.org/draft-07/schema#", **inline_refs(schema, document)}
-        self._fast = fastjsonschema.compile(inlined, use_default=False, use_formats=False)
-        self._slow = slow
+    def __init__(self, schema: dict[str, Any], document: dict[str, Any], slow: Callable[[], SlowValidator]) -> None:
+        self._schema, self._document = schema, document
+        self._fast: Callable[[Any], Any] | None = None  # compiled on first use: most are never needed
+        self._slow = slow  # made when an instance fails
 
     def error(self, instance: Any) -> str | None:
+        if self._fast is None:
+            inlined = {"$schema": DRAFT_7, **inline_refs(self._schema, self._document)}
+            self._fast = fastjsonschema.compile(inlined, use_default=False, use_formats=False)
         try:
             self._fast(instance)
         except fastjsonschema.JsonSchemaException as exc:
-            return _first_error(self._slow, instance) or str(exc)
+            return _first_error(self._slow(), instance) or str(exc)
         return None
 
 
@@ -180,7 +184,9 @@ class OpenApiContract:
         return node, pointer
 
     def _validator(self, pointer: str) -> Validator:
-        slow = Draft202012Validator({"$ref": f"{OPENAPI_URN}#{pointer}"}, registry=self._registry)
+        def slow() -> SlowValidator:
+            return Draft202012Validator({"$ref": f"{OPENAPI_URN}#{pointer}"}, registry=self._registry)
+
         return Validator(resolve(self.document, pointer), self.document, slow)
 
     def _compile(self, method: str, path: str) -> Operation | None:
@@ -204,7 +210,7 @@ class OpenApiContract:
             query = Validator(
                 {"type": "object", "properties": {n: {"$ref": f"#{ptr}/schema"} for n, ptr in with_schema.items()}},
                 self.document,
-                Draft202012Validator({"type": "object", "properties": {
+                lambda: Draft202012Validator({"type": "object", "properties": {
                     name: {"$ref": f"{OPENAPI_URN}#{ptr}/schema"} for name, ptr in with_schema.items()}},
                     registry=self._registry))
         required = frozenset(name for name, (p, _ptr) in params.items() if p.get("required"))
@@ -285,8 +291,10 @@ class AsyncApiContract:
                 message, pointer = self._resolve(ref["$ref"])
                 if "$ref" in message:
                     message, pointer = self._resolve(message["$ref"])
-                slow = Draft7Validator({"$ref": f"{ASYNCAPI_URN}#{pointer}/payload"}, registry=self._registry)
-                target[message["name"]] = Validator(message["payload"], self.document, slow)
+                ref = {"$ref": f"{ASYNCAPI_URN}#{pointer}/payload"}
+                target[message["name"]] = Validator(
+                    message["payload"], self.document,
+                    lambda ref=ref: Draft7Validator(ref, registry=self._registry))  # type: ignore[misc]
         return result
 
     def check_frame(self, product: str, direction: str, frame: Any) -> tuple[str | None, str | None]:
