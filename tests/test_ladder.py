@@ -40,6 +40,7 @@ async def test_a_call_to_an_endpoint_climbs_the_ladder_in_order(platform: Platfo
         (leg, PLATFORM, "POST …/sessions", "request"),
         (PLATFORM, PLATFORM, "start (caller)", "note"),
         (PLATFORM, leg, "201 · ms", "response"),
+        (PLATFORM, echo, "invite", "event"),
         (echo, PLATFORM, "ringing", "event"),
         (PLATFORM, leg, "Event Ringing", "notification"),
         (echo, PLATFORM, "answer", "event"),

@@ -187,6 +187,7 @@ class CallRouter:
         """Tell every callee still in the call (after the caller has been answered, see handlers)."""
         for leg in session.callees:
             if leg.state != ENDED:
+                self._record(leg, "invite")
                 leg.channel.invitation(leg, session.offer)
 
     def ringing(self, leg: Leg) -> None:

@@ -8,8 +8,8 @@ platform between them. Every journal entry that names one of the call's legs bec
 * a notification written on a channel (``ws-out``) that names a leg is an arrow to that leg,
   a push to its devices a dotted one, a notification a fault dropped a crossed one;
 * the call router's own events (``call`` entries, journaled by :mod:`fake_platform.ui.service`)
-  are arrows from a scripted endpoint (which has no HTTP of its own) and notes on the platform's
-  lifeline for the other legs.
+  are arrows to and from a scripted endpoint (which has no HTTP of its own: the platform invites
+  it, it rings and answers) and notes on the platform's lifeline for the other legs.
 
 Times are the platform's loop clock (``mono``), so a scenario on virtual time draws its virtual
 timings. Nothing here touches HTTP or the live state beyond reading a session's legs.
@@ -132,7 +132,9 @@ def _call_rungs(entry: Mapping[str, Any], by_id: Mapping[str, Leg]) -> list[Rung
     leg = by_id.get(detail.get("leg", ""))
     event = str(detail.get("event", "?")).replace("_", " ")
     at, seq = float(entry["mono"]), int(entry["seq"])
-    if leg is not None and leg.front_door == LegDoor.ENDPOINT:
+    if leg is not None and leg.front_door == LegDoor.ENDPOINT:  # it has no HTTP: the router's events are its arrows
+        if event == "invite":
+            return [Rung(at, seq, PLATFORM, leg.id, event, Style.EVENT)]
         return [Rung(at, seq, leg.id, PLATFORM, event, Style.EVENT)]
     role = f" ({leg.role})" if leg is not None else ""
     return [Rung(at, seq, PLATFORM, PLATFORM, f"{event}{role}", Style.NOTE,
