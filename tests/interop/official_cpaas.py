@@ -36,10 +36,14 @@ def cpaas_config(platform: Platform) -> dict[str, Any]:
 
 
 async def open_cpaas(browser: Browser, platform: Platform, user: User,
-                     services: list[str] | None = None, config: dict[str, Any] | None = None) -> BrowserApp:
+                     services: list[str] | None = None, config: dict[str, Any] | None = None,
+                     ice_transport_policy: str | None = None) -> BrowserApp:
     """A page with the official CPaaS SDK, signed in as ``user`` (tokens from the platform's token
-    endpoint, fetched by the page) and subscribed to ``services`` on a websocket channel."""
+    endpoint, fetched by the page) and subscribed to ``services`` on a websocket channel.
+    ``ice_transport_policy`` ('relay') goes into every RTCPeerConnection the SDK makes."""
     app = await browser.open("cpaas", user.user_id.split("@")[0])
+    if ice_transport_policy:
+        await app.js("policy => { harness.iceTransportPolicy = policy; }", ice_transport_policy)
     await app.js("([config, events]) => { harness.create(config); harness.listen(events); }",
                  [{**cpaas_config(platform), **(config or {})}, EVENTS])
     tokens = await app.js("([url, id, user, password]) => harness.tokens(url, id, user, password)",

@@ -7,9 +7,14 @@
   const events = [];
   const peers = [];
 
-  // Record every RTCPeerConnection the SDK makes, so tests can read the browser's own stats.
+  // Record every RTCPeerConnection the SDK makes, so tests can read the browser's own stats. An
+  // app can force relayed media (harness.iceTransportPolicy = 'relay'), which the 4.9.0 SDK's
+  // configuration cannot express: the page adds it to the configuration the SDK passes.
   const NativePeerConnection = window.RTCPeerConnection;
   window.RTCPeerConnection = function (...args) {
+    if (window.harness.iceTransportPolicy) {
+      args[0] = { ...(args[0] || {}), iceTransportPolicy: window.harness.iceTransportPolicy };
+    }
     const pc = new NativePeerConnection(...args);
     peers.push(pc);
     return pc;
@@ -82,6 +87,7 @@
   window.harness = {
     events,
     peers,
+    iceTransportPolicy: null,
     plain,
     ready: loadSdk(new URLSearchParams(location.search).get('sdk') || 'cpaas'),
 
@@ -157,6 +163,29 @@
         if (stat.type === 'outbound-rtp') counts.outbound[stat.kind] = (counts.outbound[stat.kind] || 0) + stat.packetsSent;
       }
       return counts;
+    },
+
+    // The candidate pair each open peer connection selected, with its two candidates (getStats):
+    // [{local: {candidateType, protocol, relayProtocol, address, port}, remote: {...}}].
+    async selectedPairs() {
+      const pairs = [];
+      for (const pc of peers) {
+        if (pc.connectionState === 'closed') continue;
+        const stats = new Map();
+        (await pc.getStats()).forEach(stat => stats.set(stat.id, stat));
+        const transport = [...stats.values()].find(stat => stat.type === 'transport' && stat.selectedCandidatePairId);
+        const pair = transport ? stats.get(transport.selectedCandidatePairId)
+          : [...stats.values()].find(stat => stat.type === 'candidate-pair' && stat.nominated && stat.state === 'succeeded');
+        if (!pair) continue;
+        const side = id => {
+          const c = stats.get(id) || {};
+          return { candidateType: c.candidateType, protocol: c.protocol, relayProtocol: c.relayProtocol,
+                   address: c.address, port: c.port };
+        };
+        pairs.push({ state: pair.state, local: side(pair.localCandidateId), remote: side(pair.remoteCandidateId),
+                     bytesSent: pair.bytesSent, bytesReceived: pair.bytesReceived });
+      }
+      return pairs;
     },
 
     // Total energy of the audio the browser decoded from its peers (0 while only silence came).
