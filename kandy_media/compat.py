@@ -25,9 +25,10 @@ from typing import Any
 
 import aioice.ice
 import aioice.stun
+import aiortc.rtcrtpreceiver
 from aioice.candidate import Candidate
 
-from . import ice
+from . import ice, jitter
 
 #: Library versions these adaptations were written and tested against (major.minor).
 SUPPORTED = {"aiortc": ("1.16",), "aioice": ("0.13",)}
@@ -52,7 +53,8 @@ def check_versions() -> dict[str, str]:
 
 
 def install() -> None:
-    """Wrap aioice's host address lookup and candidate gathering (once per process)."""
+    """Wrap aioice's host address lookup and candidate gathering, and give aiortc's audio
+    receivers a jitter buffer that plays on after a loss (once per process)."""
     global _installed
     if _installed:
         return
@@ -83,6 +85,8 @@ def install() -> None:
     setattr(aioice.ice.Connection, "get_component_candidates", component_candidates)  # noqa: B010
     aioice.ice.server_reflexive_candidate = srflx
     aioice.ice.relayed_candidate = relay
+    # Audio receivers play on after a lost packet instead of dropping good ones (kandy_media.jitter).
+    setattr(aiortc.rtcrtpreceiver, "JitterBuffer", jitter.jitter_buffer)  # noqa: B010
     _installed = True
 
 
@@ -192,6 +196,18 @@ def negotiated_codecs(transceiver: Any) -> list[Any]:
 def set_negotiated_codecs(transceiver: Any, codecs: list[Any]) -> None:
     """Narrow what a transceiver sends (aiortc has no public way after the remote offer)."""
     transceiver._codecs = codecs
+
+
+def stats_transceivers(pc: Any) -> dict[str, Any]:
+    """``{stats id: transceiver}`` for the RTP stream entries of aiortc's getStats report, whose
+    ids end with the id of the sender or receiver that made them."""
+    owners: dict[str, Any] = {}
+    for transceiver in pc.getTransceivers():
+        for kind in ("outbound-rtp", "remote-inbound-rtp"):
+            owners[f"{kind}_{id(transceiver.sender)}"] = transceiver
+        for kind in ("inbound-rtp", "remote-outbound-rtp"):
+            owners[f"{kind}_{id(transceiver.receiver)}"] = transceiver
+    return owners
 
 
 def header_extension_ids(transceiver: Any) -> dict[str, int]:

@@ -206,11 +206,30 @@ class Peer:
         return changed
 
     async def stats(self) -> dict[str, Any]:
-        """aiortc's report, plus the W3C candidate-pair / local-candidate / remote-candidate entries
-        of each selected pair (which browsers report and aiortc does not)."""
+        """aiortc's report in the units and shape of the W3C statistics a browser reports:
+        ``jitter`` in seconds (aiortc gives RTP timestamp units), ``fractionLost`` as a fraction
+        (aiortc gives the RTCP byte, in 256ths), a ``codec`` entry per negotiated codec and
+        ``codecId`` on each RTP stream, and the candidate-pair / local-candidate /
+        remote-candidate entries of each selected pair (aiortc has none)."""
         report = await self.pc.getStats()
         result = {key: _stat_dict(value) for key, value in report.items()}
         timestamp = next((v["timestamp"] for v in result.values() if "timestamp" in v), None)
+        owners = compat.stats_transceivers(self.pc)
+        for key, stat in list(result.items()):
+            transceiver = owners.get(key)
+            codec = _sending_codec(transceiver) if transceiver is not None else None
+            if transceiver is None or codec is None:
+                continue
+            codec_id = f"RTCCodec_{transceiver.mid}_{codec.payloadType}"
+            result[codec_id] = {"id": codec_id, "type": "codec", "timestamp": timestamp,
+                                "payloadType": codec.payloadType, "mimeType": codec.mimeType,
+                                "clockRate": codec.clockRate, "channels": codec.channels,
+                                "sdpFmtpLine": ";".join(f"{k}={v}" for k, v in (codec.parameters or {}).items())}
+            stat["codecId"] = codec_id
+            if isinstance(stat.get("jitter"), int | float):
+                stat["jitter"] = stat["jitter"] / codec.clockRate
+            if isinstance(stat.get("fractionLost"), int | float):
+                stat["fractionLost"] = stat["fractionLost"] / 256.0
         for index, (local, remote) in enumerate(compat.selected_pairs(self.pc)):
             ids = {"local": f"RTCIceCandidate_L{index}", "remote": f"RTCIceCandidate_R{index}"}
             for side, candidate in (("local", local), ("remote", remote)):
@@ -231,6 +250,11 @@ class Peer:
             transceiver.sender.replaceTrack(None)
         with contextlib.suppress(Exception):
             await asyncio.wait_for(self.pc.close(), CLOSE_TIMEOUT)
+
+
+def _sending_codec(transceiver: RTCRtpTransceiver) -> Any:
+    """The codec a transceiver negotiated first (what it sends), leaving retransmission out."""
+    return next((c for c in compat.negotiated_codecs(transceiver) if not c.mimeType.lower().endswith("/rtx")), None)
 
 
 def _stat_dict(stat: Any) -> dict[str, Any]:

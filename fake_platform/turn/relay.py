@@ -170,13 +170,15 @@ class TurnRelay:
                 raise TurnError(400, f"unsupported method {method.name}")
             link.send(messages.success_response(message, attributes, key))
         except TurnError as error:
-            if "MESSAGE-INTEGRITY" not in message.attributes and error.code == 401:
+            challenge = "MESSAGE-INTEGRITY" not in message.attributes and error.code == 401
+            if challenge:
                 self.challenges += 1  # the first step of every long-term credential exchange
             else:
                 self.refusals[error.code] = self.refusals.get(error.code, 0) + 1
-                state.journal.record("turn", user=_user_of(message), status=error.code,
-                                     detail={"method": message.message_method.name, "error": str(error),
-                                             "transport": link.transport_name})
+            state.journal.record("turn", user=_user_of(message), status=error.code,
+                                 detail={"method": message.message_method.name, "transport": link.transport_name,
+                                         "client": list(link.address),
+                                         "challenge" if challenge else "error": str(error)})
             link.send(messages.error_response(message, error, key))
 
     def _owned(self, link: ClientLink, auth: Authenticated) -> Allocation:
@@ -299,6 +301,13 @@ class TurnRelay:
                                                  "relayed": list(allocation.relayed_address),
                                                  **allocation.counters.to_dict()})
 
+    def record(self, method: str, link: ClientLink, **detail: Any) -> None:
+        """A journal entry about a client connection (what a failing test shows)."""
+        with contextlib.suppress(Exception):
+            self._state().journal.record("turn", detail={"method": method, "transport": link.transport_name,
+                                                         "client": list(link.address),
+                                                         **{k: v for k, v in detail.items() if v}})
+
     def link_closed(self, link: ClientLink) -> None:
         link.closed = True
         self._delete(link.key, "connection closed")
@@ -387,6 +396,7 @@ class TcpConnection(TurnStreamMixin, asyncio.Protocol):
         peer = transport.get_extra_info("peername")
         self.link = TcpClientLink((peer[0], peer[1]), self.transport.write)
         self._relay._tcp_links.add(self)
+        self._relay.record("TCP OPEN", self.link)
 
     def datagram_received(self, data: bytes, addr: Any) -> None:
         if self.link is not None:
@@ -395,4 +405,5 @@ class TcpConnection(TurnStreamMixin, asyncio.Protocol):
     def connection_lost(self, exc: Exception | None) -> None:
         self._relay._tcp_links.discard(self)
         if self.link is not None:
+            self._relay.record("TCP CLOSE", self.link, error=str(exc) if exc else None)
             self._relay.link_closed(self.link)

@@ -5,6 +5,11 @@ tracks rendered into it and records what it got: frame counts, and for audio the
 the dominant frequency over the last half second, for video the size and the mean colour. A test
 can then assert "Bob hears Alice's 440 Hz tone in #remote". Audio rendered with a ``speakerId``
 records that speaker.
+
+For call quality, each render also keeps the last :data:`TIMELINE_SECONDS` of its playout: per
+audio frame its media time, duration and whether it was audible, per video frame when it came, so
+that audio gaps and video freezes can be measured over any recent interval
+(:mod:`kandy_media.quality`).
 """
 
 from __future__ import annotations
@@ -19,7 +24,11 @@ from typing import Any
 import av
 import numpy as np
 
+from kandy_media.quality import PlayedFrame, audio_gaps, video_freezes
+
 WINDOW_SECONDS = 0.5
+TIMELINE_SECONDS = 30.0
+SILENT_RMS = 1e-3  # an audio frame quieter than this (of full scale) is not heard
 
 
 @dataclass
@@ -46,6 +55,8 @@ class TrackRender:
     on_frame: Callable[[], None] | None = None
     _audio: deque[tuple[av.AudioFrame, bool]] = field(default_factory=lambda: deque(maxlen=64))
     _video: tuple[av.VideoFrame, bool] | None = None
+    _played: deque[tuple[float, PlayedFrame]] = field(default_factory=lambda: deque(maxlen=3000))  # audio
+    _shown: deque[float] = field(default_factory=lambda: deque(maxlen=3000))  # video frame arrivals
 
     def consume(self, frame: av.AudioFrame | av.VideoFrame, *, silent: bool = False) -> None:
         now = time.monotonic()
@@ -55,9 +66,12 @@ class TrackRender:
         if isinstance(frame, av.AudioFrame):
             self.sample_rate = frame.sample_rate
             self._audio.append((frame, silent))
+            self._play(now, frame, silent)
         else:
             self.width, self.height = frame.width, frame.height
             self._video = (frame, silent)
+            self._shown.append(now)
+            _trim(self._shown, now)
         if self.on_frame is not None:
             self.on_frame()
 
@@ -70,6 +84,32 @@ class TrackRender:
         self.last_frame_at = now
         if self.on_frame is not None:
             self.on_frame()
+
+    def _play(self, now: float, frame: av.AudioFrame, silent: bool) -> None:
+        duration = frame.samples / frame.sample_rate if frame.sample_rate else 0.0
+        if frame.pts is not None and frame.time_base is not None:
+            pts = float(frame.pts * frame.time_base)
+        else:  # a source without timestamps: assume it is continuous
+            pts = self._played[-1][1].pts + self._played[-1][1].duration if self._played else 0.0
+        audible = not silent and float(np.sqrt(np.mean(_mono(frame) ** 2))) >= SILENT_RMS
+        self._played.append((now, PlayedFrame(pts, duration, audible)))
+        while self._played and now - self._played[0][0] > TIMELINE_SECONDS:
+            self._played.popleft()
+
+    # -- playout over an interval (call quality) -----------------------------------------------
+    def audio_gaps(self, since: float = 0.0) -> float:
+        """Share (0..1) of the media time played since ``since`` (``time.monotonic()``) that was
+        not heard: frames that never came and silent ones."""
+        return audio_gaps([f for at, f in self._played if at >= since])
+
+    def media_seconds(self, since: float = 0.0) -> float:
+        """Media time the audio frames since ``since`` span (heard or not)."""
+        frames = [f for at, f in self._played if at >= since]
+        return 0.0 if not frames else max(f.pts + f.duration for f in frames) - min(f.pts for f in frames)
+
+    def freezes(self, since: float = 0.0) -> tuple[int, float]:
+        """``(count, seconds)`` of the video freezes since ``since`` (W3C freeze definition)."""
+        return video_freezes([at for at in self._shown if at >= since])
 
     def _window(self) -> np.ndarray:
         """The most recent half second of audio as mono float samples in -1..1."""
@@ -137,6 +177,11 @@ class TrackRender:
         else:
             data.update(width=self.width, height=self.height, colour=[round(c) for c in self.colour()])
         return data
+
+
+def _trim(arrivals: deque[float], now: float) -> None:
+    while arrivals and now - arrivals[0] > TIMELINE_SECONDS:
+        arrivals.popleft()
 
 
 def _mono(frame: av.AudioFrame) -> np.ndarray:

@@ -39,7 +39,6 @@ async def test_official_sdk_relays_a_call_through_the_platform(platform: Platfor
     offer = platform.journal(kind="http", method="POST", path="/sessions$")[-1]["body"]["wrtcsSession"]["offer"]["sdp"]
     assert "typ relay" in offer and "typ host" not in offer and "typ srflx" not in offer
     [pair] = await alice.js("harness.selectedPairs()")
-    assert pair["state"] == "succeeded"
     assert pair["local"]["candidateType"] == "relay" and pair["local"]["relayProtocol"] == "tcp"
     assert pair["remote"]["candidateType"] == "relay"  # our SDK's relayed address
     allocations = {a["user"]: a for a in platform.relay.dump()["allocations"]}
