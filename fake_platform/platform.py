@@ -12,6 +12,7 @@ runs the same thing on its own loop thread for synchronous code.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import itertools
 import secrets
@@ -412,6 +413,27 @@ class Platform:
     def forget_call(self, session_id: str) -> None:
         """Drop a call session without telling anyone: a platform that lost it (audits then fail)."""
         self.state.calls.router.forget(session_id)
+
+    async def request_offer(self, session_id: str, timeout: float = 10.0) -> str:
+        """Ask the party of call leg ``session_id`` for a fresh offer (a re-INVITE without SDP, what a
+        media broker sends when it re-anchors a call) and return the offer it sends back."""
+        router = self.state.calls.router
+        leg = router.legs.get(session_id)
+        if leg is None:
+            raise KeyError(f"no call leg {session_id}")
+        sent: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+
+        def offered(event: str, which: Any) -> None:
+            if event == "offer" and which is leg and not sent.done():
+                sent.set_result(str(leg.extra.get("sdp", "")))
+
+        router.observers.append(offered)
+        try:
+            router.request_offer(leg)
+            async with asyncio.timeout(timeout):
+                return await sent
+        finally:
+            router.observers.remove(offered)
 
 
 def _deep_merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:

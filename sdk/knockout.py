@@ -62,11 +62,16 @@ def event_mode(product: str, type: str) -> str | None:
 
 
 def ignore_config_key(product: str, schema: Mapping[str, Any], config: dict[str, Any]) -> None:
-    """When a configuration key of ``product`` is knocked out, put it back to its default."""
+    """When a configuration key of ``product`` is knocked out, put it back to its default. A key
+    whose documented value is an object of documented keys (``authentication.server``,
+    ``connectivity.method``) is ignored whole: every key under it keeps its default."""
     if target is not None and target.kind == CONFIG and target.product == product:
-        from .config import reset  # config imports the logger; keep this module import-light
+        from .config import options, reset  # config imports the logger; keep this module import-light
 
-        reset(config, target.name, schema)
+        documented = options(schema)
+        under = [key for key in documented if key.startswith(target.name + ".")]
+        for key in [target.name] if target.name in documented else under:
+            reset(config, key, schema)
 
 
 def stub_result(fn: Callable[..., Any]) -> Any:

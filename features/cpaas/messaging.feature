@@ -101,6 +101,18 @@ Feature: CPaaS messaging
     When Bob fetches the messages of his conversation with Alice
     Then Bob's conversation with Alice has the messages "one, two" in this order
 
+  Scenario: Deleting a conversation deletes it on the platform, for the owner's other devices too
+    Given Alice sends "hello" to Bob
+    And Bob receives the message "hello" from Alice
+    And Alice has a second cpaas client "AlicePhone" subscribed to "chat"
+    When Alice deletes her conversation with Bob
+    Then Alice has no ONETOONE conversation with Bob
+    When AlicePhone fetches her ONETOONE conversations
+    Then AlicePhone receives "conversations:change"
+    And AlicePhone has no ONETOONE conversation with Bob
+    When Bob fetches his ONETOONE conversations
+    Then Bob receives "conversations:change" listing his ONETOONE conversation with Alice
+
   Scenario: A conversation subscriber hears of every change until it unsubscribes
     Given Alice sends "first" to Bob
     And Bob receives the message "first" from Alice

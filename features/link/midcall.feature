@@ -128,5 +128,5 @@ Feature: Link mid-call control
     And Alice receives "call:trackReplaced" with the fields callId, newTrackId, oldTrack
     And Alice has the call operations REPLACE_TRACK START, REPLACE_TRACK FINISH
     When Alice asks for the statistics of her audio track
-    Then Alice receives call statistics showing sent packets
+    Then Alice receives the statistics of her audio track only
     And Alice has the call operations GET_STATS START, GET_STATS FINISH

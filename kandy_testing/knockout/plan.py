@@ -2,7 +2,8 @@
 
 A function's knockout runs the scenarios in which it returned normally at least once (called by the
 scenario, by a fixture, or by the SDK itself: a regression reaches every caller); an event's, the
-scenarios in which it was emitted; a configuration key's, the scenarios that set it. Scenarios where
+scenarios in which it was emitted; a configuration key's, the scenarios that set it (or, for a key
+whose value is an object of documented keys, one of those). Scenarios where
 a function only ever raised are left out: they check its refusals, which a knockout that skips the
 whole body would break without saying anything about the function's effect (except for the v3.X
 functions whose documented behaviour is that refusal). The scenarios that called the function
@@ -19,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sdk.knockout import API, Knockout
+from sdk.knockout import API, CONFIG, Knockout
 from sdk.trace import RAISED
 
 from ..traces import ScenarioTrace
@@ -45,6 +46,10 @@ def plan(knockouts: list[Knockout], traces: dict[str, ScenarioTrace], refusing: 
     for knockout in knockouts:
         key = (knockout.product, knockout.kind, knockout.name)
         tests = touched_by.get(key, [])
+        if knockout.kind == CONFIG:  # a key whose value is an object of keys is set where one of them is
+            tests = sorted({t for (product, kind, name), found in touched_by.items() for t in found
+                            if (product, kind) == key[:2] and (name == knockout.name
+                                                               or name.startswith(knockout.name + "."))})
         killer = (before or {}).get(knockout.id, {}).get("killed_by")
         entries.append(Entry(knockout, sorted(tests, key=lambda t: (t != killer, *_order(traces[t], knockout)))))
     return entries

@@ -7,9 +7,10 @@ import json
 import re
 from typing import Any
 
-from pytest_bdd import given, parsers, then
+from pytest_bdd import given, parsers, then, when
 
 from ..world import World
+from .calls import _call_of
 from .common import parse_value
 from .connectivity import _journal_user
 
@@ -60,3 +61,38 @@ def platform_received_with(world: World, method: str, path: str, name: str, fiel
 def delays(world: World, method: str, path: str, ms: int) -> None:
     assert world.platform is not None
     world.call(world.platform.faults.add, "latency", duration=60, match={"method": method, "path": path}, ms=ms)
+
+
+
+@when(parsers.re(r"the platform asks (?P<name>\w+) for a fresh offer, as a media broker re-anchoring the call does$"))
+def asks_for_offer(world: World, name: str) -> None:
+    assert world.platform is not None
+    actor = world.actor(name)
+    session = world.call(actor.client.call.engine.get, _call_of(world, name)).session_id
+    world.run(world.platform.request_offer(session))
+
+
+def _sdps_sent(world: World, name: str, since: int = 0) -> list[str]:
+    """Every SDP ``name``'s client sent the platform in a request body since journal entry ``since``."""
+    assert world.platform is not None
+    user = _journal_user(world, name)
+    return [sdp for e in world.platform.journal(kind="http", since=since) if user is None or e.get("user") == user
+            for sdp in _values_of(e.get("body"), "sdp") if isinstance(sdp, str) and "a=fingerprint" in sdp]
+
+
+def _media_session(sdp: str) -> tuple[str, str]:
+    """What identifies a PeerConnection in its SDP: the DTLS fingerprint and the ICE username fragment."""
+    found = dict(re.findall(r"^a=(fingerprint|ice-ufrag):(.*?)\r?$", sdp, re.MULTILINE))
+    return found.get("fingerprint", ""), found.get("ice-ufrag", "")
+
+
+@then(parsers.re(r"(?P<name>\w+)'s fresh offer (?P<outcome>keeps|replaces) (?:her|his) media session$"))
+def fresh_offer(world: World, name: str, outcome: str) -> None:
+    """Asked for a fresh offer (slow start), ``name`` keeps the PeerConnection when the call is anchored
+    on a media broker (``call.mediaBrokerOnly``: same DTLS certificate and ICE credentials as before),
+    and makes a new one otherwise (the link wire notes, ``startCallUpdate`` without SDP)."""
+    before, after = _sdps_sent(world, name, 0), _sdps_sent(world, name, world.cause_seq)
+    assert after, f"{name} sent no offer after the request"
+    assert len(before) > len(after), f"{name} sent no SDP before the request"
+    first, fresh = _media_session(before[0]), _media_session(after[-1])
+    assert (first == fresh) == (outcome == "keeps"), f"{name}'s first SDP had {first}, the fresh offer has {fresh}"
