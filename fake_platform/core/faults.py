@@ -27,6 +27,7 @@ class FaultKind(StrEnum):
     HTTP_ERROR = "http_error"
     DROP_NOTIFICATIONS = "drop_notifications"
     DELAY_NOTIFICATIONS = "delay_notifications"
+    DUPLICATE_NOTIFICATIONS = "duplicate_notifications"
     IMPAIRMENT = "impairment"
 
 
@@ -101,6 +102,8 @@ SPECS: dict[FaultKind, FaultSpec] = {spec.kind: spec for spec in (
     )),
     FaultSpec(FaultKind.DROP_NOTIFICATIONS, "drop notifications to matching channels", Hook.NOTIFY),
     FaultSpec(FaultKind.DELAY_NOTIFICATIONS, "delay notifications to matching channels", Hook.NOTIFY, (_MS,)),
+    FaultSpec(FaultKind.DUPLICATE_NOTIFICATIONS, "deliver notifications to matching channels twice (at-least-once "
+              "delivery)", Hook.NOTIFY),
     # Media of the matching user or call (match: user, call); the model is fake_platform/network.
     FaultSpec(FaultKind.IMPAIRMENT, "impair media: a network profile and/or parameters", Hook.MEDIA, (
         Param("profile", (str,), None, "a named profile: 3G, poor 3G, 4G, poor wifi, satellite, lossy, blackout "

@@ -191,6 +191,10 @@ class NotificationHub:
                 handle = asyncio.get_running_loop().call_later(seconds, self._deliver_later, channel_id, frame)
                 self._delayed.add(handle)
                 return True
+            if self._faults.check(FaultKind.DUPLICATE_NOTIFICATIONS, **ctx) is not None:
+                self._journal.record("fault", user=endpoint.user, channel=endpoint.id, body=frame,
+                                     detail={"action": "duplicate_notification"})
+                self._send(endpoint, frame)
         self._send(endpoint, frame)
         return True
 

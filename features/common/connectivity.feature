@@ -71,6 +71,7 @@ Feature: Connectivity: keepalive, lost connections and reconnects
       | product | delay | multiplier | limit  | refused | offsets                    |
       | cpaas   | 5000  | 1          | 640000 | 12      | 0, 5, 10, 15               |
       | cpaas   | 1000  | 2          | 640000 | 20      | 0, 1, 3, 7, 15, 31         |
+      | cpaas   | 1000  | 2          | 4000   | 20      | 0, 1, 3, 7, 11, 15, 19, 23 |
       | link    | 2000  | 3          | 20000  | 70      | 0, 2, 8, 26, 46, 66, 86    |
 
   @virtual_time

@@ -40,7 +40,29 @@ Feature: Logger
       | {"actionOnly": false, "diff": true}                 | with payload and with a diff            |
       | {"collapsed": true}                                 | collapsed into one summary line         |
 
-  Scenario: CPaaS flatten turns every message into a string
+  Scenario Outline: CPaaS action logs follow the logActions options: <logs>
+    When I create a cpaas client with the logs <logs> and a recording action handler
+    And the client updates its configuration
+    Then the action handler received an action "CONFIG_UPDATE" <details>
+
+    Examples:
+      | logs                                                                       | details                           |
+      | {"logActions": {"actionOnly": true}}                                       | without payload and without state |
+      | {"logActions": {"actionOnly": false, "exposePayloads": true}}              | with payload and with state       |
+      | {"logActions": {"actionOnly": false, "exposePayloads": true, "diff": true}} | with payload and with a diff     |
+      | {"logActions": {"collapsed": true}}                                        | collapsed into one summary line   |
+
+  Scenario: CPaaS enableGrouping false splits an action log into one entry per detail
+    When I create a cpaas client with the logs {"enableGrouping": false, "logActions": {"actionOnly": false}} and a recording action handler
+    And the client updates its configuration
+    Then the action handler received the action "CONFIG_UPDATE" split into one entry per detail
+
+  Scenario: Link logActions.level sets the level of action logs
+    When I create a link client with the logs {"logActions": {"level": "warn"}} and a recording action handler
+    And the client updates its configuration
+    Then the action handler received the action "CONFIG_UPDATE" at level warn
+
+  Scenario: The default handler writes every message as text, objects as JSON (flatten or not)
     When I create a cpaas client with log level "debug", flatten on and the default handler
     And the client logs an object
     Then the Python log line shows the object as JSON text

@@ -67,3 +67,13 @@ Feature: CPaaS service subscriptions
     And Alice subscribes to the services "chat"
     Then Alice receives "subscription:error" with error code "subscription:4"
     And Alice's subscriptions are ""
+
+  Scenario: The channel request carries the configured authentication.clientCorrelator
+    When Alice updates the configuration with {"authentication": {"clientCorrelator": "shop-42"}}
+    And Alice subscribes to the services "chat"
+    Then the platform received "POST" on "/notificationchannel/v1/.*/channels$" from Alice with clientCorrelator "shop-42"
+
+  Scenario: Requests use the configured authentication.server.version
+    When Alice updates the configuration with {"authentication": {"server": {"version": "v2"}}}
+    And Alice subscribes to the services "chat"
+    Then the platform received "POST" on "/cpaas/notificationchannel/v2/.*/channels$" from Alice
