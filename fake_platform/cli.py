@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import json
 import os
 import signal
 import sys
+import threading
 
 from .core.heap import DEFAULT_FREEZE_EVERY, freeze_heap_every
 from .platform import Platform
 
 CONTROL_TOKEN_ENV = "KANDY_CONTROL_TOKEN"  # also read by load/control.py
+STOP_GRACE = 10.0  # seconds a stop may take after SIGTERM before the process leaves anyway
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -55,7 +56,31 @@ def main(argv: list[str] | None = None) -> int:
     return asyncio.run(_serve(args))
 
 
+def stop_on_signals(stop: asyncio.Event, grace: float = STOP_GRACE) -> None:
+    """SIGTERM and SIGINT stop the server, always. The first signal asks the loop to stop (a
+    graceful shutdown: sockets closed with 1001); if the process is still there ``grace`` seconds
+    later (a handler stuck in a loop, a shutdown that hangs) or a second signal comes, it exits.
+    Python-level handlers run between bytecodes even while the loop is busy, where the callbacks of
+    ``loop.add_signal_handler`` would wait for a loop that never gets back to them."""
+    loop = asyncio.get_running_loop()
+    received: list[int] = []
+
+    def handler(signum: int, _frame: object) -> None:
+        if received:  # asked twice: leave now
+            os._exit(128 + signum)
+        received.append(signum)
+        loop.call_soon_threadsafe(stop.set)
+        watchdog = threading.Timer(grace, os._exit, args=(128 + signum,))
+        watchdog.daemon = True
+        watchdog.start()
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, handler)
+
+
 async def _serve(args: argparse.Namespace) -> int:
+    stop = asyncio.Event()
+    stop_on_signals(stop)  # before anything that could take a while: SIGTERM works from the start
     platform = Platform(host=args.host, port=args.port, tls=args.tls, seed=args.seed, domain=args.domain,
                         turn_port=None if args.turn_port < 0 else args.turn_port,
                         server_ping_interval=args.server_ping_interval, journal=not args.no_journal,
@@ -75,11 +100,6 @@ async def _serve(args: argparse.Namespace) -> int:
         "clientId": platform.state.config.client_id,
         "users": [{"userId": u.user_id, "password": u.password} for u in users],
     }, indent=2), flush=True)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError):
-            loop.add_signal_handler(sig, stop.set)
     await stop.wait()
     if freezer is not None:
         freezer.cancel()

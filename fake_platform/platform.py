@@ -152,6 +152,7 @@ class Platform:
         for address in self._runner.addresses:  # the port the kernel chose for port 0
             self.port = int(address[1])
         self.state.base_url = self.url
+        self.state.start()
         if self.relay is not None:
             await self.relay.start()
             self.state.relay = self.relay

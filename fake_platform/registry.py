@@ -25,6 +25,7 @@ from .routing import Route
 if TYPE_CHECKING:
     from .core.clock import PlatformClock
     from .core.faults import FaultRegistry
+    from .core.housekeeping import Housekeeping
     from .core.hub import NotificationHub
     from .core.ids import SeededRandom
     from .core.journal import Journal
@@ -44,6 +45,7 @@ class Core:
     hub: NotificationHub
     progress: Progress
     base_url: Callable[[], str]
+    housekeeping: Housekeeping  # periodic sweeps: a service adds what it expires (core/housekeeping.py)
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from .contract.monitor import ContractMonitor
 from .core.clock import PlatformClock
 from .core.faults import FaultRegistry
+from .core.housekeeping import Housekeeping
 from .core.hub import NotificationHub
 from .core.ids import SeededRandom
 from .core.journal import Journal
@@ -65,6 +66,27 @@ class PlatformConfig:
     max_json_bytes: int = 1024 * 1024
     max_json_depth: int = 32
     max_frame_bytes: int = 64 * 1024  # a client's websocket frame (keepalives only); bigger: closed 1009
+    # Resource limits (README "Limits"): the journal's copy of a body and its whole size.
+    journal_body_bytes: int = 4096
+    journal_max_bytes: int = 32 * 1024 * 1024
+    # A websocket client that does not read: cut off past this many waiting frames, or when one
+    # write waits this long for the transport to drain (close 1011, journaled).
+    ws_queue_frames: int = 1000
+    ws_send_timeout: float = 10.0
+    # What the platform forgets, swept every sweep_interval seconds (0: never): a CPaaS channel with
+    # no socket for its channelLifetime, a Link subscription not refreshed within its expires, a
+    # call ended_call_ttl after it ended, a file file_ttl after its upload.
+    sweep_interval: float = 30.0
+    ended_call_ttl: float = 300.0
+    file_ttl: float = 24 * 3600.0
+    # Caps: notification channels (CPaaS) and Link subscriptions per user, anonymous (CallMe)
+    # subscriptions in all, bytes of files one user keeps, messages kept per conversation, items
+    # per list response (the newest).
+    max_channels_per_user: int = 100
+    max_anonymous_subscriptions: int = 10_000
+    max_file_bytes_per_user: int = 100 * 1024 * 1024
+    max_history: int = 5000
+    max_list_items: int = 1000
     # Validate every request, response and frame against the contract documents
     # (fake_platform/contract): a client's violation is answered with the protocol's 400, the
     # platform's own makes Platform.stop() raise ContractViolation.
@@ -97,12 +119,14 @@ class PlatformState:
         self.base_url = ""
         self.relay: TurnRelay | None = None  # the TURN relay, a front door like the HTTP site (Platform.start)
         self.contract: ContractMonitor | None = None
+        self._started = False
         self.services: list[Service] = all_services()
         self._build(self.config.seed)
 
     def _build(self, seed: int | None) -> None:
         self.ids = SeededRandom(seed)
-        self.journal = Journal(self.clock.wall_ms, self.clock.monotonic, self.config.journal_capacity)
+        self.journal = Journal(self.clock.wall_ms, self.clock.monotonic, self.config.journal_capacity,
+                               max_body=self.config.journal_body_bytes, max_bytes=self.config.journal_max_bytes)
         self.journal.enabled = self.config.journal
         self.faults = FaultRegistry(self.clock, self.ids)
         self.hub = NotificationHub(clock=self.clock, ids=self.ids, faults=self.faults, journal=self.journal)
@@ -111,14 +135,22 @@ class PlatformState:
             self.contract.journal = self.journal
             self.hub.contract = self.contract
         self.progress = Progress(self.config.timings, self.config.progression)
+        self.housekeeping = Housekeeping(self.clock, self.journal, self.config.sweep_interval)
         core = Core(config=self.config, ids=self.ids, clock=self.clock, journal=self.journal, faults=self.faults,
-                    hub=self.hub, progress=self.progress, base_url=lambda: self.base_url)
+                    hub=self.hub, progress=self.progress, base_url=lambda: self.base_url,
+                    housekeeping=self.housekeeping)
         for service in self.services:
             needs = {name: getattr(self, name) for name in service.needs}
             setattr(self, service.name, service.build(core, **needs))
 
+    def start(self) -> None:
+        """Start what runs in the background (the housekeeping sweeps), on the running loop."""
+        self._started = True
+        self.housekeeping.start()
+
     async def close(self, code: int = 1001) -> None:
         """Close every socket, pending transition and service (shutdown and reset)."""
+        await self.housekeeping.stop()
         self.progress.cancel_all()
         await self.hub.close_all(code)
         for service in reversed(self.services):
@@ -130,6 +162,8 @@ class PlatformState:
         await self.close(1012)
         self.config.seed = seed if seed is not None else self.config.seed
         self._build(self.config.seed)
+        if self._started:
+            self.housekeeping.start()
 
     def dump(self) -> dict[str, Any]:
         result: dict[str, Any] = {

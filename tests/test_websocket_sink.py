@@ -13,7 +13,8 @@ from fake_platform import Platform
 from fake_platform.core.hub import ChannelEndpoint
 
 # These tests publish raw probe frames straight into the hub: socket plumbing, not the wire contract.
-pytestmark = pytest.mark.platform(contract=False)
+# 60 kB frames are journaled whole here (the journal keeps 4 kB of a body by default).
+pytestmark = pytest.mark.platform(contract=False, journal_body_bytes=100_000)
 
 FRAMES = 300
 PADDING = "x" * 60_000  # 300 frames of ~60 kB: far more than the socket buffers hold, so the writer must wait

@@ -17,6 +17,7 @@ import jwt
 from ..core.errors import Conflict, NotFound, OAuthError, Unauthorized
 
 ISSUER = "fake-kandy-platform"
+PHONE_DRAWS = 20  # random draws of a free number before a wider plan is used
 VERIFIED_CACHE = 20000
 
 
@@ -71,6 +72,7 @@ class UserDirectory:
         self.domain = domain
         self.users: dict[str, User] = {}
         self._by_phone: dict[str, str] = {}
+        self._suffixes: dict[str, int] = {}  # base user id -> the last number appended to it
 
     def create(self, *, first_name: str | None = None, last_name: str | None = None, password: str | None = None,
                user_id: str | None = None, phone_number: str | None = None, email: str | None = None,
@@ -81,10 +83,11 @@ class UserDirectory:
         if user_id is None:
             base = f"{_slug(first)}.{_slug(last)}"
             user_id = f"{base}@{self.domain}"
-            n = 1
-            while user_id in self.users:
+            n = self._suffixes.get(base, 1)
+            while user_id in self.users:  # one step per taken id, counting on from the last one given
                 n += 1
                 user_id = f"{base}{n}@{self.domain}"
+            self._suffixes[base] = n
         user_id = user_id.lower()
         if "@" not in user_id:
             user_id = f"{user_id}@{self.domain}"
@@ -101,10 +104,22 @@ class UserDirectory:
         return user
 
     def _new_phone(self) -> str:
-        while True:
+        """``+1613555XXXX`` while a few draws find one free, then the whole of ``+1613NXX-XXXX``
+        (eight million numbers); never loops for ever: a full plan is a Conflict."""
+        for _ in range(PHONE_DRAWS):
             phone = f"+1613555{self._ids.digits(4)}"
             if phone not in self._by_phone:
                 return phone
+        for _ in range(PHONE_DRAWS):
+            phone = f"+1613{self._ids.random.randint(200, 999)}{self._ids.digits(4)}"
+            if phone not in self._by_phone:
+                return phone
+        for exchange in range(200, 1000):  # nearly full: the first free number, in order
+            for line in range(10_000):
+                phone = f"+1613{exchange}{line:04d}"
+                if phone not in self._by_phone:
+                    return phone
+        raise Conflict("Every phone number of the plan +1613NXXXXXX is assigned")
 
     def get(self, user_id: str) -> User:
         user = self.find(user_id)

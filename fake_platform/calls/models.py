@@ -79,6 +79,7 @@ class Leg:
     custom_parameters: list[dict[str, str]] = field(default_factory=list)
     supports_early_media: bool = False
     extra: dict[str, Any] = field(default_factory=dict)  # "sdp": the last description this party sent
+    born: float = 0.0  # loop time of its creation
 
     @property
     def caller(self) -> Leg:
@@ -111,6 +112,7 @@ class CallSession:
     state: str = INITIATED
     offer: str | None = None
     history: list[tuple[float, str, str]] = field(default_factory=list)  # (time, leg id, event)
+    ended_at: float | None = None  # loop time the housekeeping first saw it ended
 
     def to_dict(self) -> dict[str, Any]:
         return {"id": self.id, "state": self.state, "caller": self.caller.to_dict(),
@@ -134,7 +136,8 @@ class CallRouter:
     def new_leg(self, *, owner: str, front_door: LegDoor, role: Role, address: str, name: str | None,
                 channel: LegChannel, **extra: Any) -> Leg:
         leg = Leg(id=self._ids.capability("sess"), owner=owner, front_door=front_door, role=role, address=address,
-                  name=name, channel=channel, extra=extra)
+                  name=name, channel=channel, extra=extra,
+                  born=self._clock.monotonic())
         self.legs[leg.id] = leg
         return leg
 
@@ -147,6 +150,25 @@ class CallRouter:
         if leg.owner.lower() != owner.lower():
             raise Forbidden("Session %1 belongs to another user", leg_id)
         return leg
+
+    def expire(self, now: float, ttl: float) -> list[str]:
+        """Forget sessions ended more than ``ttl`` ago, with their legs that are over (a leg moved
+        on to a live session by a transfer or a join stays), and legs of calls that never started;
+        returns the leg ids forgotten. An audit of a forgotten session answers 404 as before."""
+        forgotten: list[str] = []
+        for session in list(self.sessions.values()):
+            if session.state != ENDED:
+                continue
+            if session.ended_at is None:
+                session.ended_at = now
+            if now - session.ended_at > ttl:
+                del self.sessions[session.id]
+        kept = {leg.id for s in self.sessions.values() for leg in (s.caller, *s.callees)}
+        for leg in list(self.legs.values()):
+            if leg.id not in kept and now - leg.born > ttl:
+                del self.legs[leg.id]
+                forgotten.append(leg.id)
+        return forgotten
 
     def _record(self, leg: Leg, event: str) -> None:
         if leg.session is not None:

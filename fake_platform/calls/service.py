@@ -41,6 +41,8 @@ class CallService:
         self.router.resolvers = [self.endpoints.resolve, self._resolve_user]
         link.callable_addresses.update(self.endpoints.addresses())
         self.conferences: dict[str, Conference] = {}
+        self._ended_call_ttl = core.config.ended_call_ttl
+        core.housekeeping.add("calls", self.expire)
         self._pending_invites: dict[str, Pending] = {}
 
     # -- callees -------------------------------------------------------------------------------
@@ -169,6 +171,19 @@ class CallService:
         session.offer = offer
         asyncio.get_running_loop().call_soon(router.invite, session)
         return session
+
+    async def expire(self, now: float) -> int:
+        """Forget calls ended ``ended_call_ttl`` ago (PlatformConfig), what the scripted endpoints
+        kept of them, and conference bridges none of whose legs is still up."""
+        forgotten = self.router.expire(now, self._ended_call_ttl)
+        for leg_id in forgotten:
+            self.endpoints.calls.pop(leg_id, None)
+        up = {leg.owner for leg in self.router.legs.values() if leg.state != ENDED}
+        for conference_id, conference in list(self.conferences.items()):
+            if f"conference:{conference_id}" not in up and not conference.participants:
+                del self.conferences[conference_id]
+                await conference.close()
+        return len(forgotten)
 
     def dump(self) -> list[dict[str, Any]]:
         return [s.to_dict() for s in self.router.sessions.values()]

@@ -65,7 +65,7 @@ async def channel_lifetime(request: web.Request) -> web.Response:
     lifetime = body.get("channelLifetime")
     if not isinstance(lifetime, int) or isinstance(lifetime, bool) or lifetime <= 0:
         raise InvalidInput("Invalid input value for message part %1", "channelLifetime")
-    endpoint.lifetime = lifetime
+    state_of(request).cpaas_channels.refresh(endpoint, lifetime)
     return json_response({"notificationChannelLifetime": {"channelLifetime": lifetime}})
 
 

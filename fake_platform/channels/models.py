@@ -9,10 +9,13 @@ that service to. Channels and subscriptions outlive websocket drops (the SDK nev
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..core.errors import Forbidden, InvalidInput, NotFound
 from ..core.hub import ChannelEndpoint, NotificationHub, Product
+
+if TYPE_CHECKING:
+    from ..state import PlatformConfig
 
 SERVICES = ("call", "chat", "smsinbound", "presence")
 
@@ -33,10 +36,11 @@ class ServiceSubscription:
 
 
 class CpaasChannels:
-    def __init__(self, hub: NotificationHub, ids: Any, clock: Any) -> None:
+    def __init__(self, hub: NotificationHub, ids: Any, clock: Any, limits: PlatformConfig) -> None:
         self._hub = hub
         self._ids = ids
         self._clock = clock
+        self._limits = limits
         self.subscriptions: dict[str, ServiceSubscription] = {}
         self._ids_by_user: dict[str, dict[str, None]] = {}  # notify() looks them up by user (ordered set)
 
@@ -46,6 +50,9 @@ class CpaasChannels:
             raise InvalidInput("Invalid input value for message part %1", "x-connCheckRole")
         if lifetime is not None and (not isinstance(lifetime, int) or isinstance(lifetime, bool) or lifetime <= 0):
             raise InvalidInput("Invalid input value for message part %1", "channelLifetime")
+        if len(self.channels(user)) >= self._limits.max_channels_per_user:
+            raise Forbidden("User %1 has %2 notification channels already, the most one user may have", user,
+                            self._limits.max_channels_per_user)
         channel_id = f"ws-{self._ids.capability_uuid()}"
         return self._hub.open_channel(user, Product.CPAAS, channel_id=channel_id, conn_check_role=role or "client",
                                       lifetime=lifetime or 3600, callback_url=channel_id)
@@ -57,6 +64,22 @@ class CpaasChannels:
         if endpoint.user != user:
             raise Forbidden("Channel %1 belongs to another user", channel_id)
         return endpoint
+
+    def refresh(self, endpoint: ChannelEndpoint, lifetime: int) -> None:
+        """``PUT .../channelLifetime``: a new lifetime, counted from now."""
+        endpoint.lifetime = lifetime
+        endpoint.idle_since = max(endpoint.idle_since, self._clock.monotonic())
+
+    async def expire(self, now: float) -> int:
+        """Close the channels (and drop their subscriptions) that had no socket for their whole
+        lifetime: the 4.9.0 SDK never refreshes a channel, so a connected socket keeps it alive."""
+        expired = [c for c in self.channels_all() if c.socket is None and now - c.idle_since > c.lifetime]
+        for endpoint in expired:
+            await self.delete_channel(endpoint.user, endpoint.id)
+        return len(expired)
+
+    def channels_all(self) -> list[ChannelEndpoint]:
+        return [c for c in self._hub.channels.values() if c.product == Product.CPAAS]
 
     async def delete_channel(self, user: str, channel_id: str) -> None:
         endpoint = self.channel(user, channel_id)

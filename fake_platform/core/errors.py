@@ -20,6 +20,7 @@ Exception tree::
      ├── Conflict          409
      ├── Gone              410
      ├── PayloadTooLarge   413
+     ├── TooMany           429
      ├── Unavailable       503
      ├── ProtocolError     any status, a body given verbatim (fault rules, special statuses)
      └── OAuthError        400/401, OAuth body
@@ -100,6 +101,12 @@ class PayloadTooLarge(PlatformError):
     """A body or frame over the platform's limit (``PlatformConfig.max_json_bytes`` ...)."""
 
     status, kind, message_id, link_code = 413, "too_large", "SVC0002", 5
+
+
+class TooMany(PlatformError):
+    """A platform-wide cap reached (``PlatformConfig.max_anonymous_subscriptions``)."""
+
+    status, kind, message_id, policy, link_code = 429, "too_many", "POL0003", True, 1
 
 
 class Unavailable(PlatformError):

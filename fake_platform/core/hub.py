@@ -71,6 +71,7 @@ class ChannelEndpoint:
     buffered_total: int = 0
     attachments: int = 0
     keepalive: Keepalive = field(default_factory=Keepalive)
+    idle_since: float = 0.0  # loop time since when no socket is attached (creation, last detach, refresh)
 
     def to_dict(self) -> dict[str, Any]:
         return {"id": self.id, "user": self.user, "product": self.product, "connected": self.socket is not None,
@@ -95,7 +96,7 @@ class NotificationHub:
     def open_channel(self, user: str, product: Product, *, channel_id: str | None = None,
                      **attrs: Any) -> ChannelEndpoint:
         endpoint = ChannelEndpoint(id=channel_id or self._ids.capability("ch"), user=user, product=product,
-                                   created_at=self._clock.wall(), **attrs)
+                                   created_at=self._clock.wall(), idle_since=self._clock.monotonic(), **attrs)
         self.channels[endpoint.id] = endpoint
         self._by_user.setdefault(user, {})[endpoint.id] = endpoint
         return endpoint
@@ -109,7 +110,10 @@ class NotificationHub:
     async def close_channel(self, channel_id: str, code: int = 1000) -> None:
         endpoint = self.channels.pop(channel_id, None)
         if endpoint is not None:
-            self._by_user.get(endpoint.user, {}).pop(channel_id, None)
+            mine = self._by_user.get(endpoint.user, {})
+            mine.pop(channel_id, None)
+            if not mine:  # anonymous principals come and go: keep no empty entry
+                self._by_user.pop(endpoint.user, None)
         if endpoint is not None and endpoint.socket is not None:
             await endpoint.socket.close(code)
 
@@ -131,6 +135,7 @@ class NotificationHub:
         endpoint = self.channels.get(channel_id)
         if endpoint is not None and endpoint.socket is sink:
             endpoint.socket = None
+            endpoint.idle_since = self._clock.monotonic()
             self._tell("detached", endpoint)
 
     def requeue(self, channel_id: str, frames: list[dict[str, Any]]) -> None:

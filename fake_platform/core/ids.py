@@ -83,5 +83,6 @@ class SeededRandom:
         return secrets.token_hex(nbytes)
 
     @staticmethod
-    def password(length: int = 16) -> str:
-        return "".join(secrets.choice(_ALPHANUMERIC) for _ in range(length))
+    def password() -> str:
+        """16 URL-safe characters (96 bits)."""
+        return secrets.token_urlsafe(12)

@@ -60,12 +60,25 @@ def readable(body: Any) -> Any:
     return body
 
 
+ENTRY_COST = 200  # bytes an entry costs besides its body (the tuple, its numbers and strings)
+OBJECT_BODY_COST = 512  # a body kept as an object (the platform's own frames), not measured
+
+
 class Journal:
-    def __init__(self, wall_ms: Callable[[], int], monotonic: Callable[[], float], capacity: int = 20000) -> None:
+    """Bounded twice: at most ``capacity`` entries and about ``max_bytes`` in all, oldest out first;
+    a text body is kept to its first ``max_body`` characters (the journal's copy of a 25 MB post is
+    4 KB), so nothing a client sends can grow it beyond the bound."""
+
+    def __init__(self, wall_ms: Callable[[], int], monotonic: Callable[[], float], capacity: int = 20000, *,
+                 max_body: int = MAX_BODY, max_bytes: int = 32 * 1024 * 1024) -> None:
         self._wall_ms = wall_ms
         self._monotonic = monotonic
         self.capacity = capacity
-        self._entries: deque[tuple[Any, ...]] = deque(maxlen=capacity)
+        self.max_body = max_body
+        self.max_bytes = max_bytes
+        self._entries: deque[tuple[Any, ...]] = deque()
+        self._costs: deque[int] = deque()  # what each entry counts against max_bytes
+        self.bytes = 0
         self._seq = itertools.count(1)
         self.enabled = True
 
@@ -77,13 +90,29 @@ class Journal:
         if not _OPTIONAL.issuperset(fields):
             raise TypeError(f"journal entries have no field(s) {sorted(set(fields) - _OPTIONAL)}")
         get = fields.get
+        body = get("body")
+        if isinstance(body, str | bytes | bytearray):
+            if len(body) > self.max_body:
+                cut = body[:self.max_body]
+                body = (cut.decode("utf-8", "replace") if isinstance(cut, bytes | bytearray) else cut) \
+                    + f"... ({len(body)} bytes)"
+            cost = ENTRY_COST + len(body)
+        else:
+            cost = ENTRY_COST if body is None else ENTRY_COST + OBJECT_BODY_COST
         # A plain tuple in JournalEntry's order (one of atoms is not tracked by the cycle collector).
         self._entries.append((next(self._seq), self._wall_ms(), self._monotonic(), kind, get("user"), get("method"),
-                              get("path"), get("status"), get("channel"), get("body"), get("duration_ms"),
+                              get("path"), get("status"), get("channel"), body, get("duration_ms"),
                               get("detail")))
+        self._costs.append(cost)
+        self.bytes += cost
+        while len(self._entries) > self.capacity or (self.bytes > self.max_bytes and len(self._entries) > 1):
+            self._entries.popleft()
+            self.bytes -= self._costs.popleft()
 
     def clear(self) -> None:
         self._entries.clear()
+        self._costs.clear()
+        self.bytes = 0
 
     def query(self, *, kind: str | Iterable[str] | None = None, user: str | None = None,
               path: str | None = None, method: str | None = None, channel: str | None = None,

@@ -27,7 +27,6 @@ from .text import depth_exceeds
 if TYPE_CHECKING:
     from ..state import PlatformState
 
-WRITE_QUEUE_LIMIT = 10000
 CONN_ACK: dict[str, Any] = {"connAck": {}}
 CONN_ACK_PAYLOAD = json.dumps(CONN_ACK).encode()
 
@@ -39,6 +38,11 @@ class WebSocketSink:
     every member's socket within the request that sent it, with no task to wake per socket. Only
     when the transport asks to wait (a slow reader: the write buffer is full) do later frames
     queue, for one writer task that finishes the wait and then writes the queue out.
+
+    A client that does not read is cut off (close 1011, journaled as a ``fault``): when
+    ``PlatformConfig.ws_queue_frames`` frames wait, or when one write waits more than
+    ``ws_send_timeout`` seconds for the transport to drain. What it had not read goes back to the
+    hub (the channel's buffer), for its next socket.
     """
 
     def __init__(self, request: web.Request, ws: web.WebSocketResponse, endpoint: ChannelEndpoint,
@@ -56,11 +60,8 @@ class WebSocketSink:
         self._closer: asyncio.Task[None] | None = None
 
     def send(self, frame: dict[str, Any]) -> None:
-        if len(self._queue) >= WRITE_QUEUE_LIMIT:  # a client that reads nothing: cut it off, it will reconnect
-            if self._closer is None:
-                self._state.journal.record("fault", user=self._user, channel=self.channel_id,
-                                           detail={"action": "write_queue_full"})
-                self._closer = asyncio.create_task(self.close(1011))
+        if len(self._queue) >= self._state.config.ws_queue_frames:  # a client that reads nothing
+            self._cut_off("write_queue_full")
             return
         if self._queue or self._writer is not None or self._broken or self.ws.closed:
             self._queue.append(frame)
@@ -76,14 +77,25 @@ class WebSocketSink:
         if rest is not None:  # written, but the transport wants a drain before the next frame
             self._writer = asyncio.create_task(self._write(rest), name=f"ws-writer-{self.channel_id}")
 
+    def _cut_off(self, reason: str) -> None:
+        """Close a socket whose client does not read (once); it will reconnect and get the rest."""
+        if self._closer is None:
+            self._state.journal.record("fault", user=self._user, channel=self.channel_id,
+                                       detail={"action": reason, "queued": len(self._queue)})
+            self._closer = asyncio.create_task(self.close(1011), name=f"ws-cut-off-{self.channel_id}")
+
     async def _write(self, draining: Awaitable[None]) -> None:
+        timeout = self._state.config.ws_send_timeout
         try:
-            await draining
+            await asyncio.wait_for(draining, timeout)
             while self._queue and not self.ws.closed:
                 payload = encode(self._queue[0])
-                await self.ws.send_frame(payload, WSMsgType.TEXT)
+                await asyncio.wait_for(self.ws.send_frame(payload, WSMsgType.TEXT), timeout)
                 self._queue.popleft()
                 self._state.journal.record("ws-out", user=self._user, channel=self.channel_id, body=payload)
+        except TimeoutError:
+            self._broken = True
+            self._cut_off("write_timeout")
         except (ConnectionError, RuntimeError):
             self._broken = True
         finally:
@@ -110,13 +122,16 @@ class WebSocketSink:
         self._state.journal.record("ws-out", user=self._user, channel=self.channel_id, body=payload)
 
     async def close(self, code: int) -> None:
-        if code == 1006:  # abnormal closure: no close frame, just drop the transport
-            transport = self._request.transport
-            if transport is not None:
-                transport.abort()
-        else:
+        """Close with ``code``; 1006, or a close frame a client does not take within 2 s, drops the
+        transport (and whatever it still buffers) instead."""
+        closed = False
+        if code != 1006:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self.ws.close(code=code, message=b"closed by platform"), 2)
+                closed = True
+        transport = self._request.transport
+        if transport is not None and not closed:
+            transport.abort()
         self.closed.set()
 
     async def stop(self) -> None:

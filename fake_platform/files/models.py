@@ -9,9 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..core.errors import Forbidden, InvalidInput, NotFound
+from ..core.errors import Forbidden, InvalidInput, NotFound, PayloadTooLarge
+
+if TYPE_CHECKING:
+    from ..state import PlatformConfig
 
 MAX_OBJECT_BYTES = 25 * 1024 * 1024
 MAX_NAME = 255
@@ -29,27 +32,48 @@ class StoredObject:
     created_at: float
     attributes: dict[str, str] = field(default_factory=dict)
     readers: set[str] = field(default_factory=set)
+    stored_at: float = 0.0  # loop time of the upload (file_ttl counts from it)
 
 
 class FileStore:
-    def __init__(self, ids: Any, clock: Any, base_url: Callable[[], str]) -> None:
+    def __init__(self, ids: Any, clock: Any, base_url: Callable[[], str], limits: PlatformConfig) -> None:
         self._ids = ids
         self._clock = clock
         self._base_url = base_url
+        self._limits = limits
         self.objects: dict[str, StoredObject] = {}
+        self._bytes_of: dict[str, int] = {}  # owner -> bytes kept
 
     def upload(self, owner: str, name: Any, content_type: Any, data: bytes, attributes: Any) -> StoredObject:
         if not isinstance(name, str) or not name.strip() or len(name) > MAX_NAME or "/" in name:
             raise InvalidInput("Invalid input value for message part %1", "raw filename")
         if len(data) > MAX_OBJECT_BYTES:
             raise InvalidInput("Object of %1 bytes exceeds the limit of %2 bytes", len(data), MAX_OBJECT_BYTES)
+        kept = self._bytes_of.get(owner, 0)
+        if kept + len(data) > self._limits.max_file_bytes_per_user:
+            raise PayloadTooLarge("User %1 keeps %2 bytes of files; %3 more would pass the quota of %4", owner,
+                                  kept, len(data), self._limits.max_file_bytes_per_user)
         extra = _attributes(attributes)
         obj = StoredObject(id=self._ids.id("obj"), owner=owner, name=name,
                            content_type=content_type if isinstance(content_type, str) and content_type
                            else "application/octet-stream",
-                           data=data, created_at=self._clock.wall(), attributes=extra, readers={owner})
+                           data=data, created_at=self._clock.wall(), attributes=extra, readers={owner},
+                           stored_at=self._clock.monotonic())
         self.objects[obj.id] = obj
+        self._bytes_of[owner] = kept + len(data)
         return obj
+
+    def expire(self, now: float) -> int:
+        """Delete the objects uploaded more than ``file_ttl`` seconds ago (a message keeps the name)."""
+        old = [o for o in self.objects.values() if now - o.stored_at > self._limits.file_ttl]
+        for obj in old:
+            del self.objects[obj.id]
+            left = self._bytes_of.get(obj.owner, 0) - len(obj.data)
+            if left > 0:
+                self._bytes_of[obj.owner] = left
+            else:
+                self._bytes_of.pop(obj.owner, None)
+        return len(old)
 
     def owned(self, owner: str, object_id: Any) -> StoredObject:
         """An object ``owner`` uploaded (to attach it to a message)."""

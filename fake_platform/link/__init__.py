@@ -8,8 +8,9 @@ from .routes import ROUTES
 
 
 def _build(core: Core, users: UserDirectory, turn: TurnService) -> LinkSubscriptions:
-    link = LinkSubscriptions(core.hub, users, turn, core.ids, core.clock)
+    link = LinkSubscriptions(core.hub, users, turn, core.ids, core.clock, core.config)
     link.realms.add(core.config.realm, core.ids.key(16))  # the default CallMe token realm
+    core.housekeeping.add("link subscriptions", link.expire)
     return link
 
 

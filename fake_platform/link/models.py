@@ -13,12 +13,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..core.errors import Forbidden, InvalidInput, NotFound
+from ..core.errors import Forbidden, InvalidInput, NotFound, TooMany
 from ..core.hub import ChannelEndpoint, NotificationHub, Product
 from ..core.text import decimal
 from .tokens import Realms, read_token
+
+if TYPE_CHECKING:
+    from ..state import PlatformConfig
 
 USER_SERVICES = ("call", "IM", "Presence", "MWI", "SMS", "callMe", "conversation", "push")
 CALLME = "callMe"
@@ -39,6 +42,7 @@ class LinkSubscription:
     refreshed_at: float
     realm: str | None = None
     refreshes: int = 0
+    last_refresh: float = 0.0  # loop time of the subscribe or the latest refresh (its expiry counts from it)
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -72,14 +76,17 @@ def _expires(request: dict[str, Any]) -> int:
 
 
 class LinkSubscriptions:
-    def __init__(self, hub: NotificationHub, users: Any, turn: Any, ids: Any, clock: Any) -> None:
+    def __init__(self, hub: NotificationHub, users: Any, turn: Any, ids: Any, clock: Any,
+                 limits: PlatformConfig) -> None:
         self._hub = hub
+        self._limits = limits
         self._users = users
         self._turn = turn
         self._ids = ids
         self._clock = clock
         self.realms = Realms()
         self.subscriptions: dict[str, LinkSubscription] = {}
+        self.anonymous_count = 0
         # Websocket (re)connects and notifications look subscriptions up by channel and by owner.
         self._by_channel: dict[str, str] = {}
         self._ids_by_owner: dict[str, dict[str, None]] = {}  # insertion-ordered sets
@@ -120,15 +127,23 @@ class LinkSubscriptions:
         if request.get("notificationType", "WebSocket") != "WebSocket":
             raise InvalidInput("Invalid input value for message part %1", "notificationType")
         if mode == "anonymous":
+            if self.anonymous_count >= self._limits.max_anonymous_subscriptions:
+                raise TooMany("%1 anonymous subscriptions are open, the most the platform keeps",
+                              self._limits.max_anonymous_subscriptions)
             owner = self._ids.capability("anonymous")
         elif owner is None:
             raise InvalidInput("A user subscription needs its user")
+        elif len(self.of_owner(owner)) >= self._limits.max_channels_per_user:
+            raise Forbidden("User %1 has %2 subscriptions already, the most one user may have", owner,
+                            self._limits.max_channels_per_user)
         endpoint = self._hub.open_channel(owner, Product.LINK)
         now = self._clock.wall()
         subscription = LinkSubscription(
             id=self._ids.capability("sub"), mode=mode, account=account, owner=owner, services=granted,
-            expires=_expires(request), channel_id=endpoint.id, created_at=now, refreshed_at=now, realm=realm)
+            expires=_expires(request), channel_id=endpoint.id, created_at=now, refreshed_at=now, realm=realm,
+            last_refresh=self._clock.monotonic())
         self.subscriptions[subscription.id] = subscription
+        self.anonymous_count += mode == "anonymous"
         self._by_channel[subscription.channel_id] = subscription.id
         self._ids_by_owner.setdefault(owner, {})[subscription.id] = None
         return subscription
@@ -149,14 +164,32 @@ class LinkSubscriptions:
         subscription = self.get(mode, account, sub_id)
         subscription.expires = _expires(_subscribe_request(body))
         subscription.refreshed_at = self._clock.wall()
+        subscription.last_refresh = self._clock.monotonic()
         subscription.refreshes += 1
         return subscription
 
     async def unsubscribe(self, mode: str, account: str, sub_id: str) -> LinkSubscription:
         subscription = self.get(mode, account, sub_id)
+        return await self._remove(subscription)
+
+    async def expire(self, now: float) -> int:
+        """Remove the subscriptions not refreshed within their ``expires`` (the SDKs refresh at half
+        of it): a ``gone`` notification, then the channel closes (1000)."""
+        expired = [s for s in self.subscriptions.values() if now - s.last_refresh > s.expires]
+        for subscription in expired:
+            self._hub.publish(subscription.channel_id, self.envelope({"eventType": "gone"}))
+            await self._remove(subscription)
+        return len(expired)
+
+    async def _remove(self, subscription: LinkSubscription) -> LinkSubscription:
+        sub_id = subscription.id
         del self.subscriptions[sub_id]
+        self.anonymous_count -= subscription.mode == "anonymous"
         self._by_channel.pop(subscription.channel_id, None)
-        self._ids_by_owner.get(subscription.owner, {}).pop(sub_id, None)
+        owned = self._ids_by_owner.get(subscription.owner, {})
+        owned.pop(sub_id, None)
+        if not owned:  # anonymous principals come and go: keep no empty entry
+            self._ids_by_owner.pop(subscription.owner, None)
         await self._hub.close_channel(subscription.channel_id)
         return subscription
 

@@ -7,7 +7,7 @@ from .routes import ROUTES
 SERVICES = [
     Service("messaging",
             lambda core, cpaas_channels, users, groups, files: MessagingService(cpaas_channels, users, groups, files,
-                                                                                core.ids, core.clock),
+                                                                                core.ids, core.clock, core.config),
             needs=("cpaas_channels", "users", "groups", "files"),
             dump=lambda messaging: {"chatSessions": {u: len(m) for u, m in messaging.mailboxes.items()}}),
 ]

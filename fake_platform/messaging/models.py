@@ -13,13 +13,16 @@ messages with, docs/decisions.md CPAAS-17); session details are in milliseconds.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ..auth.models import UserDirectory
 from ..channels.models import CpaasChannels
 from ..core.errors import InvalidInput, NotFound
 from ..files.models import FileStore
 from ..groups.models import GroupService
+
+if TYPE_CHECKING:
+    from ..state import PlatformConfig
 
 ONE_TO_ONE, GROUP = "oneToOne", "group"
 MAX_TEXT = 10000
@@ -72,8 +75,9 @@ class ChatSession:
 
 class MessagingService:
     def __init__(self, channels: CpaasChannels, users: UserDirectory, groups: GroupService, files: FileStore,
-                 ids: Any, clock: Any) -> None:
+                 ids: Any, clock: Any, limits: PlatformConfig) -> None:
         self._channels = channels
+        self._limits = limits
         self._users = users
         self._groups = groups
         self._files = files
@@ -122,14 +126,16 @@ class MessagingService:
 
     # -- reading -------------------------------------------------------------------------------
     def sessions(self, owner: str, kind: str) -> list[ChatSession]:
-        return [s for (k, _r), s in self.mailboxes.get(owner, {}).items() if k == kind]
+        """The conversations of one kind (the newest ``max_list_items`` at most)."""
+        found = [s for (k, _r), s in self.mailboxes.get(owner, {}).items() if k == kind]
+        return found[-self._limits.max_list_items:]
 
     def history(self, owner: str, kind: str, remote: str, limit: int | None = None) -> tuple[ChatSession,
                                                                                                list[ChatMessage]]:
         session = self._existing(owner, kind, remote)
         session.last_pull_ms = self._clock.wall_ms()
         messages = session.all()
-        return session, messages[-limit:] if limit else messages
+        return session, messages[-min(limit or self._limits.max_list_items, self._limits.max_list_items):]
 
     def delete_session(self, owner: str, kind: str, remote: str) -> None:
         session = self._existing(owner, kind, remote)
@@ -230,12 +236,21 @@ class MessagingService:
         message_id: str = self._ids.id("m")
         session.messages[message_id] = (message_id, sender, destination, text, attachments, now, "inbound",
                                         "Delivered")
+        if len(session.messages) > self._limits.max_history:
+            self._forget_oldest(session)
         return message_id
+
+    def _forget_oldest(self, session: ChatSession) -> None:
+        """A conversation keeps its newest ``max_history`` messages (PlatformConfig)."""
+        while len(session.messages) > self._limits.max_history:
+            del session.messages[next(iter(session.messages))]
 
     def _store(self, session: ChatSession, sender: str, destination: str, text: str | None, attachments: list[str],
                now: float, direction: str, status: str = "Delivered") -> ChatMessage:
         message = ChatMessage(self._ids.id("m"), sender, destination, text, tuple(attachments), now, direction,
                               status)
         session.add(message)
+        if len(session.messages) > self._limits.max_history:
+            self._forget_oldest(session)
         return message
 

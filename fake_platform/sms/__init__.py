@@ -5,7 +5,8 @@ from .models import SmsService
 from .routes import ROUTES
 
 SERVICES = [
-    Service("sms", lambda core, cpaas_channels, users: SmsService(cpaas_channels, users, core.ids, core.clock),
+    Service("sms", lambda core, cpaas_channels, users: SmsService(cpaas_channels, users, core.ids, core.clock,
+                                                                            core.config),
             needs=("cpaas_channels", "users"), dump=lambda sms: {"smsOutbox": len(sms.outbox)}),
 ]
 __all__ = ["ROUTES", "SERVICES"]

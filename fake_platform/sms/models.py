@@ -12,17 +12,22 @@ DeliveryImpossible) once the handler has answered, as a network would.
 from __future__ import annotations
 
 import re
+from collections import deque
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..auth.models import User, UserDirectory
 from ..channels.models import CpaasChannels
 from ..core.errors import Forbidden, InvalidInput, NotFound
 
+if TYPE_CHECKING:
+    from ..state import PlatformConfig
+
 UNREACHABLE_PREFIX = "+1999"
 E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 MAX_TEXT = 1600
 MAX_RECIPIENTS = 10
+OUTBOX_LIMIT = 5000  # SMS to the outside world kept for tests to read (the oldest fall off)
 TO_NETWORK, TO_TERMINAL, IMPOSSIBLE = "DeliveredToNetwork", "DeliveredToTerminal", "DeliveryImpossible"
 
 
@@ -53,8 +58,9 @@ class SmsService:
     users: UserDirectory
     ids: Any
     clock: Any
+    limits: PlatformConfig
     threads: dict[tuple[str, str, str], dict[str, SmsMessage]] = field(default_factory=dict)
-    outbox: list[dict[str, Any]] = field(default_factory=list)
+    outbox: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=OUTBOX_LIMIT))
 
     # -- outbound ------------------------------------------------------------------------------
     def send(self, user: str, sender_address: str, addresses: Any, text: Any) -> tuple[list[SmsMessage],
@@ -108,10 +114,11 @@ class SmsService:
 
     # -- history -------------------------------------------------------------------------------
     def threads_of(self, user: str) -> list[tuple[tuple[str, str, str], dict[str, SmsMessage]]]:
-        return [(key, msgs) for key, msgs in self.threads.items() if key[0] == user]
+        """The user's conversations (the newest ``max_list_items`` at most)."""
+        return [(key, msgs) for key, msgs in self.threads.items() if key[0] == user][-self.limits.max_list_items:]
 
     def history(self, user: str, remote: str, local: str) -> list[SmsMessage]:
-        return list(self._thread(user, remote, local).values())
+        return list(self._thread(user, remote, local).values())[-self.limits.max_list_items:]
 
     def delete_thread(self, user: str, remote: str, local: str) -> None:
         key = (user, remote, self._local(user, local))
@@ -143,7 +150,10 @@ class SmsService:
     def _store(self, owner: str, remote: str, local: str, direction: str, text: str, now: float,
                status: str = TO_NETWORK) -> SmsMessage:
         message = SmsMessage(self.ids.id("sms"), owner, remote, local, direction, text, now, status)
-        self.threads.setdefault((owner, remote, local), {})[message.id] = message
+        thread = self.threads.setdefault((owner, remote, local), {})
+        thread[message.id] = message
+        while len(thread) > self.limits.max_history:  # a conversation keeps its newest messages
+            del thread[next(iter(thread))]
         return message
 
 
