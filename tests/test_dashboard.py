@@ -177,10 +177,12 @@ async def test_a_call_shows_the_media_figures_the_platform_sees(platform: Platfo
     audio = pstn.rtp["audio"]
     assert audio["received"] > 0 and audio["sent"] > 0 and pstn.relayed is None
     assert -40 < audio["level"] < 0  # it hears Alice's tone
+    assert 4.0 < audio["mos_heard"] <= 4.5  # no loss on loopback (E-model, kandy_media/quality.py)
+    assert audio["jitter"] < 0.5  # seconds, as the W3C statistics give it
     relayed_legs = [leg for leg in drawn.values() if leg.relayed is not None]
     assert {leg.address for leg in relayed_legs} == {alice.account.user_id, bob.account.user_id}
     assert all(leg.relayed and leg.relayed["sent"] >= 25 and leg.relayed["received"] >= 25 for leg in relayed_legs)
     section = await render.section(platform.state, "calls")
-    assert "relayed by the platform's TURN relay" in section and "audio: " in section
+    assert "relayed by the platform's TURN relay" in section and "audio: " in section and " MOS " in section
     await alice.call.end(relayed_call)
     await alice.call.end(pstn_call)

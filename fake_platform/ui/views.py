@@ -11,6 +11,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from kandy_media.quality import call_quality
+
 from ..calls.models import ENDED, Leg, LegDoor
 from ..core.faults import DEFAULT_DURATION, MATCH_KEYS, MAX_COUNT, MAX_DURATION, SPECS, Param
 from ..core.hub import ChannelEndpoint
@@ -19,6 +21,7 @@ from .ladder import notification_name
 if TYPE_CHECKING:
     from ..state import PlatformState
 
+FIGURES = ("sent", "received", "lost", "jitter", "rtt", "level", "mos_heard", "mos_sent")
 JOURNAL_ROWS = 100
 OUTBOX_ROWS = 50
 ENDED_CALLS = 20  # ended calls still listed, newest first, below the live ones
@@ -103,8 +106,10 @@ async def _leg_view(state: PlatformState, leg: Leg) -> LegView:
 
 async def endpoint_rtp(state: PlatformState, leg: Leg) -> dict[str, dict[str, Any]]:
     """RTP figures of a scripted endpoint's leg (the platform's own peer), per kind: packets sent
-    and received, lost, jitter and round trip (seconds), and the level (dBFS) of the audio it hears
-    (every endpoint but the echo, which only sends it back); ``{}`` for any other leg."""
+    and received, lost, jitter and round trip (seconds), the level (dBFS) of the audio it hears
+    (every endpoint but the echo, which only sends it back) and, for audio, the E-model MOS of what
+    it hears and of what the far end reports hearing from it (kandy_media/quality.py, since the
+    call began); ``{}`` for any other leg."""
     call = state.calls.endpoints.calls.get(leg.id) if leg.front_door == LegDoor.ENDPOINT else None
     if call is None or call.peer is None:
         return {}
@@ -117,7 +122,7 @@ async def endpoint_rtp(state: PlatformState, leg: Leg) -> dict[str, dict[str, An
         kind = stat.get("kind")
         if not kind:
             continue
-        row = figures.setdefault(kind, dict.fromkeys(("sent", "received", "lost", "jitter", "rtt", "level")))
+        row = figures.setdefault(kind, dict.fromkeys(FIGURES))
         if stat.get("type") == "inbound-rtp":
             row.update(received=stat.get("packetsReceived"), lost=stat.get("packetsLost"),
                        jitter=stat.get("jitter"))
@@ -128,6 +133,11 @@ async def endpoint_rtp(state: PlatformState, leg: Leg) -> dict[str, dict[str, An
     for kind, meter in call.levels.items():
         if kind in figures:
             figures[kind]["level"] = meter.dbfs
+    if "audio" in figures:
+        quality = call_quality(report, kind="audio")
+        for direction, key in (("inbound", "mos_heard"), ("outbound", "mos_sent")):
+            measured = quality.get(direction)
+            figures["audio"][key] = measured.mos if measured is not None and measured.packets else None
     return figures
 
 
