@@ -10,7 +10,7 @@ import aiohttp
 
 from fake_platform import Platform
 from fake_platform.calls.models import CallSession, Leg, LegDoor, Role
-from fake_platform.ui.ladder import PLATFORM, Style, build_ladder
+from fake_platform.ui.ladder import PLATFORM, Style, build_ladder, notification_name
 from fake_platform.ui.svg import ladder_svg
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -115,6 +115,14 @@ def test_only_whole_leg_ids_and_the_calls_own_span_make_rungs() -> None:
     ]
     assert ladder.rungs[2].at == 0.5 - 0.012  # a request is drawn when it was sent, its response when answered
     assert ladder.rungs[3].label == "409 · 12 ms"
+
+
+def test_a_notification_the_journal_cut_short_keeps_its_name() -> None:
+    cut = ('{"notificationMessage": {"eventType": "call", "sessionParams": {"sessionData": "sess-b-2", '
+           '"sdp": "v=0... (9000 chars)')
+    assert notification_name(cut) == "call"
+    assert notification_name('{"wrtcsSessionInvitationNotification": {"link": [... (9000 chars)') == "SessionInvitation"
+    assert notification_name("not a frame") == "notification"
 
 
 def test_the_svg_is_standalone_and_draws_every_rung() -> None:

@@ -178,13 +178,22 @@ def _request_label(method: str, path: str, body: Any, leg_id: str) -> str:
     return f"{method} {_short_path(path, leg_id)}"
 
 
+_TOP_KEY = re.compile(r'^\s*\{\s*"(\w+)"')
+_EVENT_TYPE = re.compile(r'"eventType"\s*:\s*"([^"]+)"')
+
+
 def notification_name(body: Any) -> str:
-    """A short name for a notification frame: ``SessionInvitation``, ``Event Ringing``, ``callEnd``."""
-    if not isinstance(body, dict) or len(body) != 1:
+    """A short name for a notification frame: ``SessionInvitation``, ``Event Ringing``, ``callEnd``
+    (also from the text of a frame the journal cut short)."""
+    if isinstance(body, dict) and len(body) == 1:
+        ((key, inner),) = body.items()
+        event = inner.get("eventType") if isinstance(inner, dict) else None
+    elif isinstance(body, str) and (top := _TOP_KEY.match(body)):
+        key, found = top.group(1), _EVENT_TYPE.search(body)
+        event = found.group(1) if found else None
+    else:
         return "notification"
-    ((key, inner),) = body.items()
     name = "" if key == "notificationMessage" else key.removeprefix("wrtcs").removesuffix("Notification")
-    event = inner.get("eventType") if isinstance(inner, dict) else None
     return " ".join(part for part in (name, str(event) if event else "") if part) or key
 
 
