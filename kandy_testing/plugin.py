@@ -46,6 +46,7 @@ STEP_MODULES = [
     "kandy_testing.steps.configuration",
     "kandy_testing.steps.payloads",
     "kandy_testing.steps.network",
+    "kandy_testing.steps.event_shapes",
     "kandy_testing.steps.cpaas.accounts",
     "kandy_testing.steps.cpaas.messaging",
     "kandy_testing.steps.cpaas.files",

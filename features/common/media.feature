@@ -46,9 +46,11 @@ Feature: Media: devices, tracks, rendering and muting
     Then Alice's call is Connected
     When Alice mutes her microphone
     Then Alice receives "media:muted" with the fields trackIds
+    And Alice receives "media:muted" with the documented payload
     And Alice hears silence from Alice
     When Alice unmutes her microphone
     Then Alice receives "media:unmuted" with the fields trackIds
+    And Alice receives "media:unmuted" with the documented payload
     And Alice hears her own tone
 
     Examples:
@@ -60,11 +62,13 @@ Feature: Media: devices, tracks, rendering and muting
     Given Alice has a link client
     When Alice initializes her devices
     Then Alice receives "devices:change" with the fields devices
+    And Alice receives "devices:change" with the documented payload
 
   Scenario: initializeDevices reports an error when permission is denied
     Given Alice has a link client denied media permissions
     When Alice initializes her devices
     Then Alice receives "devices:error" with error code "media:2"
+    And Alice receives "devices:error" with the documented payload
 
   Scenario: Plugging a device emits devices:change and the device can be used
     Given Alice is ready for calls on cpaas

@@ -11,10 +11,15 @@ Feature: CPaaS two-party calls with real media
     When Alice calls Bob with audio
     Then Alice receives "call:start" with the fields callId
     And Bob receives the call from Alice
+    And Alice receives "call:start" with the documented payload
+    And Bob receives "call:receive" with the documented payload
     And Alice's call is Ringing
     When Bob answers the call
     Then Alice's call is Connected
     And Bob's call is Connected
+    And Alice receives "call:stateChange" with the documented payload
+    And Alice receives "call:newTrack" with the documented payload
+    And Bob receives "call:operation" with the documented payload
     And Alice hears Bob's tone and Bob hears Alice's tone
     And Alice's call object has every documented field
     And Alice has the call operations MAKE START, MAKE UPDATE, MAKE FINISH

@@ -17,6 +17,7 @@ Feature: CPaaS contacts
       | list                | family               |
       | buddy               | true                 |
     Then Alice receives "contacts:new" for the contact "janed"
+    And Alice receives "contacts:new" with the documented payload
     And Alice's contact "janed" has the firstName "Jane" and the buddy flag true
     And Alice's contacts are "janed"
 
@@ -31,6 +32,7 @@ Feature: CPaaS contacts
     And Alice's contact "bobby" has the lastName "Builder"
     When Alice fetches the contact "bobby"
     Then Alice receives "contacts:change" for the contact "bobby"
+    And Alice receives "contacts:change" with the documented payload
     When Alice removes the contact "bobby"
     Then Alice receives "contacts:change"
     And Alice's contacts are ""

@@ -12,6 +12,8 @@ Feature: CPaaS groups
     Then Alice receives "group:new" for the group "Team"
     And Bob receives an invitation to the group "Team" from Alice
     And Carol receives an invitation to the group "Team" from Alice
+    And Alice receives "group:new" with the documented payload
+    And Carol receives "group:invitation_received" with the documented payload
     And Bob's invitations list the group "Team"
     And Alice's group "Team" has the name "Team", subject "Release planning" and image "https://example.com/team.png"
     And Alice's groups list the group "Team"
@@ -22,6 +24,7 @@ Feature: CPaaS groups
     Given Alice created the group "Team" with Bob, Carol
     When Bob accepts the invitation to the group "Team"
     Then Bob receives "group:change" for the group "Team"
+    And Bob receives "group:change" with the documented payload
     And Bob's groups list the group "Team"
     And Bob's invitations do not list the group "Team"
     And Alice sees Bob as "Connected" in the group "Team"
@@ -49,6 +52,7 @@ Feature: CPaaS groups
     When Alice removes Bob from the group "Team"
     Then Alice receives "group:change" for the group "Team"
     And Bob receives "group:delete" for the group "Team"
+    And Bob receives "group:delete" with the documented payload
     And Alice no longer sees Bob in the group "Team"
 
   Scenario Outline: Only the administrator may <operation>
@@ -81,6 +85,7 @@ Feature: CPaaS groups
     And Bob has a second cpaas client "BobPhone" subscribed to "chat"
     When BobPhone fetches the groups
     Then BobPhone receives "group:refresh"
+    And BobPhone receives "group:refresh" with the documented payload
     And BobPhone's groups list the group "Team"
     And BobPhone's groups do not list the group "Book club"
     When Carol fetches the groups

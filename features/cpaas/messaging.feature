@@ -15,6 +15,7 @@ Feature: CPaaS messaging
   Scenario: A created conversation is announced and available
     When Alice creates a ONETOONE conversation with Bob
     Then Alice receives "conversations:new" for her ONETOONE conversation with Bob
+    And Alice receives "conversations:new" with the documented payload
     And Alice's ONETOONE conversation with Bob is available with get and getAll
     And creating it again gives Alice the same conversation
     And Alice has no ONETOONE conversation with Carol
@@ -49,6 +50,7 @@ Feature: CPaaS messaging
     Given Alice creates a ONETOONE conversation with Bob
     When Alice creates a message "with parts" for Bob
     Then Alice receives "messages:change" for her ONETOONE conversation with Bob
+    And Alice receives "messages:change" with the documented payload
     When Alice adds a JSON part {"order": 42, "items": ["tea", "milk"]} to the message
     And Alice adds a file part "notes.bin" of 200000 random bytes to the message
     And Alice sends the message
@@ -61,6 +63,7 @@ Feature: CPaaS messaging
     Given Alice creates a ONETOONE conversation with Bob
     When Alice starts typing to Bob
     Then Alice receives "isTypingList:change" with state "active"
+    And Alice receives "isTypingList:change" with the documented payload
     And Bob sees Alice typing in his conversation with her
     When Alice stops typing to Bob
     Then Bob sees nobody typing in his conversation with Alice
@@ -69,6 +72,7 @@ Feature: CPaaS messaging
     When Alice sends "one, two, three" to Bob one by one
     And Bob fetches his ONETOONE conversations
     Then Bob receives "conversations:change" listing his ONETOONE conversation with Alice
+    And Bob receives "conversations:change" with the documented payload
     When Bob fetches the messages of his conversation with Alice
     Then Bob's conversation with Alice has the messages "one, two, three" in this order
     When Bob fetches the last 2 messages of his conversation with Alice
@@ -128,6 +132,7 @@ Feature: CPaaS messaging
     Given Alice listens to "messages:changed"
     When Alice sends "spelling" to Bob
     Then Alice's "messages:changed" listener was called for her conversation with Bob
+    And Alice receives "messages:changed" with the documented payload
 
   Scenario Outline: An SMS to a phone number outside the platform gets a delivery status
     When Alice sends the SMS "<text>" to "<number>"

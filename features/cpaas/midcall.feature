@@ -17,6 +17,7 @@ Feature: CPaaS mid-call control
     And Alice has the call operations ADD_MEDIA START, ADD_MEDIA UPDATE, ADD_MEDIA FINISH
     When Alice removes her video from the call
     Then Bob is told the remote video track ended
+    And Bob receives "call:trackEnded" with the documented payload
     And Bob hears Alice's tone
 
   Scenario: replaceTrack changes the microphone seamlessly for the remote
@@ -28,6 +29,7 @@ Feature: CPaaS mid-call control
     When Alice replaces her microphone with the device "mic-alice-2"
     Then Bob hears a 1200 Hz tone
     And Alice receives "call:trackReplaced" with the fields callId, newTrackId, oldTrack
+    And Alice receives "call:trackReplaced" with the documented payload
     And Bob received no new track event since the call connected
     And Alice has the call operations REPLACE_TRACK START, REPLACE_TRACK FINISH
 
@@ -78,6 +80,7 @@ Feature: CPaaS mid-call control
     And Alice hears her own tone
     When Alice asks for the call statistics
     Then Alice receives call statistics showing sent packets
+    And Alice receives "call:statsReceived" with the documented payload
     When Alice asks for the statistics of her audio track
     Then Alice receives the statistics of her audio track only
 

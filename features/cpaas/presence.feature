@@ -24,6 +24,8 @@ Feature: CPaaS presence
     Then Alice receives "presence:selfChange" with the fields userId, status
     And Alice's own presence is <status> and <activity>
     And Bob sees Alice's presence as <status> and <activity>
+    And Bob receives "presence:change" with the documented payload
+    And Alice receives "presence:selfChange" with the documented payload
 
     Examples:
       | status | activity           |

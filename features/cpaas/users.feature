@@ -15,6 +15,7 @@ Feature: CPaaS user directory
   Scenario: Fetching one user and oneself
     When Alice fetches the directory entry of Bea
     Then Alice receives "directory:change" with the results "Bea Cole"
+    And Alice receives "directory:change" with the documented payload
     And Alice's user get for Bea has the documented User fields
     When Alice fetches her own directory entry
     Then Alice receives "directory:change" with the results "Alice Zander"

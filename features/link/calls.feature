@@ -36,8 +36,13 @@ Feature: Link and CallMe calls with real media
     And Bob is connected to link
     When Alice calls Bob with audio
     Then Bob receives the call from Alice
+    And Bob receives "call:receive" with the documented payload
+    And Alice receives "call:start" with the documented payload
     When Bob answers the call
     Then Alice's call is Connected
+    And Alice receives "call:stateChange" with the documented payload
+    And Alice receives "call:newTrack" with the documented payload
+    And Bob receives "call:operation" with the documented payload
     And Alice hears Bob's tone and Bob hears Alice's tone
     When Bob holds the call
     Then Bob's call is On Hold

@@ -16,6 +16,7 @@ Feature: Link mid-call control
     And Bob sees Alice's camera
     When Alice stops video
     Then Bob is told the remote video track ended
+    And Bob receives "call:trackEnded" with the documented payload
     And Alice has the call operations ADD_BASIC_MEDIA START, ADD_BASIC_MEDIA FINISH, REMOVE_BASIC_MEDIA START, REMOVE_BASIC_MEDIA FINISH
 
   Scenario: Custom parameters travel with the call and on demand
@@ -25,6 +26,7 @@ Feature: Link mid-call control
     And Carol receives the custom parameter X-GPS="42.686032,23.344565"
     When Carol sets the custom parameter X-Ticket="4711" and sends it
     Then Carol receives the custom parameter X-Ticket="4711"
+    And Carol receives "call:customParameters" with the documented payload
     And Carol has the call operations SEND_CUSTOM_PARAMETERS START, SEND_CUSTOM_PARAMETERS FINISH
 
   Scenario: Custom parameters reach a Link user who is called
@@ -51,6 +53,7 @@ Feature: Link mid-call control
     Given Alice is connected to link
     When Alice asks for the available audio codecs
     Then Alice receives the audio codecs including PCMU
+    And Alice receives "call:availableCodecs" with the documented payload
     When Alice asks for the available video codecs
     Then Alice receives the video codecs including VP8
 
@@ -126,7 +129,9 @@ Feature: Link mid-call control
     When Alice replaces her microphone with the device "mic-alice-2"
     Then Bob hears a 1200 Hz tone
     And Alice receives "call:trackReplaced" with the fields callId, newTrackId, oldTrack
+    And Alice receives "call:trackReplaced" with the documented payload
     And Alice has the call operations REPLACE_TRACK START, REPLACE_TRACK FINISH
     When Alice asks for the statistics of her audio track
     Then Alice receives the statistics of her audio track only
+    And Alice receives "call:statsReceived" with the documented payload
     And Alice has the call operations GET_STATS START, GET_STATS FINISH
