@@ -88,6 +88,15 @@ features: $(STAMP)
 load: $(STAMP)
 	$(BIN)/python -m load.run --scenario default --optional-tasks call,message --out reports/load
 
+## Call quality under network profiles: relayed calls with audio while the platform gives every
+## user 3G, a 5 s blackout and poor Wi-Fi (load/scenarios.py "network"); QUALITY samples (audio MOS,
+## gaps) per network in reports/load-network/checks.json. NetworkShape (load/locustfile_network.py)
+## steps through profiles the same way.
+.PHONY: load-network
+load-network: $(STAMP)
+	$(BIN)/python -m load.run --scenario network --relay --optional-tasks call \
+		--call-every 4 --media-share 1 --media-hold 3 --out reports/load-network
+
 ## The same with Locust distributed: a master and two worker processes on this machine.
 .PHONY: load-distributed
 load-distributed: $(STAMP)

@@ -13,7 +13,10 @@ its G.107 default except delay, codec and packet loss, so that
 * ``MOS = 1 + 0.035 R + 7e-6 R (R - 60) (100 - R)`` (G.107 Annex B), 1 below R = 0, 4.5 above 100.
 
 ``d`` is the one-way mouth-to-ear delay (ms): half the RTCP round trip, plus a jitter buffer of
-twice the interarrival jitter, plus one packet (20 ms) of packetisation. Codec factors
+twice the interarrival jitter, plus one packet (20 ms) of packetisation. ``Ppl`` over an interval
+is what the RTP counters say, which learn of a loss only when a later packet arrives: a blackout
+still running when the interval ends shows as fewer packets, not as loss (measure windows that end
+after media came back, or read the playout gaps). Codec factors
 (:data:`CODECS`): G.711 has ``Ie`` 0 and ``Bpl`` 25.1 with packet loss concealment (ITU-T G.113
 Appendix I), as browsers conceal; ITU-T gives no narrowband factors for Opus, so it gets G.711's
 (our choice, so MOS compares networks, not codecs).

@@ -22,6 +22,10 @@ fault happened when). What is checked, with the bounds stated here:
                    ended, and every message arrived, except those that overlapped a fault (its window
                    plus the time to notice it and reconnect, ``RECOVERY_BOUND_S`` included); and
                    something was measured.
+* ``quality``      with calls that carry audio: the calls measured outside every network impairment
+                   had a median audio MOS of at least ``CLEAN_MOS`` and median gaps of at most
+                   ``CLEAN_GAPS`` % (loopback is a perfect network); the figures of each impaired
+                   network (profile) are reported beside them.
 """
 
 from __future__ import annotations
@@ -45,6 +49,8 @@ DETECTION_EARLY_S = 0.05
 DETECTION_LATE_S = 0.5
 WINDOW_SLACK_S = 0.5
 STORM_MATCH_S = 1.0  # a drop is noticed at once: losses this close after a storm belong to it
+CLEAN_MOS = 4.0
+CLEAN_GAPS = 5.0
 
 
 @dataclass
@@ -271,6 +277,41 @@ def check_traffic(d: RunData) -> Check:
                   "failed_in_faults": len(failed) - len(unexcused), "failed_outside": len(unexcused)})
 
 
+def quality_by_network(d: RunData) -> dict[str, dict[str, Any]]:
+    """QUALITY samples grouped by the network their window ran in: ``clean``, a profile, or
+    ``mixed`` when the window straddled a change."""
+    impairments = d.windows("impairment")
+    groups: dict[str, dict[str, list[float]]] = {}
+    for s in (x for x in d.samples if x.type == metrics.QUALITY):
+        begun = s.t - float(s.detail.get("window_s", 0))
+        overlapping = [w for w in impairments if begun < float(w["end"]) and s.t > float(w["start"])]
+        inside = [w for w in overlapping if begun >= float(w["start"]) and s.t <= float(w["end"])]
+        network = "clean" if not overlapping else (
+            str(inside[0].get("profile") or "impaired") if len(inside) == 1 == len(overlapping) else "mixed")
+        key = "mos" if s.name == metrics.QUALITY_MOS else "gaps"
+        groups.setdefault(network, {"mos": [], "gaps": []})[key].append(s.ms / 100 if key == "mos" else s.ms)
+    return {network: {"calls": len(v["mos"]), "mos_p50": percentile(v["mos"], 50),
+                      "mos_min": min(v["mos"], default=None), "gaps_p50": percentile(v["gaps"], 50),
+                      "gaps_max": max(v["gaps"], default=None)}
+            for network, v in sorted(groups.items())}
+
+
+def check_quality(d: RunData) -> Check:
+    networks = quality_by_network(d)
+    if not networks:
+        return Check("quality", True, "no call with audio was measured (no call task, or no media share)")
+    clean = networks.get("clean")
+    detail = "; ".join(f"{n}: {v['calls']} calls, MOS p50 {v['mos_p50']:.2f}"
+                       + (f", gaps p50 {v['gaps_p50']:.1f} %" if v["gaps_p50"] is not None else "")
+                       for n, v in networks.items() if v["mos_p50"] is not None)
+    if clean is None or clean["mos_p50"] is None:
+        return Check("quality", True, f"every measured call ran under an impairment: {detail}", networks)
+    ok = clean["mos_p50"] >= CLEAN_MOS and (clean["gaps_p50"] is None or clean["gaps_p50"] <= CLEAN_GAPS)
+    if not ok:
+        detail = f"clean-network calls below MOS {CLEAN_MOS} or above {CLEAN_GAPS} % gaps; " + detail
+    return Check("quality", ok, detail, networks)
+
+
 def summary(d: RunData) -> dict[str, Any]:
     def ms(values: list[float]) -> dict[str, Any]:
         return {"n": len(values), "p50": percentile(values, 50), "p95": percentile(values, 95),
@@ -294,12 +335,13 @@ def summary(d: RunData) -> dict[str, Any]:
         "call_setup_ms": ms([s.ms for s in d.of(metrics.CALL_SETUP, metrics.CALL) if s.ok]),
         "call_media_ms": ms([s.ms for s in d.of(metrics.CALL_MEDIA, metrics.CALL) if s.ok]),
         "message_delivery_ms": ms([s.ms for s in d.of(metrics.MESSAGE_DELIVERY, metrics.MESSAGE) if s.ok]),
+        "quality_by_network": quality_by_network(d),
         "settings": d.settings,
     }
 
 
 CHECKS = (check_started, check_storms, check_blackouts, check_lost_for_good, check_keepalive, check_detection,
-          check_traffic)
+          check_traffic, check_quality)
 
 
 def run_checks(out: str | Path, csv_prefix: str | Path | None = None) -> tuple[bool, list[Check], dict[str, Any]]:

@@ -53,6 +53,7 @@ class ClientSettings:
     log_level: str = "error"
     start_timeout: float = 60.0
     dense_media: int = 0  # 0: calls carry media as usual; N: dense media, 1 call in N decoded (kandy_media.dense)
+    relay: bool = False  # calls relay their media through the platform's TURN relay (so it can be impaired)
 
     @property
     def detection_s(self) -> float:
@@ -148,8 +149,17 @@ class LoadClient:
                 await self._subscribe_cpaas(client)
             else:
                 await client.connect({"username": self.user_id, "password": user["password"]})
+            if self.settings.relay:
+                self._relay_calls(client)
         if not self.connected:
             raise RuntimeError(f"{self.user_id}: subscribed but the notification channel is not connected")
+
+    def _relay_calls(self, client: Any) -> None:
+        """Relay-only ICE through the TURN relay the platform's credentials name."""
+        urls = [u for u in (client.turn_credentials or {}).get("urls", []) if u.endswith("transport=udp")]
+        if not urls:
+            raise RuntimeError(f"{self.user_id}: the platform's TURN credentials name no relay")
+        client.updateConfig({"call": {"iceServers": [{"urls": urls[0]}], "iceTransportPolicy": "relay"}})
 
     async def _subscribe_cpaas(self, client: Any) -> None:
         errors: list[str] = []

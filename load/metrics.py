@@ -32,12 +32,17 @@ CALL_SETUP = "setup"
 CALL_MEDIA = "media"
 CALL_END = "end"
 MESSAGE_DELIVERY = "delivery"
-METRIC_TYPES = (WS, REST, CALL, MESSAGE)
+# Call quality (load.traffic, calls with media): Locust keeps response times, so the figures are
+# scaled to read as numbers: "QUALITY audio MOS x100" (441 = MOS 4.41), "QUALITY audio gaps %".
+QUALITY = "QUALITY"
+QUALITY_MOS = "audio MOS x100"
+QUALITY_GAPS = "audio gaps %"
+METRIC_TYPES = (WS, REST, CALL, MESSAGE, QUALITY)
 
 
 @dataclass(frozen=True, slots=True)
 class Sample:
-    type: str  # WS | REST | CALL | MESSAGE | final
+    type: str  # WS | REST | CALL | MESSAGE | QUALITY | final
     name: str
     ms: float  # response time reported to Locust
     ok: bool

@@ -116,7 +116,7 @@ def locust_commands(args: argparse.Namespace, host: str, out: Path) -> list[tupl
     common = [sys.executable, "-m", "locust", "-f", str(args.locustfile),
               "--kandy-scenario", scenario.name, "--kandy-out", str(out), "--kandy-faults", args.faults,
               "--kandy-ping-ms", str(args.ping_ms), "--kandy-reconnect-delay-ms", str(args.reconnect_delay_ms),
-              "--kandy-probe", args.probe, "--loglevel", "WARNING"]
+              "--kandy-probe", args.probe, "--kandy-relay", "on" if args.relay else "off", "--loglevel", "WARNING"]
     if args.optional_tasks:
         common += ["--kandy-optional-tasks", args.optional_tasks, "--kandy-call-every", str(args.call_every),
                    "--kandy-media-share", str(args.media_share), "--kandy-message-every", str(args.message_every),
@@ -218,6 +218,8 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--dense-media", type=int, default=0,
                         help="N > 0: calls send shared encoded tones and 1 in N is decoded (kandy_media.dense)")
     parser.add_argument("--media-hold", type=float, default=3.0, help="seconds a call with media stays up")
+    parser.add_argument("--relay", action="store_true",
+                        help="calls relay their media through the platform's TURN relay (network scenario)")
     parser.add_argument("--out", default="reports/load")
     parser.add_argument("--locustfile", default=str(LOCUSTFILE))
     parser.add_argument("--platform-url", default=None, help="use a running platform instead of starting one")

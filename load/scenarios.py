@@ -6,7 +6,10 @@ A scenario is a finite list of steps at fixed offsets from the start of the test
 * ``blackout`` stop answering keepalives (CPaaS connAck, websocket pongs) for ``duration`` s;
 * ``refuse``   refuse websocket upgrades for ``duration`` s, then storm: reconnects are refused;
 * ``latency``  delay every HTTP request (REST and upgrades) by ``ms`` for ``duration`` s, then storm;
-* ``census``   count connected channels (the checks want every channel connected at the end).
+* ``census``   count connected channels (the checks want every channel connected at the end);
+* ``network``  impair every user's media for ``duration`` s (a fault of kind ``impairment``:
+               ``params`` name a profile or parameters); it acts on relayed calls (``--kandy-relay``)
+               and calls to the scripted endpoints.
 
 Every step is bounded (faults carry a duration, the platform expires them) and the driver stops
 after the last step or at its deadline, whichever comes first. It records what it did, with wall
@@ -24,7 +27,7 @@ from typing import Any
 
 from .control import ControlPlane
 
-ACTIONS = ("storm", "blackout", "refuse", "latency", "census")
+ACTIONS = ("storm", "blackout", "refuse", "latency", "census", "network")
 
 
 @dataclass(frozen=True)
@@ -88,6 +91,15 @@ SCENARIOS: dict[str, Scenario] = {s.name: s for s in (
         Step(36, "census"),
     ),
     _scenario("hold", "no faults: just hold the channels (capacity ramps)", 60, 100, 50),
+    _scenario(
+        "network", "relayed calls with audio through a storm, 3G, a 5 s blackout and poor Wi-Fi (call quality)",
+        45, 20, 20,
+        Step(5, "storm"),
+        Step(10, "network", 8, {"profile": "3G"}),
+        Step(21, "network", 5, {"profile": "blackout"}),
+        Step(29, "network", 8, {"profile": "poor wifi"}),
+        Step(40, "census"),
+    ),
 )}
 
 
@@ -162,6 +174,8 @@ class Driver:
             ms = float(step.params.get("ms", 200))
             self._window("latency", step.duration, ms=ms)
             self._storm(int(step.params.get("code", 1006)), latency_ms=ms)
+        elif step.action == "network":
+            self._window("impairment", step.duration, **step.params)
         elif step.action == "census":
             channels = c.sockets()
             self.timeline.record("census", channels=len(channels),

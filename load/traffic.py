@@ -9,6 +9,9 @@ Runs on the SDK's loop thread, like :mod:`load.client`; results leave as samples
   or the hold given). With dense media (``ClientSettings.dense_media``) 1 call in N is checked so,
   the others pass when ``MEDIA_FRAMES`` packets arrived (counted, not decoded: kandy_media.dense);
 * ``CALL end``: ``call.end`` resolved;
+* ``QUALITY audio MOS x100`` / ``QUALITY audio gaps %``: over the hold of a call with media, the
+  caller's E-model MOS of what it receives (two getStats reports, :mod:`kandy_media.quality`) and
+  the share of that time its rendered audio was missing or silent (decoded tracks only);
 * ``MESSAGE delivery``: ``send()`` called → the recipient's ``messages:change`` for that message
   (CPaaS one-to-one chat; Link has no messaging).
 
@@ -24,6 +27,8 @@ import random
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+
+from kandy_media.quality import call_quality
 
 from . import metrics
 
@@ -114,8 +119,10 @@ class Traffic:
             return True
         load.emit(metrics.CALL, metrics.CALL_SETUP, setup_ms, True, detail=detail)
         if with_media:
-            await self._check_media(load, call_id, callee)
-            await asyncio.sleep(hold)  # media flows meanwhile; the checks look at keepalive
+            if await self._check_media(load, call_id, callee):
+                await self._quality(load, call_id, hold)
+            else:
+                await asyncio.sleep(hold)  # the checks look at keepalive meanwhile
         await self._end(load, call_id, report=True)
         return True
 
@@ -134,7 +141,7 @@ class Traffic:
         call = client.call.getById(call_id)
         return "gone" if call is None else str(call["state"])
 
-    async def _check_media(self, load: LoadClient, call_id: str, callee: LoadClient) -> None:
+    async def _check_media(self, load: LoadClient, call_id: str, callee: LoadClient) -> bool:
         client = load.client
         assert client is not None
         started = time.perf_counter()
@@ -150,12 +157,37 @@ class Traffic:
                 not t.verified or t.rms() > 0.01 for t in c.audio()), timeout=MEDIA_TIMEOUT_S)
         except Exception as exc:  # a timeout or an SDK error: no audio either way
             if load._stopping or callee._stopping:  # the run ended under the check: no verdict
-                return
+                return False
             load.emit(metrics.CALL, metrics.CALL_MEDIA, (time.perf_counter() - started) * 1000, False,
                       error=f"no audio from {callee.user_id}: {type(exc).__name__}: {exc}")
-            return
+            return False
         load.emit(metrics.CALL, metrics.CALL_MEDIA, (time.perf_counter() - started) * 1000, True,
                   detail={"frames": container.frames, "verified": container.verified})
+        return True
+
+    async def _quality(self, load: LoadClient, call_id: str, hold: float) -> None:
+        """Hold the call ``hold`` seconds and report the quality of what the caller received."""
+        client = load.client
+        assert client is not None
+        container = client.media.getContainer(f"#load-{call_id}")
+        since = time.monotonic()
+        try:
+            before = await client.call.getStats(call_id)
+            await asyncio.sleep(hold)  # the measurement window: the call's media flows meanwhile
+            after = await client.call.getStats(call_id)
+        except Exception:  # the call ended under the measurement (a fault, the run's end): no figure
+            return
+        inbound = call_quality(after, before).get("inbound")
+        if inbound is None or load._stopping:
+            return
+        decoded = [t for t in container.audio() if t.verified]
+        gaps = 100.0 * decoded[0].audio_gaps(since) if decoded else None
+        detail = {"mos": round(inbound.mos, 3), "loss": round(inbound.loss, 2), "packets": inbound.packets,
+                  "jitter_ms": inbound.jitter_ms, "rtt_ms": inbound.rtt_ms, "gaps": gaps, "window_s": hold,
+                  "relayed": load.settings.relay}
+        load.emit(metrics.QUALITY, metrics.QUALITY_MOS, 100.0 * inbound.mos, True, detail=detail)
+        if gaps is not None:
+            load.emit(metrics.QUALITY, metrics.QUALITY_GAPS, gaps, True, detail=detail)
 
     async def _end(self, load: LoadClient, call_id: str, *, report: bool) -> None:
         client = load.client

@@ -85,7 +85,12 @@ def _add_options(parser: Any) -> None:
                         help="call task: N > 0 sends the process's shared encoded tones and decodes 1 call in N "
                              "(the others' packets are counted): many more calls with media per core")
     parser.add_argument("--kandy-media-hold", type=float, default=MEDIA_HOLD_S, env_var="KANDY_LOAD_MEDIA_HOLD",
-                        help="call task: seconds a call with media stays up after its check")
+                        help="call task: seconds a call with media stays up after its check (its quality window)")
+    parser.add_argument("--kandy-relay", default="off", choices=("on", "off"), env_var="KANDY_LOAD_RELAY",
+                        help="calls relay their media through the platform's TURN relay (where impairments act)")
+    parser.add_argument("--kandy-network", default="clean,3G,poor wifi,satellite", env_var="KANDY_LOAD_NETWORK",
+                        help="NetworkShape (locustfile_network.py): comma list of network profiles, one per "
+                             "stage of --kandy-stage-seconds ('clean': no impairment)")
 
 
 def settings_from(environment: Environment) -> ClientSettings:
@@ -94,7 +99,8 @@ def settings_from(environment: Environment) -> ClientSettings:
         return ClientSettings()
     return ClientSettings(ping_interval_ms=o.kandy_ping_ms, max_missed_pings=o.kandy_max_missed,
                           reconnect_delay_ms=o.kandy_reconnect_delay_ms, reconnect_limit=o.kandy_reconnect_limit,
-                          probe=o.kandy_probe, dense_media=max(0, int(getattr(o, "kandy_dense_media", 0) or 0)))
+                          probe=o.kandy_probe, dense_media=max(0, int(getattr(o, "kandy_dense_media", 0) or 0)),
+                          relay=getattr(o, "kandy_relay", "off") == "on")
 
 
 def _option(environment: Environment, name: str, default: Any) -> Any:

@@ -163,3 +163,32 @@ def test_a_kind_of_traffic_that_never_succeeds_fails_the_run(run: Run) -> None:
     _traffic(run, message_ok=False)  # during the storm's recovery: excused, but nothing was ever delivered
     ok, results = run.finish()
     assert not ok and "never succeeded: MESSAGE delivery" in results["traffic"].detail
+
+
+def _quality(run: Run, at: float, mos: float, gaps: float, window_s: float = 3.0) -> None:
+    detail = {"mos": mos, "gaps": gaps, "window_s": window_s}
+    run.add(metrics.QUALITY, metrics.QUALITY_MOS, mos * 100, True, "u1", T0 + at, **detail)
+    run.add(metrics.QUALITY, metrics.QUALITY_GAPS, gaps, True, "u1", T0 + at, **detail)
+
+
+def test_call_quality_is_read_per_network_and_clean_calls_must_sound_clean(run: Run) -> None:
+    run.storm(5, {"u1": 0.2, "u2": 0.2})
+    run.timeline.append({"kind": "window", "t": T0 + 20, "fault": "impairment", "start": T0 + 20, "end": T0 + 30,
+                         "profile": "3G"})
+    _quality(run, 15, 4.4, 0.0)
+    _quality(run, 18, 4.3, 1.0)
+    _quality(run, 25, 3.6, 4.0)  # inside the 3G window
+    _quality(run, 31, 3.9, 2.0)  # straddles its end
+    ok, results = run.finish()
+    assert ok, results["quality"].detail
+    networks = results["quality"].data
+    assert networks["clean"]["calls"] == 2 and networks["clean"]["mos_p50"] == pytest.approx(4.3)
+    assert networks["3G"]["calls"] == 1 and networks["3G"]["gaps_p50"] == 4.0
+    assert networks["mixed"]["calls"] == 1
+
+
+def test_clean_calls_that_sound_bad_fail_the_quality_check(run: Run) -> None:
+    run.storm(5, {"u1": 0.2, "u2": 0.2})
+    _quality(run, 15, 3.1, 12.0)
+    ok, results = run.finish()
+    assert not ok and not results["quality"].ok and "below MOS" in results["quality"].detail
