@@ -170,3 +170,9 @@ profile-messaging: $(STAMP)
 bench-media: $(STAMP)
 	$(BIN)/python bench/media_density.py
 	$(BIN)/python bench/plot.py
+
+## Call quality: MOS and playout gaps against packet loss (Opus, PCMU, and aiortc's own jitter
+## buffer), relayed calls per core beside host-path calls (reports/bench/quality.json and .png).
+.PHONY: bench-quality
+bench-quality: $(STAMP)
+	$(BIN)/python bench/quality.py

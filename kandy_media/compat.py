@@ -25,6 +25,7 @@ from typing import Any
 
 import aioice.ice
 import aioice.stun
+import aiortc.jitterbuffer
 import aiortc.rtcrtpreceiver
 from aioice.candidate import Candidate
 
@@ -88,6 +89,18 @@ def install() -> None:
     # Audio receivers play on after a lost packet instead of dropping good ones (kandy_media.jitter).
     setattr(aiortc.rtcrtpreceiver, "JitterBuffer", jitter.jitter_buffer)  # noqa: B010
     _installed = True
+
+
+@contextlib.contextmanager
+def aiortc_audio_jitter_buffer() -> Iterator[None]:
+    """Receivers made in this block use aiortc's own audio jitter buffer (benchmarks compare)."""
+    install()
+    ours = aiortc.rtcrtpreceiver.__dict__["JitterBuffer"]
+    setattr(aiortc.rtcrtpreceiver, "JitterBuffer", aiortc.jitterbuffer.JitterBuffer)  # noqa: B010
+    try:
+        yield
+    finally:
+        setattr(aiortc.rtcrtpreceiver, "JitterBuffer", ours)  # noqa: B010
 
 
 @contextlib.contextmanager
