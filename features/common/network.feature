@@ -6,7 +6,9 @@ Feature: Calls under real network conditions
   Background:
     Given the platform is running
 
-  Scenario: A relayed call survives a 5 s media blackout and its media comes back
+  # The media path and the notification channel are independent: the SDK reconnects its channel
+  # (connectivity.autoReconnect) while the call's ICE consent survives the blackout.
+  Scenario: A relayed call survives a 5 s blackout and a channel reconnect, and its media comes back
     Given Alice is signed in to cpaas and subscribed to calls
     And Bob is connected to link
     And Alice relays her calls through the platform
@@ -19,7 +21,9 @@ Feature: Calls under real network conditions
     And Bob hears Alice's tone with at most 10 % gaps
     And Alice's media goes through the relay
     When Alice's network blacks out for 5 s
+    And the platform drops Alice's websocket with close code 1006
     Then no media flows between Alice and Bob
+    And Alice's websocket is connected again
     And Alice's call stays Connected
     And Alice and Bob hear each other again with at most 10 % gaps
     And Alice's audio MOS is at least 4
