@@ -102,6 +102,14 @@ load-network: $(STAMP)
 load-distributed: $(STAMP)
 	$(BIN)/python -m load.run --scenario default --workers 2 --out reports/load-distributed
 
+## The soak (load/soak.py, about 10 minutes): waves of mixed traffic of both products with real media,
+## faults and abusive clients against a standalone platform; checks that its RSS stays flat and that
+## no socket, channel, call leg, media peer, task or descriptor is left on either side once every
+## client is destroyed. Figures and an RSS plot in reports/reliability/.
+.PHONY: soak
+soak: $(STAMP)
+	$(BIN)/python -m load.soak --duration $${SOAK_SECONDS:-600} --out reports/reliability
+
 ## A long fuzz run (tests/test_fuzz.py): the sweep with more odd values and KANDY_FUZZ_EXAMPLES random
 ## requests (default 20,000) against every route, without and with the contract's middleware; a
 ## random seed each run (KANDY_FUZZ_SEED=N replays one). make test runs a short derandomized budget.

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import json
 import os
 import signal
 import sys
 import threading
+from typing import Any
 
 from .core.heap import DEFAULT_FREEZE_EVERY, freeze_heap_every
 from .platform import Platform
+from .state import PlatformConfig
 
 CONTROL_TOKEN_ENV = "KANDY_CONTROL_TOKEN"  # also read by load/control.py
 STOP_GRACE = 10.0  # seconds a stop may take after SIGTERM before the process leaves anyway
@@ -44,6 +47,8 @@ def main(argv: list[str] | None = None) -> int:
                        help="a Host name besides 127.0.0.1/localhost/--host under which the control plane answers")
     serve.add_argument("--contract", action="store_true",
                        help="validate all traffic against the contract; GET /_platform/contract lists violations")
+    serve.add_argument("--limit", action="append", default=[], metavar="NAME=VALUE",
+                       help="set a limit of PlatformConfig (README 'Bad input and limits'), e.g. max_history=100")
     serve.add_argument("--loop", choices=("asyncio", "uvloop"), default="asyncio",
                        help="the event loop (uvloop: pip install 'kandy-emulator[uvloop]')")
     args = parser.parse_args(argv)
@@ -54,6 +59,21 @@ def main(argv: list[str] | None = None) -> int:
             parser.error("--loop uvloop needs uvloop: pip install 'kandy-emulator[uvloop]'")
         return uvloop.run(_serve(args))
     return asyncio.run(_serve(args))
+
+
+def _limits(given: list[str]) -> dict[str, Any]:
+    """``--limit name=value`` pairs as PlatformConfig fields (numbers only; unknown names refused)."""
+    known = {f.name: f.type for f in dataclasses.fields(PlatformConfig)}
+    limits: dict[str, Any] = {}
+    for item in given:
+        name, _, value = item.partition("=")
+        if known.get(name) not in ("int", "float"):
+            raise SystemExit(f"--limit {item!r}: not a numeric PlatformConfig field")
+        try:
+            limits[name] = int(value) if known[name] == "int" else float(value)
+        except ValueError:
+            raise SystemExit(f"--limit {item!r}: {value!r} is not a number") from None
+    return limits
 
 
 def stop_on_signals(stop: asyncio.Event, grace: float = STOP_GRACE) -> None:
@@ -81,7 +101,8 @@ def stop_on_signals(stop: asyncio.Event, grace: float = STOP_GRACE) -> None:
 async def _serve(args: argparse.Namespace) -> int:
     stop = asyncio.Event()
     stop_on_signals(stop)  # before anything that could take a while: SIGTERM works from the start
-    platform = Platform(host=args.host, port=args.port, tls=args.tls, seed=args.seed, domain=args.domain,
+    platform = Platform(**_limits(args.limit), host=args.host, port=args.port, tls=args.tls, seed=args.seed,
+                        domain=args.domain,
                         turn_port=None if args.turn_port < 0 else args.turn_port,
                         server_ping_interval=args.server_ping_interval, journal=not args.no_journal,
                         control_token=args.control_token or None, control_origins=args.control_origin,

@@ -9,6 +9,8 @@ from one seeded source, time from one clock.
 
 from __future__ import annotations
 
+import asyncio
+import gc
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -164,6 +166,28 @@ class PlatformState:
         self._build(self.config.seed)
         if self._started:
             self.housekeeping.start()
+
+    def diagnostics(self) -> dict[str, Any]:
+        """Counts of what the platform holds (leak checks: load/soak.py). ``peers``: media peer
+        connections not closed, found by the garbage collector (a scan: not for hot paths)."""
+        from aiortc import RTCPeerConnection
+
+        peers = sum(isinstance(o, RTCPeerConnection) and o.connectionState != "closed" for o in gc.get_objects())
+        return {
+            "tasks": len(asyncio.all_tasks()),
+            "sockets": sum(c.socket is not None for c in self.hub.channels.values()),
+            "channels": len(self.hub.channels),
+            "linkSubscriptions": len(self.link.subscriptions),
+            "cpaasSubscriptions": len(self.cpaas_channels.subscriptions),
+            "legs": len(self.calls.router.legs),
+            "sessions": len(self.calls.router.sessions),
+            "endpointCalls": len(self.calls.endpoints.calls),
+            "conferences": len(self.calls.conferences),
+            "peers": peers,
+            "files": len(self.files.objects),
+            "journal": {"entries": len(self.journal), "bytes": self.journal.bytes},
+            "pendingTransitions": len(self.progress.pending()),
+        }
 
     def dump(self) -> dict[str, Any]:
         result: dict[str, Any] = {

@@ -31,3 +31,18 @@ def test_an_unknown_release_fails_loudly(monkeypatch: pytest.MonkeyPatch) -> Non
 
 def test_the_installed_releases_are_supported() -> None:
     assert set(compat.check_versions()) == {"aiortc", "aioice"}
+
+
+async def test_a_closed_ice_connection_runs_no_consent_checks() -> None:
+    """A call ended as it connected: aioice's connect() starts the consent task after close()
+    looked for it; closed, that task returns at once instead of outliving the call (load/soak.py)."""
+    import asyncio
+
+    import aioice.ice
+
+    from kandy_media import compat
+
+    compat.install()
+    connection = aioice.ice.Connection(ice_controlling=True)
+    await connection.close()
+    await asyncio.wait_for(connection.query_consent(), 1.0)

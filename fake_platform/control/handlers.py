@@ -29,6 +29,12 @@ async def health(request: web.Request) -> web.Response:
     return json_response({"status": "ok", "users": len(state.users.all()), "channels": len(state.hub.channels)})
 
 
+async def diagnostics(request: web.Request) -> web.Response:
+    """What the platform holds now: tasks, sockets, channels, subscriptions, call legs and sessions,
+    live media peers, journal size, files (the soak's view, load/soak.py)."""
+    return json_response(state_of(request).diagnostics())
+
+
 async def reset(request: web.Request) -> web.Response:
     """Drop every socket and rebuild all state: `{seed?}`."""
     body = await read_json(request, required=False)

@@ -7,6 +7,7 @@ _C = "/_platform"
 
 ROUTES = [
     control.get(_C + "/health", handlers.health),
+    control.get(_C + "/diagnostics", handlers.diagnostics),
     control.post(_C + "/reset", handlers.reset),
     control.post(_C + "/seed", handlers.reset),
     control.get(_C + "/users", handlers.list_users),
