@@ -73,8 +73,11 @@ class PlatformConfig:
     journal_max_bytes: int = 32 * 1024 * 1024
     # A websocket client that does not read: cut off past this many waiting frames, or when one
     # write waits this long for the transport to drain (close 1011, journaled).
-    ws_queue_frames: int = 1000
+    ws_queue_frames: int = 200
     ws_send_timeout: float = 10.0
+    # Frames a channel keeps for its next socket while none is attached (the oldest drop beyond).
+    channel_buffer_frames: int = 5000
+    channel_buffer_bytes: int = 16 * 1024 * 1024
     # What the platform forgets, swept every sweep_interval seconds (0: never): a CPaaS channel with
     # no socket for its channelLifetime, a Link subscription not refreshed within its expires, a
     # call ended_call_ttl after it ended, a file file_ttl after its upload.
@@ -131,7 +134,9 @@ class PlatformState:
                                max_body=self.config.journal_body_bytes, max_bytes=self.config.journal_max_bytes)
         self.journal.enabled = self.config.journal
         self.faults = FaultRegistry(self.clock, self.ids)
-        self.hub = NotificationHub(clock=self.clock, ids=self.ids, faults=self.faults, journal=self.journal)
+        self.hub = NotificationHub(clock=self.clock, ids=self.ids, faults=self.faults, journal=self.journal,
+                                   buffer_frames=self.config.channel_buffer_frames,
+                                   buffer_bytes=self.config.channel_buffer_bytes)
         if self.config.contract:
             self.contract = self.contract or ContractMonitor(self.journal)
             self.contract.journal = self.journal

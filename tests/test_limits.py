@@ -270,3 +270,23 @@ def test_every_limit_is_in_the_readme() -> None:
     documented = set(re.findall(r"^\| `(\w+)` \|", table, flags=re.M))
     fields = {f.name for f in dataclasses.fields(PlatformConfig)}
     assert documented == fields - NOT_LIMITS
+
+
+def test_a_channel_buffer_is_bounded_in_frames_and_bytes() -> None:
+    from fake_platform.core.hub import ChannelBuffer, frame_size
+
+    frame = {"n": 0, "pad": "x" * 1000}
+    buffer = ChannelBuffer(max_frames=10, max_bytes=5 * frame_size(frame))
+    dropped = sum(buffer.append({"n": n, "pad": "x" * 1000}) for n in range(8))
+    assert dropped == 3 and len(buffer) == 5 and buffer.bytes <= 5 * frame_size(frame)
+    # A dying socket's frames go first (they are the oldest), so they are the ones the bound drops.
+    assert buffer.extendleft([{"n": "a"}, {"n": "b"}]) == 2 and buffer.dropped == 5
+    assert [buffer.popleft()["n"] for _ in range(len(buffer))] == [3, 4, 5, 6, 7]
+    roomy = ChannelBuffer()
+    roomy.append({"n": 1})
+    roomy.extendleft([{"n": "a"}, {"n": "b"}])
+    assert [roomy.popleft()["n"] for _ in range(3)] == ["a", "b", 1]
+    small = ChannelBuffer(max_frames=3, max_bytes=10**6)
+    for n in range(5):
+        small.append({"n": n})
+    assert [small.popleft()["n"] for _ in range(3)] == [2, 3, 4] and small.bytes == 0

@@ -13,8 +13,11 @@ from fake_platform import Platform
 from fake_platform.core.hub import ChannelEndpoint
 
 # These tests publish raw probe frames straight into the hub: socket plumbing, not the wire contract.
-# 60 kB frames are journaled whole here (the journal keeps 4 kB of a body by default).
-pytestmark = pytest.mark.platform(contract=False, journal_body_bytes=100_000)
+# 300 frames of 60 kB, journaled whole, queued for a slow reader and kept for the next socket: above
+# the defaults of the journal (4 kB a body), the slow-reader cut-off (200 frames) and a channel's
+# buffer (16 MiB), which test_limits.py checks.
+pytestmark = pytest.mark.platform(contract=False, journal_body_bytes=100_000, ws_queue_frames=1000,
+                                  channel_buffer_bytes=64 * 1024 * 1024)
 
 FRAMES = 300
 PADDING = "x" * 60_000  # 300 frames of ~60 kB: far more than the socket buffers hold, so the writer must wait

@@ -3,7 +3,9 @@
 Services publish a notification to a channel id; the hub hands it to the attached websocket's
 writer or, while no socket is attached (between a drop and the client's reconnect), keeps it in
 the channel's buffer and flushes it on re-attach, so nothing is lost while a user is offline. The
-SDKs drop repeats by id, so a replayed frame is harmless.
+SDKs drop repeats by id, so a replayed frame is harmless. A buffer is bounded in frames and in
+bytes (``PlatformConfig.channel_buffer_frames`` / ``channel_buffer_bytes``): past either, the oldest
+frames are dropped and the drop journaled, as a platform must when a client stays away.
 """
 
 from __future__ import annotations
@@ -15,10 +17,64 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Protocol
 
+import orjson
+
 from .errors import NotFound
 from .faults import FaultKind
 
-BUFFER_LIMIT = 5000
+BUFFER_FRAMES, BUFFER_BYTES = 5000, 16 * 1024 * 1024
+
+
+def frame_size(frame: dict[str, Any]) -> int:
+    """A frame's size as JSON (what it will cost on the wire and, roughly, in memory)."""
+    try:
+        return len(orjson.dumps(frame))
+    except TypeError:  # what orjson refuses (integers beyond 64 bits, keys that are not strings)
+        return len(repr(frame))
+
+
+class ChannelBuffer:
+    """Frames waiting for a channel's next socket, oldest first, bounded in frames and bytes."""
+
+    def __init__(self, max_frames: int = BUFFER_FRAMES, max_bytes: int = BUFFER_BYTES) -> None:
+        self.max_frames, self.max_bytes = max_frames, max_bytes
+        self._frames: deque[tuple[dict[str, Any], int]] = deque()
+        self.bytes = 0
+        self.dropped = 0  # frames dropped to stay within the bounds
+
+    def append(self, frame: dict[str, Any]) -> int:
+        """Keep ``frame`` at the end; how many of the oldest frames were dropped for it."""
+        size = frame_size(frame)
+        self._frames.append((frame, size))
+        self.bytes += size
+        return self._shrink()
+
+    def extendleft(self, frames: list[dict[str, Any]]) -> int:
+        """Put ``frames`` (in their order) before the others: a dying socket's unsent ones."""
+        for frame in reversed(frames):
+            size = frame_size(frame)
+            self._frames.appendleft((frame, size))
+            self.bytes += size
+        return self._shrink()
+
+    def popleft(self) -> dict[str, Any]:
+        frame, size = self._frames.popleft()
+        self.bytes -= size
+        return frame
+
+    def _shrink(self) -> int:
+        dropped = 0
+        while self._frames and (len(self._frames) > self.max_frames or self.bytes > self.max_bytes):
+            self.popleft()
+            dropped += 1
+        self.dropped += dropped
+        return dropped
+
+    def __len__(self) -> int:
+        return len(self._frames)
+
+    def __bool__(self) -> bool:
+        return bool(self._frames)
 
 
 class Product(StrEnum):
@@ -65,7 +121,7 @@ class ChannelEndpoint:
     conn_check_role: str = "client"
     lifetime: int = 3600
     callback_url: str = ""
-    buffer: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=BUFFER_LIMIT))
+    buffer: ChannelBuffer = field(default_factory=ChannelBuffer)
     socket: SocketSink | None = None
     delivered: int = 0
     buffered_total: int = 0
@@ -80,7 +136,9 @@ class ChannelEndpoint:
 
 
 class NotificationHub:
-    def __init__(self, *, clock: Any, ids: Any, faults: Any, journal: Any) -> None:
+    def __init__(self, *, clock: Any, ids: Any, faults: Any, journal: Any, buffer_frames: int = BUFFER_FRAMES,
+                 buffer_bytes: int = BUFFER_BYTES) -> None:
+        self._buffer_bounds = (buffer_frames, buffer_bytes)
         self._clock = clock
         self._ids = ids
         self._faults = faults
@@ -96,7 +154,8 @@ class NotificationHub:
     def open_channel(self, user: str, product: Product, *, channel_id: str | None = None,
                      **attrs: Any) -> ChannelEndpoint:
         endpoint = ChannelEndpoint(id=channel_id or self._ids.capability("ch"), user=user, product=product,
-                                   created_at=self._clock.wall(), idle_since=self._clock.monotonic(), **attrs)
+                                   created_at=self._clock.wall(), idle_since=self._clock.monotonic(),
+                                   buffer=ChannelBuffer(*self._buffer_bounds), **attrs)
         self.channels[endpoint.id] = endpoint
         self._by_user.setdefault(user, {})[endpoint.id] = endpoint
         return endpoint
@@ -147,7 +206,7 @@ class NotificationHub:
             for frame in frames:
                 endpoint.socket.send(frame)
         else:
-            endpoint.buffer.extendleft(reversed(frames))
+            self._dropped(endpoint, endpoint.buffer.extendleft(frames))
         self._tell("requeued", endpoint)
 
     def _tell(self, what: str, endpoint: ChannelEndpoint) -> None:
@@ -211,11 +270,17 @@ class NotificationHub:
 
     def _send(self, endpoint: ChannelEndpoint, frame: dict[str, Any]) -> None:
         if endpoint.socket is None:
-            endpoint.buffer.append(frame)
+            self._dropped(endpoint, endpoint.buffer.append(frame))
             endpoint.buffered_total += 1
             return
         endpoint.delivered += 1
         endpoint.socket.send(frame)
+
+    def _dropped(self, endpoint: ChannelEndpoint, count: int) -> None:
+        if count:
+            self._journal.record("fault", user=endpoint.user, channel=endpoint.id,
+                                 detail={"action": "buffer_full", "dropped": count,
+                                         "buffered": len(endpoint.buffer), "bytes": endpoint.buffer.bytes})
 
     async def close_all(self, code: int = 1001) -> None:
         for handle in self._delayed:
