@@ -21,6 +21,7 @@ import pytest
 from fake_platform import Platform
 from fake_platform.routing import Door
 from tests.platform_world import (
+    OFFER,
     ADDRESS_VARIABLES,
     Variant,
     World,
@@ -253,3 +254,28 @@ async def test_the_token_endpoint_refuses_bad_credentials(world: World) -> None:
         async with world.session.post(f"{world.platform.url}/cpaas/auth/v1/token", data=form) as resp:
             assert resp.status == 401, case
 
+
+
+async def test_token_mode_callme_sessions_answer_only_to_their_account_token(world: World) -> None:
+    """Token mode: the path's account is an AES account token (tokenrealm). A CallMe session made
+    with B's token is not reachable with C's token, nor token-less under B's plain address."""
+    platform, b, c = world.platform, world.b, world.c
+    realm = platform.state.config.realm
+    creds = platform.callme_credentials(b.id, "sip:guest@example.com", f"sip:{b.id}")
+    other = platform.callme_credentials(c.id, "sip:guest@example.com", f"sip:{c.id}")
+    base = f"/rest/version/1/anonymous/{creds['accountToken']}"
+    made = await world.ok("POST", f"{base}/subscription?tokenrealm={realm}",
+                          {"subscribeRequest": {"service": ["callMe"], "expires": 3600}})
+    channel = made["subscribeResponse"]["subscriptionParams"]["notificationChannel"].rsplit("/", 1)[1]
+    started = await world.ok("POST", f"{base}/callMe?tokenrealm={realm}", {"callMeRequest": {
+        "type": "callStart", "to": creds["toToken"], "from": creds["fromToken"], "sdp": OFFER,
+        "notifyChannelId": channel}})
+    session = started["callMeResponse"]["sessionData"]
+    audit = {"callMeRequest": {"type": "audit"}}
+    assert (await world.call("PUT", f"{base}/callMe/callSessions/{session}?tokenrealm={realm}", audit)).status == 200
+    for path in (f"/rest/version/1/anonymous/{other['accountToken']}/callMe/callSessions/{session}?tokenrealm={realm}",
+                 f"/rest/version/1/anonymous/{b.id}/callMe/callSessions/{session}"):
+        assert (await world.call("PUT", path, audit)).status in NOT_YOURS, path
+        assert (await world.call("DELETE", path)).status in NOT_YOURS, path
+    forged = f"/rest/version/1/anonymous/{creds['accountToken']}/callMe/callSessions/{session}?tokenrealm=nope"
+    assert (await world.call("GET", forged)).status == 404  # an unknown realm: the token reads as nothing
