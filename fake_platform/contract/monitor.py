@@ -14,6 +14,7 @@ the platform's: they are sent inside :meth:`ContractMonitor.injected` and not va
 from __future__ import annotations
 
 import contextlib
+import time
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
@@ -62,10 +63,18 @@ class ContractMonitor:
         self.recording: list[dict[str, Any]] | None = None
 
     def record(self, event: dict[str, Any]) -> dict[str, Any]:
-        """Append ``event`` to the recording (when recording) and return it, to be completed later."""
+        """Append ``event`` to the recording (when recording) and return it, to be completed later.
+        It is stamped with the wall clock (``at``, ms), which orders it among what the official SDK
+        did in its page (tests/contract/recordings.py merges the two and drops the stamps)."""
         if self.recording is not None:
+            event["at"] = time.time() * 1000
             self.recording.append(event)
         return event
+
+    def socket_dropped(self, channel: str, code: int) -> None:
+        """The platform closed a channel's socket on purpose (a fault): replays close it there too."""
+        if self.recording is not None:
+            self.record({"kind": "ws-drop", "channel": channel, "code": code})
 
     # -- recording -------------------------------------------------------------------------------
     def saw(self, where: str) -> None:

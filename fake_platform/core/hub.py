@@ -232,6 +232,8 @@ class NotificationHub:
             self.detach(endpoint.id, sink)
             self._journal.record("fault", user=endpoint.user, channel=endpoint.id,
                                  detail={"action": "drop_socket", "code": code})
+            if self.contract is not None:
+                self.contract.socket_dropped(endpoint.id, code)
         await asyncio.gather(*(sink.close(code) for _e, sink in targets), return_exceptions=True)
         return len(targets)
 

@@ -90,8 +90,6 @@ class Services(Namespace):
                                     service=service)
                     else:
                         self.subscriptions[service] = outcome
-                if "call" in results and not isinstance(results["call"], BaseException):
-                    await self._fetch_turn()
             finally:
                 self._set_pending(False)
 
@@ -119,7 +117,14 @@ class Services(Namespace):
 
     async def _subscribe_one(self, service: str) -> dict[str, Any]:
         assert self.channel_info is not None
-        return await self._protocol.subscribe(service, self.channel_info.callback_url)
+        subscription = await self._protocol.subscribe(service, self.channel_info.callback_url)
+        # Subscribed as soon as the platform says so, and TURN credentials asked for as soon as calls
+        # are subscribed: getSubscriptions() lists each service while the others are still pending,
+        # as the 4.9.0 build does (tests/contract/test_sdk_replay.py).
+        self.subscriptions[service] = subscription
+        if service == "call":
+            await self._fetch_turn()
+        return subscription
 
     async def _fetch_turn(self) -> None:
         call_config = self._client.config["call"]

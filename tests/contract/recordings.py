@@ -14,13 +14,22 @@ records every exchange and frame (the contract monitor's recording, fake_platfor
 * times become 0; SDPs keep their structure with fixed fingerprints, ICE credentials, ports, ssrcs
   and session ids (still parseable: the platform's endpoints answer them);
 * the platform's address becomes ``<<base>>``, the page's origin ``<<origin>>``.
+
+With the traffic goes the official app's own log (``official``): the API calls the test made in
+the page and the events the official SDK reported (tests/interop/page/harness.js), sanitised by
+the same rules (one numbering: a ``<<m#2>>`` in an event is the ``<<m#2>>`` of the traffic), ids the
+official SDK minted itself (call and track ids) numbered ``<<local#1>>``, ..., and each entry placed
+in the traffic by the wall clock: ``after`` is how many traffic events came before it.
+tests/contract/sdk_replay.py replays that log into our SDK.
 """
 
 from __future__ import annotations
 
 import base64
+import bisect
 import json
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +47,8 @@ _MINTED = re.compile(r"(?<![\w-])(sub|ntf|evt|ch|sess|call|obj|grp|cs|m|pl|push|
 _CHANNEL = re.compile(r"\bws-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b")
 _JWT = re.compile(r"\beyJ[\w-]+\.[\w-]+\.[\w-]+")
 _AES = re.compile(r"\b[0-9a-f]{32,}\b")
+# Ids an official SDK mints in the browser (calls, tracks, media): UUIDs and Chrome's {uuid} track ids.
+_LOCAL = re.compile(r"\{?\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b\}?")
 _SDP_LINES = [
     (re.compile(r"^a=fingerprint:(\S+) .*$", re.M), r"a=fingerprint:\1 " + ":".join(["AB"] * 32)),
     (re.compile(r"^a=ice-ufrag:.*$", re.M), "a=ice-ufrag:ufrg"),
@@ -45,9 +56,10 @@ _SDP_LINES = [
     (re.compile(r"^o=(\S+) \d+ \d+ ", re.M), r"o=\1 1000 2 "),
     (re.compile(r"^(a=candidate:)\S+ (\d) (\w+) \d+ (\S+) \d+ ", re.M), r"\g<1>1 \2 \3 2000 \4 9 "),
     (re.compile(r"^a=ssrc:\d+ ", re.M), "a=ssrc:1111 "),
-    (re.compile(r"^(a=ssrc-group:FID)( \d+)+$", re.M), r"\1 1111 2222"),
+    (re.compile(r"^(a=ssrc-group:FID)( \d+)+(?=\r?$)", re.M), r"\1 1111 2222"),
     (re.compile(r"^a=msid-semantic:.*$", re.M), "a=msid-semantic: WMS *"),
-    (re.compile(r"^a=msid:\S+ \S+$", re.M), "a=msid:- track"),
+    # Chrome ends its SDP lines with CRLF: a line's end is before the CR.
+    (re.compile(r"^a=msid:\S+ \S+(?=\r?$)", re.M), "a=msid:- track"),
     (re.compile(r"^a=ssrc:1111 (cname|msid):.*$", re.M), r"a=ssrc:1111 \1:x"),
     (re.compile(r"^(m=\w+) \d+ ", re.M), r"\1 9 "),
     (re.compile(r"^c=IN IP4 [\d.]+$", re.M), "c=IN IP4 127.0.0.1"),
@@ -155,19 +167,76 @@ class Sanitiser:
         return result
 
 
-def sanitise(platform: Platform, events: list[dict[str, Any]]) -> dict[str, Any]:
+    # -- the official app's log ------------------------------------------------------------------
+    def local(self, node: Any, key: str | None = None) -> Any:
+        """``value``, and ids the official SDK minted numbered ``<<local#n>>``."""
+        if isinstance(node, dict):
+            return {k: self.local(v, k) for k, v in node.items()}
+        if isinstance(node, list):
+            return [self.local(item, key) for item in node]
+        if isinstance(node, str):
+            return _LOCAL.sub(lambda m: self._minted("local", m.group(0)), node)
+        if isinstance(node, int | float) and not isinstance(node, bool) and key in LOG_TIME_KEYS:
+            return 0
+        return node
+
+    def server(self, node: Any) -> Any:
+        """``node`` with the platform's host as ``<<host>>`` and its port as ``<<port>>`` (given as a
+        string) or ``-1`` (given as a number), where a config or a socket state names them: a replay
+        puts its own server there."""
+        if isinstance(node, dict):
+            def address(key: str, value: Any) -> Any:
+                if key in ("base", "server") and value == self.platform.host:
+                    return "<<host>>"
+                if key == "port" and str(value) == str(self.platform.port):
+                    return "<<port>>" if isinstance(value, str) else -1
+                return self.server(value)
+            return {k: address(k, v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [self.server(item) for item in node]
+        return node
+
+    def log_entry(self, entry: dict[str, Any]) -> dict[str, Any]:
+        """A log entry sanitised (its ``at`` dropped: the caller places it among the traffic)."""
+        return self.local(self.value(self.server({k: v for k, v in entry.items() if k != "at"})))
+
+
+LOG_TIME_KEYS = TIME_KEYS | {"timestamp", "lastReceived", "lastUpdated", "lastContact", "downtime", "startTime",
+                               "endTime"}
+
+
+@dataclass
+class OfficialLog:
+    """One official app's page log (harness.js ``log``): its API calls and the SDK's events."""
+
+    sdk: str  # cpaas | callme
+    entries: list[dict[str, Any]]
+
+
+def sanitise(platform: Platform, events: list[dict[str, Any]], logs: list[OfficialLog] | None = None) -> dict[str, Any]:
     sanitiser = Sanitiser(platform)
-    return {"users": len(sanitiser.user_map), "events": [sanitiser.event(e) for e in events]}
+    stamps = [e.get("at", 0.0) for e in events]
+    result: dict[str, Any] = {"users": len(sanitiser.user_map),
+                              "events": [sanitiser.event({k: v for k, v in e.items() if k != "at"}) for e in events]}
+    if logs:
+        if len(logs) > 1:
+            raise ValueError("a recording keeps one official app's log; this test opened several")
+        [log] = logs
+        result["official"] = {"sdk": log.sdk, "log": [
+            {**sanitiser.log_entry(entry), "after": bisect.bisect_right(stamps, entry.get("at", 0.0))}
+            for entry in log.entries]}
+    return result
 
 
-def save(name: str, platform: Platform) -> Path | None:
-    """Write the recording of ``platform`` as ``recordings/<name>.json`` (sanitised)."""
+def save(name: str, platform: Platform, logs: list[OfficialLog] | None = None) -> Path | None:
+    """Write the recording of ``platform`` as ``recordings/<name>.json`` (sanitised), with the
+    official app's log when there was one."""
     monitor = platform.state.contract
     if monitor is None or not monitor.recording:
         return None
     DIRECTORY.mkdir(parents=True, exist_ok=True)
     target = DIRECTORY / f"{name}.json"
-    target.write_text(json.dumps(sanitise(platform, monitor.recording), indent=1, sort_keys=True) + "\n")
+    target.write_text(json.dumps(sanitise(platform, monitor.recording, logs), indent=1, sort_keys=True) + "\n")
     return target
 
 

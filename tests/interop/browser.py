@@ -33,6 +33,7 @@ CHROMIUM_FLAGS = [
     "--autoplay-policy=no-user-gesture-required",
 ]
 BROWSER_TONE_HZ = 660.0
+SETTLE_MS = 2000  # how long a recorded page may take to finish what the test's last step started
 
 
 def in_ci() -> bool:
@@ -111,9 +112,10 @@ class AppServer:
 class BrowserApp:
     """One page running one official SDK: evaluate JS in it, wait for the SDK's events."""
 
-    def __init__(self, page: Any, name: str, log: list[str]) -> None:
+    def __init__(self, page: Any, name: str, log: list[str], sdk: str = "cpaas") -> None:
         self.page = page
         self.name = name
+        self.sdk = sdk  # which official build: cpaas | callme
         self.log = log
         self._seen = 0
 
@@ -177,6 +179,12 @@ class BrowserApp:
             "([hz, tol]) => harness.remoteTones().some(t => Math.abs(t.hz - hz) < tol && t.db > -60)",
             [frequency, tolerance], timeout=timeout)
 
+    async def sdk_log(self) -> list[dict[str, Any]]:
+        """What the page did with the SDK and what the SDK reported, in order (harness.js ``log``)."""
+        await self.js("ms => harness.settled(ms)", SETTLE_MS)
+        entries: list[dict[str, Any]] = await self.js("harness.log")
+        return entries
+
     async def mark(self) -> int:
         """Index of the next event: pass as ``since`` to wait only for what happens after now."""
         return int(await self.js("harness.events.length"))
@@ -225,7 +233,7 @@ class Browser:
         page.on("requestfailed", lambda r: self.log.append(f"[{name}] request failed: {r.method} {r.url} {r.failure}"))
         await page.goto(f"{self.server.url}/?sdk={sdk}")
         await page.evaluate("harness.ready.then(() => true)")
-        app = BrowserApp(page, name, self.log)
+        app = BrowserApp(page, name, self.log, sdk)
         self.apps.append(app)
         return app
 

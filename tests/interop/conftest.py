@@ -24,6 +24,8 @@ from .browser import AppServer, Browser, chromium_path, unavailable, write_tone
 
 JOURNAL_LINES = 150
 CONSOLE_LINES = 1500
+# The official apps' logs (harness.js), kept by the browser fixture for the platform fixture's recording.
+OFFICIAL_LOGS = pytest.StashKey[list[recordings.OfficialLog]]()
 
 
 @pytest.fixture(scope="session")
@@ -50,7 +52,7 @@ async def platform(request: pytest.FixtureRequest) -> AsyncIterator[Platform]:
         yield running
         if monitor is not None and monitor.recording and not _failed(request):
             name = f"{request.node.module.__name__.rsplit('.', 1)[-1]}__{request.node.name}"
-            recordings.save(name, running)
+            recordings.save(name, running, request.node.stash.get(OFFICIAL_LOGS, []))
             recordings.save_media(name, running)
 
 
@@ -60,7 +62,8 @@ def tone_file(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-async def browser(platform: Platform, official_builds: dict[str, Any], tone_file: Path) -> AsyncIterator[Browser]:
+async def browser(request: pytest.FixtureRequest, platform: Platform, official_builds: dict[str, Any],
+                  tone_file: Path) -> AsyncIterator[Browser]:
     try:
         import playwright  # noqa: F401
     except ImportError:
@@ -74,6 +77,9 @@ async def browser(platform: Platform, official_builds: dict[str, Any], tone_file
     try:
         await running.start()
         yield running
+        if recordings.recording_enabled():  # the pages close with the browser: keep their logs first
+            request.node.stash[OFFICIAL_LOGS] = [
+                recordings.OfficialLog(app.sdk, await app.sdk_log()) for app in running.apps]
     finally:
         await running.stop()
         await server.stop()

@@ -6,6 +6,12 @@
 (function () {
   const events = [];
   const peers = [];
+  // What the page did with the SDK and what the SDK reported, in one order, each stamped with the
+  // wall clock (ms): the API calls the test made (``action``) and the SDK's events (``event``).
+  // make record-interop stores it beside the platform's traffic (tests/contract/recordings), and
+  // tests/contract replays the same calls into our Python SDK and compares the events.
+  const log = [];
+  const now = () => performance.timeOrigin + performance.now();
 
   // Record every RTCPeerConnection the SDK makes, so tests can read the browser's own stats. An
   // app can force relayed media (harness.iceTransportPolicy = 'relay'), which the 4.9.0 SDK's
@@ -49,6 +55,82 @@
     return stats;
   }
 
+  // The client the page sees: every API call made through it (at any depth: client.call.make,
+  // client.conversation.get(id).createMessage(...).send()) is logged with its arguments and result.
+  // Calls the SDK makes into its own API while serving one are not the page's and are not logged;
+  // a read polled with the same answer is logged once. Objects an API call returns that have
+  // methods (a conversation, a message) are recorded the same way and numbered (``ref``), so a
+  // later call on one names it (``target``; the client is 0).
+  let inside = 0;
+  let nextRef = 1;
+  const lastReads = new Map();
+  function hasMethods(value) {
+    if (!value || typeof value !== 'object' || Array.isArray(value) || typeof value.then === 'function') return false;
+    for (let o = value; o && o !== Object.prototype; o = Object.getPrototypeOf(o)) {
+      for (const key of Object.getOwnPropertyNames(o)) {
+        const d = Object.getOwnPropertyDescriptor(o, key);
+        if (key !== 'constructor' && d && typeof d.value === 'function') return true;
+      }
+    }
+    return false;
+  }
+  function quietly(fn) {
+    inside++;
+    try { return fn(); } finally { inside--; }
+  }
+  function recorded(real, target, path, key, fn) {
+    return function (...args) {
+      if (inside > 0) return fn.apply(real, args);
+      const call = path ? `${path}.${key}` : key;
+      const entry = { kind: 'action', target, call, args: quietly(() => plain(args)), at: now() };
+      log.push(entry);  // before the call: events the call emits synchronously come after it
+      let result;
+      inside++;
+      try {
+        result = fn.apply(real, args);
+      } catch (error) {
+        entry.threw = quietly(() => plain(error));
+        throw error;
+      } finally {
+        inside--;
+      }
+      if (result && typeof result.then === 'function') {
+        entry.promise = true;
+        result.then(value => { entry.resolved = quietly(() => plain(value)); },
+                    error => { entry.rejected = quietly(() => plain(error)); });
+        return result;
+      }
+      entry.result = quietly(() => plain(result));
+      if (hasMethods(result)) {  // an object a later call may name: always logged
+        entry.ref = nextRef++;
+        return shadow(result, entry.ref, '');
+      }
+      const read = `${target} ${call} ${JSON.stringify(entry.args)}`;
+      const answer = JSON.stringify(entry.result);
+      if (log[log.length - 1] === entry && lastReads.get(read) === answer) log.pop();
+      lastReads.set(read, answer);
+      return result;
+    };
+  }
+  // A stand-in for an SDK object (an empty target, so frozen SDK objects keep their invariants).
+  function shadow(real, ref, path) {
+    return new Proxy({}, {
+      get(_, key) {
+        const value = real[key];
+        if (typeof key !== 'string') return value;
+        if (typeof value === 'function') return recorded(real, ref, path, key, value);
+        if (hasMethods(value)) return shadow(value, ref, path ? `${path}.${key}` : key);  // a namespace
+        return value;
+      },
+      has: (_, key) => key in real,
+      ownKeys: () => Reflect.ownKeys(real),
+      getOwnPropertyDescriptor(_, key) {
+        const d = Reflect.getOwnPropertyDescriptor(real, key);
+        return d && { ...d, configurable: true };
+      },
+    });
+  }
+
   function loadSdk(name) {
     return new Promise((resolve, reject) => {
       const script = document.createElement('script');
@@ -84,11 +166,14 @@
     return { trackId: track.id, hz: peak * audioContext.sampleRate / entry.analyser.fftSize, db: entry.bins[peak] };
   }
 
+  let rawClient = null;
+
   window.harness = {
     events,
+    log,
     peers,
     iceTransportPolicy: null,
-    plain,
+    plain: value => quietly(() => plain(value)),
     ready: loadSdk(new URLSearchParams(location.search).get('sdk') || 'cpaas'),
 
     // An app gets its tokens from the platform's token endpoint (password grant), as the
@@ -102,23 +187,41 @@
     },
 
     create(config) {
-      window.client = window.Kandy.create(config);
+      log.push({ kind: 'action', target: null, call: 'create', args: [plain(config)], at: now() });
+      rawClient = window.Kandy.create(config);
+      window.client = shadow(rawClient, 0, '');
       return true;
     },
 
     listen(types) {
+      log.push({ kind: 'listen', types, at: now() });
       for (const type of types) {
-        window.client.on(type, (...args) => {
+        rawClient.on(type, (...args) => quietly(() => {
           const record = { type, payload: plain(args[0]), args: plain(args), at: Date.now() };
           // A call event also records the call's state as the SDK reports it at that moment.
           const callId = args[0] && args[0].callId;
-          if (callId && window.client.call && window.client.call.getById) {
-            const call = window.client.call.getById(callId);
+          if (callId && rawClient.call && rawClient.call.getById) {
+            const call = rawClient.call.getById(callId);
             record.callState = call ? call.state : null;
           }
           events.push(record);
-        });
+          log.push({ kind: 'event', type, payload: record.payload, callState: record.callState, at: now() });
+        }));
       }
+    },
+
+    // Resolve once every promise an API call returned has settled and the log has stopped growing
+    // for one poll (at most timeoutMs): a recording keeps what the SDK did after the test's last step.
+    async settled(timeoutMs) {
+      const deadline = Date.now() + timeoutMs;
+      let length = -1;
+      while (Date.now() < deadline) {
+        const pending = log.some(e => e.promise && !('resolved' in e) && !('rejected' in e));
+        if (!pending && log.length === length) return true;
+        length = log.length;
+        await new Promise(resolve => setTimeout(resolve, 50));
+      }
+      return false;
     },
 
     // The loudest frequency (Hz) and its level (dBFS) in each live remote audio track the browser
