@@ -13,7 +13,7 @@ all: test
 $(STAMP):
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[test,load,report,interop,bench]'
+	$(BIN)/pip install -q -e '.[test,load,report,interop,bench,mutation]'
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 
@@ -63,6 +63,16 @@ knockout: $(STAMP)
 	rm -rf reports/coverage && mkdir -p reports/coverage
 	KANDY_API_TRACE=$(CURDIR)/reports/coverage/trace $(BIN)/pytest -n $(WORKERS) $(PYTEST_FLAGS) features
 	$(BIN)/python -m kandy_testing.knockout --traces reports/coverage --workers $(WORKERS) --record --gate
+
+## Mutation testing of the core modules (mutmut, configured in pyproject.toml): the call state machine
+## and the engine's transitions, the channel's keepalive and backoff, notification de-duplication,
+## each mutant against the unit tests that reach it; the score per module and the survivors in
+## reports/mutation/mutation.md (kandy_testing/mutation.py).
+.PHONY: mutation
+mutation: $(STAMP)
+	rm -rf mutants && mkdir -p reports/mutation
+	$(BIN)/mutmut run --max-children $(WORKERS) > reports/mutation/run.log 2>&1
+	$(BIN)/python -m kandy_testing.mutation --out reports/mutation
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
