@@ -21,8 +21,8 @@ import pytest
 from fake_platform import Platform
 from fake_platform.routing import Door
 from tests.platform_world import (
-    OFFER,
     ADDRESS_VARIABLES,
+    OFFER,
     Variant,
     World,
     basic,
