@@ -3,7 +3,8 @@
 Neither library offers public hooks for what an emulator needs: offering 127.0.0.1 as a host
 candidate (RFC 8445 leaves loopback out, :mod:`kandy_media.peer`), bounding candidate gathering
 the way the Kandy documents describe (:mod:`kandy_media.ice`), sending and reading RFC 4733
-telephone-event packets (aiortc has no DTMF), narrowing a transceiver's negotiated codecs, keeping
+telephone-event packets (aiortc has no DTMF), seeing received RTP as it arrived (the media
+oracle's captures), narrowing a transceiver's negotiated codecs, keeping
 RTP header extension ids across re-offers, reaching the ICE sockets (DSCP), filtering an ICE
 connection's datagrams (network impairment at the platform's media edge) and teaching aioice's STUN
 codec the TURN attributes a server needs. Each is a small function here, so that an upgrade of
@@ -252,6 +253,18 @@ def intercept_rtp(dtls_transport: Any, payload_type: int, handler: Callable[[byt
         if len(data) >= 12 and (data[1] & 0x7F) == payload_type:
             handler(data)
             return
+        await original(data, arrival_time_ms)
+
+    dtls_transport._handle_rtp_data = handle
+
+
+def tap_rtp(dtls_transport: Any, handler: Callable[[bytes], None]) -> None:
+    """Show every RTP packet to ``handler`` as the transport received it (decrypted, before aiortc
+    routes it), then pass it on unchanged."""
+    original: Callable[[bytes, int], Awaitable[None]] = dtls_transport._handle_rtp_data
+
+    async def handle(data: bytes, arrival_time_ms: int) -> None:
+        handler(data)
         await original(data, arrival_time_ms)
 
     dtls_transport._handle_rtp_data = handle

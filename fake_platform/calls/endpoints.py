@@ -31,6 +31,7 @@ from kandy_media.sdp import Sdp
 from kandy_media.sources import ToneSource
 
 from ..core.progress import Progress
+from .capture import AudioCapture
 from .dtmf import GoertzelDetector, Rfc4733Receiver, consume
 from .levels import LevelMeter
 from .models import BUSY, DECLINED, ENDED, NO_ANSWER, CallRouter, CallSession, Leg, LegDoor, Role, plain_address
@@ -52,6 +53,7 @@ class EndpointCall:
     dtmf_mode: str | None = None  # "rfc4733" | "inband" once digits are heard
     consumers: list[asyncio.Task[None]] = field(default_factory=list)
     rfc4733: Any = None
+    audio: AudioCapture | None = None  # what an IVR received, when the endpoints keep it
     heard: asyncio.Event = field(default_factory=asyncio.Event)
     edge: list[Any] = field(default_factory=list)  # the network paths of its media (impairment)
     levels: dict[str, LevelMeter] = field(default_factory=dict)  # per kind: how loud what it hears is
@@ -78,6 +80,7 @@ class Endpoints:
         self.calls: dict[str, EndpointCall] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
         self.network: Any = None  # NetworkConditions: impairment at the platform's media edge
+        self.keep_audio = False  # IVRs keep the audio RTP they receive (make record-interop's media oracle)
 
     # -- identities ----------------------------------------------------------------------------
     def addresses(self) -> list[str]:
@@ -167,8 +170,18 @@ class Endpoints:
             if audio is not None and call.rfc4733 is None:
                 call.rfc4733 = Rfc4733Receiver(audio.receiver.transport, event_pt,
                                                lambda digit: self._digit(call, digit, "rfc4733"))
+        if kind.startswith("ivr") and self.keep_audio and call.audio is None:
+            self._capture_audio(call, peer, answer)
         self._attach_network(call, peer)
         return answer
+
+    @staticmethod
+    def _capture_audio(call: EndpointCall, peer: Peer, answer: str) -> None:
+        audio = next((t for t in peer.transceivers() if t.kind == "audio"), None)
+        sections = Sdp.parse(answer).of_kind("audio")
+        if audio is not None and sections:
+            codecs = [c for c in sections[0].codecs() if c.name.lower() != "telephone-event"]
+            call.audio = AudioCapture(audio.receiver.transport, codecs, lambda: len(call.digits))
 
     def _attach_network(self, call: EndpointCall, peer: Peer) -> None:
         """The caller's network conditions apply between the caller and the endpoint's sockets."""

@@ -256,11 +256,18 @@ def _sdps(node: Any) -> list[str]:
     return [node] if isinstance(node, str) and node.startswith("v=0") else []
 
 
-def save_media(name: str, platform: Platform) -> list[Path]:
+def _sent_tones(logs: list[OfficialLog]) -> str:
+    """The tones the official apps asked their SDK to send (``call.sendDTMF(id, tones, ...)``)."""
+    return "".join(str(entry["args"][1]) for log in logs for entry in log.entries
+                   if entry.get("call") == "call.sendDTMF" and len(entry.get("args", [])) > 1)
+
+
+def save_media(name: str, platform: Platform, logs: list[OfficialLog] | None = None) -> list[Path]:
     """Keep what Chromium sent, as it sent it (the media oracle, tests/contract/test_media_oracle.py):
-    its SDPs (first few of the test) and the RFC 4733 packets the IVR received. The digits are the
-    ones the interop test asserted the IVR heard, i.e. the ones the SDK was asked to send (only
-    passing tests are recorded)."""
+    its SDPs (first few of the test), the RFC 4733 packets the IVR received and, when it heard DTMF
+    in band, the audio packets around the digits (raw RTP with the negotiated codec, and the tones the
+    app asked its SDK to send, from the official app's log). The digits are the ones the interop test
+    asserted the IVR heard (only passing tests are recorded)."""
     monitor = platform.state.contract
     written: list[Path] = []
     MEDIA_DIRECTORY.mkdir(parents=True, exist_ok=True)
@@ -278,5 +285,17 @@ def save_media(name: str, platform: Platform) -> list[Path]:
         target = MEDIA_DIRECTORY / f"{name}-rfc4733.json"
         target.write_text(json.dumps({"digits": "".join(call.digits), "payloadType": receiver.payload_type,
                                       "packets": [p.hex() for p in receiver.packets]}, indent=1) + "\n")
+        written.append(target)
+    for call in platform.state.calls.endpoints.calls.values():
+        capture = call.audio
+        packets = capture.around_digits() if capture is not None and call.dtmf_mode == "inband" else []
+        if capture is None or not packets:
+            continue
+        codec = capture.codecs[packets[0][1] & 0x7F]
+        target = MEDIA_DIRECTORY / f"{name}-inband.json"
+        target.write_text(json.dumps({"sent": _sent_tones(logs or []), "digits": "".join(call.digits),
+                                      "payloadType": codec.payload,
+                                      "codec": f"{codec.name}/{codec.rate}/{codec.channels or 1}",
+                                      "fmtp": codec.fmtp, "packets": [p.hex() for p in packets]}, indent=1) + "\n")
         written.append(target)
     return written

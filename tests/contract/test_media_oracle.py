@@ -5,10 +5,15 @@
 * ``media/*-rfc4733.json``: the RFC 4733 telephone-event packets Chromium sent the IVR for
   ``sendDTMF`` (raw RTP, as the IVR's transport received them), with the digits the SDK was
   asked to send;
+* ``media/*-inband.json``: the audio RTP packets (Opus) Chromium sent the in-band IVR while the
+  official SDK mixed DTMF tones into the microphone (telephone-event not negotiated), around the
+  digits, with the negotiated codec, the tones the app asked for and the digits the IVR heard;
 * ``media/*.sdp``: offers and answers Chromium made (as it sent them, not sanitised).
 
 Our encoder (kandy_media.dtmf) and our decoder (fake_platform/calls/dtmf.py) could share a bug and
-still agree with each other; they cannot both agree with Chromium's bytes. The SDP facts below
+still agree with each other; they cannot both agree with Chromium's bytes. The in-band packets are
+decoded by aiortc's decoder (libopus through PyAV), not by anything of ours, and the tones' pitches
+are also read off a plain FFT against the ITU-T Q.23 table written out here. The SDP facts below
 are read from the captured text with plain regular expressions, independently of kandy_media.sdp.
 """
 
@@ -19,15 +24,29 @@ import re
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
+from aiortc.codecs import get_decoder, get_encoder
+from aiortc.jitterbuffer import JitterFrame
+from aiortc.rtcrtpparameters import RTCRtpCodecParameters
+from aiortc.rtp import RtpPacket
 
-from fake_platform.calls.dtmf import Rfc4733Receiver
-from kandy_media.dtmf import telephone_event_pt
+from fake_platform.calls.dtmf import GoertzelDetector, Rfc4733Receiver
+from kandy_media.dtmf import inband_segments, telephone_event_pt
 from kandy_media.sdp import Sdp
+from kandy_media.sources import ToneSource
 
 MEDIA = Path(__file__).parent / "media"
 CAPTURES = sorted(MEDIA.glob("*-rfc4733.json"))
 SDPS = sorted(MEDIA.glob("*.sdp"))
+INBAND = sorted(MEDIA.glob("*-inband.json"))
+# ITU-T Q.23: row (low) and column (high) frequencies of the keypad, written out independently of
+# kandy_media.sources.DTMF_FREQUENCIES.
+Q23_ROWS = (697, 770, 852, 941)
+Q23_COLUMNS = (1209, 1336, 1477)
+Q23_KEYS = ("123", "456", "789", "*0#")
+# CPaaS 4.9.0's in-band tone table swaps these two keys (docs/decisions.md).
+OFFICIAL_INBAND_SWAP = str.maketrans("0*", "*0")
 
 
 class CapturedTransport:
@@ -96,3 +115,92 @@ def test_chromium_sdp_parses_to_what_its_text_says(path: Path) -> None:
     event = re.search(r"^a=rtpmap:(\d+) telephone-event/8000", text, re.M)
     assert telephone_event_pt(text) == (int(event.group(1)) if event else None)
     assert Sdp.parse(str(sdp)).media[0].mline == sdp.media[0].mline  # what we send back parses the same
+
+
+OPUS = RTCRtpCodecParameters(mimeType="audio/opus", clockRate=48000, channels=2)
+
+
+def _decode(capture: dict[str, Any]) -> list[Any]:
+    """Chromium's packets in sequence order, through aiortc's decoder for the negotiated codec."""
+    name, rate, channels = capture["codec"].split("/")
+    decoder = get_decoder(RTCRtpCodecParameters(mimeType=f"audio/{name}", clockRate=int(rate), channels=int(channels)))
+    packets = [RtpPacket.parse(bytes.fromhex(p)) for p in capture["packets"]]
+    assert {p.payload_type for p in packets} == {capture["payloadType"]}
+    first = packets[0].sequence_number
+    packets.sort(key=lambda p: (p.sequence_number - first) % 65536)
+    return [frame for p in packets for frame in decoder.decode(JitterFrame(data=p.payload, timestamp=p.timestamp))]
+
+
+def _bursts(pcm: np.ndarray, rate: int) -> list[np.ndarray]:
+    """The stretches of ``pcm`` louder than a tenth of its loudest 10 ms (the keyed tones)."""
+    step = rate // 100
+    levels = np.sqrt(np.mean(pcm[:pcm.size // step * step].reshape(-1, step) ** 2, axis=1))
+    loud = np.concatenate([[False], levels > levels.max() / 10, [False]])
+    edges = np.flatnonzero(np.diff(loud.astype(int)))
+    spans = zip(edges[::2], edges[1::2], strict=True)
+    return [pcm[start * step:end * step] for start, end in spans if end - start >= 4]
+
+
+def _q23_key(burst: np.ndarray, rate: int) -> str:
+    """The key whose row and column are nearest the strongest pitch in each band (a plain FFT)."""
+    spectrum = np.abs(np.fft.rfft(burst * np.hanning(burst.size), n=1 << 16))
+    hertz = np.fft.rfftfreq(1 << 16, 1 / rate)
+
+    def peak(low: float, high: float) -> float:
+        band = (hertz > low) & (hertz < high)
+        return float(hertz[band][np.argmax(spectrum[band])])
+
+    row, column = peak(650, 1000), peak(1150, 1550)
+    nearest_row = min(range(4), key=lambda i: abs(Q23_ROWS[i] - row))
+    nearest_column = min(range(3), key=lambda i: abs(Q23_COLUMNS[i] - column))
+    assert abs(Q23_ROWS[nearest_row] - row) < 15 and abs(Q23_COLUMNS[nearest_column] - column) < 15, (row, column)
+    return Q23_KEYS[nearest_row][nearest_column]
+
+
+def _q23_keys(frames: list[Any]) -> str:
+    rate = frames[0].sample_rate
+    pcm = np.concatenate([f.to_ndarray().reshape(-1)[::len(f.layout.channels)] for f in frames]).astype(np.float64)
+    return "".join(_q23_key(burst, rate) for burst in _bursts(pcm / 32768.0, rate))
+
+
+def _detected(frames: list[Any]) -> str:
+    heard: list[str] = []
+    detector = GoertzelDetector(heard.append)
+    for frame in frames:
+        detector.feed(frame)
+    return "".join(heard)
+
+
+def test_there_is_an_inband_capture_from_chromium() -> None:
+    assert INBAND, "make record-interop captures the official SDK's in-band DTMF (interop/test_cpaas_inband_dtmf.py)"
+
+
+@pytest.mark.parametrize("path", INBAND, ids=lambda p: p.stem)
+def test_the_ivr_detector_hears_chromiums_inband_digits_in_order(path: Path) -> None:
+    capture = json.loads(path.read_text())
+    assert _detected(_decode(capture)) == capture["digits"]
+
+
+@pytest.mark.parametrize("path", INBAND, ids=lambda p: p.stem)
+def test_chromiums_inband_tones_are_the_q23_pairs_of_the_keys(path: Path) -> None:
+    """Independent of the detector: the pitches of each tone Chromium sent name the key the IVR
+    reported, and those are the keys the app asked for, but for the official build's swap."""
+    capture = json.loads(path.read_text())
+    assert _q23_keys(_decode(capture)) == capture["digits"]
+    assert capture["sent"].translate(OFFICIAL_INBAND_SWAP) == capture["digits"]
+
+
+@pytest.mark.looptime
+async def test_our_inband_tones_take_the_same_independent_route() -> None:
+    """Our SDK's in-band DTMF (kandy_media's ToneSource) through aiortc's Opus encoder and decoder:
+    the FFT reads the Q.23 keys asked for (no swap of ours), and the IVR's detector hears them."""
+    tones = "159*0#"
+    source, encoder, decoder = ToneSource(660.0), get_encoder(OPUS), get_decoder(OPUS)
+    source.play_dtmf(inband_segments(tones, 100, 70))
+    frames = []
+    while not source.dtmf_idle.is_set():
+        packets, timestamp = encoder.encode(await source.recv())
+        frames += [f for p in packets for f in decoder.decode(JitterFrame(data=p, timestamp=timestamp))]
+    source.stop()
+    assert _q23_keys(frames) == tones
+    assert _detected(frames) == tones

@@ -53,10 +53,11 @@ def chromium_path() -> str | None:
     return CHROMIUM if Path(CHROMIUM).exists() else shutil.which("chromium")
 
 
-def write_tone(path: Path, frequency: float = BROWSER_TONE_HZ, seconds: float = 5.0, rate: int = 48000) -> Path:
+def write_tone(path: Path, frequency: float = BROWSER_TONE_HZ, seconds: float = 5.0, rate: int = 48000,
+               amplitude: float = 0.5) -> Path:
     """A WAV of a steady sine; Chromium's fake microphone plays it in a loop."""
     t = np.arange(int(seconds * rate)) / rate
-    samples = (0.5 * 32767 * np.sin(2 * np.pi * frequency * t)).astype("<i2")
+    samples = (amplitude * 32767 * np.sin(2 * np.pi * frequency * t)).astype("<i2")
     with wave.open(str(path), "wb") as out:
         out.setnchannels(1)
         out.setsampwidth(2)

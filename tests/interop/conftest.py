@@ -49,11 +49,13 @@ async def platform(request: pytest.FixtureRequest) -> AsyncIterator[Platform]:
         monitor = running.state.contract
         if recordings.recording_enabled() and monitor is not None:
             monitor.recording = []
+            running.state.calls.endpoints.keep_audio = True  # the in-band DTMF media oracle
         yield running
         if monitor is not None and monitor.recording and not _failed(request):
             name = f"{request.node.module.__name__.rsplit('.', 1)[-1]}__{request.node.name}"
-            recordings.save(name, running, request.node.stash.get(OFFICIAL_LOGS, []))
-            recordings.save_media(name, running)
+            logs = request.node.stash.get(OFFICIAL_LOGS, [])
+            recordings.save(name, running, logs)
+            recordings.save_media(name, running, logs)
 
 
 @pytest.fixture
