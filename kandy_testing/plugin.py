@@ -28,6 +28,7 @@ import pytest
 
 from fake_platform import Platform
 from fake_platform.auth.models import User
+from sdk import trace
 from sdk.bridge import SyncBridge
 
 from . import reporting
@@ -79,7 +80,9 @@ def contract_default(config: pytest.Config) -> bool:
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
-    """With ``kandy_contract``, this process's part of the drift report goes to reports/contract/."""
+    """This process's API trace is written now (not only at exit, which an xdist worker may not
+    reach); with ``kandy_contract``, its part of the drift report goes to reports/contract/."""
+    trace.dump()
     if contract_default(session.config):
         from fake_platform.contract.report import RUN, worker_name
 

@@ -12,7 +12,8 @@ the pytest test that was running (``PYTEST_CURRENT_TEST``) and its phase (``setu
 * a configuration key (kind ``config``) is ``set`` when a client's configuration gives it a value
   other than its default (on ``create`` or ``updateConfig``).
 
-Each process writes what it saw to ``<prefix>.<suite>.<pid>.json`` at exit, where the suite is the
+Each process writes what it saw to ``<prefix>.<suite>.<pid>.json`` at the end of its pytest
+session and at exit, where the suite is the
 top folder of the test (``features``, ``tests``, ...; ``other`` outside pytest)::
 
     {"<test node id>": {"touched": [[product, kind, name, how, phase], ...], "span": seconds}}
@@ -135,7 +136,11 @@ def _suite(test: str) -> str:
     return head.split("/", 1)[0] if "/" in head else OUTSIDE
 
 
-def _dump() -> None:
+def dump() -> None:
+    """Write this process's records (again: each call rewrites the same files with all of them).
+
+    The pytest plugin calls it when a session finishes, because an xdist worker can be ended
+    before its ``atexit`` handlers run; ``atexit`` stays for processes outside pytest."""
     if not _PREFIX:
         return
     by_suite: dict[str, dict[str, Any]] = {}
@@ -148,4 +153,4 @@ def _dump() -> None:
 
 
 if enabled:
-    atexit.register(_dump)
+    atexit.register(dump)

@@ -119,6 +119,24 @@ class BrowserApp:
         self.sdk = sdk  # which official build: cpaas | callme
         self.log = log
         self._seen = 0
+        self._console_grew = asyncio.Event()
+
+    def console(self, line: str) -> None:
+        """Keep one line this page printed (shown when a test fails; ``wait_console`` reads it)."""
+        self.log.append(f"[{self.name}] {line}"[:2000])
+        self._console_grew.set()
+
+    async def wait_console(self, text: str, timeout: float = 15.0) -> None:
+        """Until this page has printed a line containing ``text``: the official SDK's debug log and
+        its redux actions say what it did without an event (e.g. that TURN credentials arrived)."""
+        prefix = f"[{self.name}] "
+        try:
+            async with asyncio.timeout(timeout):
+                while not any(line.startswith(prefix) and text in line for line in self.log):
+                    self._console_grew.clear()
+                    await self._console_grew.wait()
+        except TimeoutError:
+            raise TimeoutError(f"{self.name}: the console printed no {text!r} within {timeout} s") from None
 
     async def js(self, expression: str, arg: Any = None) -> Any:
         return await self.page.evaluate(expression, arg)
@@ -229,12 +247,12 @@ class Browser:
             unavailable(f"official {sdk} SDK unavailable: {self.missing[sdk]}")
         context = await self._browser.new_context()
         page = await context.new_page()
-        page.on("console", lambda m: self.log.append(f"[{name}] {m.type}: {m.text}"[:2000]))
-        page.on("pageerror", lambda e: self.log.append(f"[{name}] pageerror: {e}"))
-        page.on("requestfailed", lambda r: self.log.append(f"[{name}] request failed: {r.method} {r.url} {r.failure}"))
+        app = BrowserApp(page, name, self.log, sdk)
+        page.on("console", lambda m: app.console(f"{m.type}: {m.text}"))
+        page.on("pageerror", lambda e: app.console(f"pageerror: {e}"))
+        page.on("requestfailed", lambda r: app.console(f"request failed: {r.method} {r.url} {r.failure}"))
         await page.goto(f"{self.server.url}/?sdk={sdk}")
         await page.evaluate("harness.ready.then(() => true)")
-        app = BrowserApp(page, name, self.log, sdk)
         self.apps.append(app)
         return app
 

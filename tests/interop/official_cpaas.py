@@ -53,7 +53,16 @@ async def open_cpaas(browser: Browser, platform: Platform, user: User,
         await app.js("services => client.services.subscribe(services, 'websocket')", services)
         await app.wait_until("want => want.every(s => client.services.getSubscriptions().subscribed.includes(s))",
                              services)
+        if "call" in services and (config or {}).get("call", {}).get("iceServers"):
+            # The SDK asks for TURN credentials once calls are subscribed and applies them later, with
+            # no event: a call made before that gathers no relay candidate (none at all under
+            # iceTransportPolicy 'relay'). Its redux action says when they are in place.
+            await app.wait_console(TURN_CREDENTIALS_APPLIED)
     return app
+
+
+# The action the official CPaaS SDK (4.9.0) logs once its TURN servers and credentials are set.
+TURN_CREDENTIALS_APPLIED = "@@KANDY/CALL/TURN/CHANGED"
 
 
 # What the official SDK logs when one of its redux-saga workers throws: the operation in progress is

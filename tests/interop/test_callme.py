@@ -241,6 +241,9 @@ async def test_official_callme_sends_dtmf_to_the_ivr(platform: Platform, browser
     await wait_state(app, call_id, "Connected")
     session = next(leg["id"] for call in platform.dump()["calls"] for leg in [call["caller"], *call["callees"]]
                    if leg["frontDoor"] == "callme")
+    # Chromium can insert DTMF only once its DTLS transport is up, which the SDK's "Connected" (a
+    # signalling state) does not wait for: media arriving shows it is.
+    await app.wait_inbound(1)
     await app.js("id => client.call.sendDTMF(id, '9*0', 200)", call_id)
     assert await platform.wait_endpoint_digits(session, 3, timeout=15) == "9*0"
     assert platform.endpoint_calls(session)[0]["dtmfMode"] == "rfc4733"  # Chrome negotiates telephone-event
