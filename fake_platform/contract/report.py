@@ -102,7 +102,8 @@ def _markdown(result: dict[str, Any]) -> str:
 
 
 def worker_name() -> str:
-    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+    # With the process id: a later run (make test-interop after make test) adds its parts.
+    return f"{os.environ.get('PYTEST_XDIST_WORKER', 'main')}-{os.getpid()}"
 
 
 def main(argv: list[str] | None = None) -> int:
