@@ -211,6 +211,7 @@ class OfficialLog:
 
     sdk: str  # cpaas | callme
     entries: list[dict[str, Any]]
+    version: str = ""  # of the official build the page ran
 
 
 def sanitise(platform: Platform, events: list[dict[str, Any]], logs: list[OfficialLog] | None = None) -> dict[str, Any]:
@@ -256,10 +257,13 @@ def _sdps(node: Any) -> list[str]:
     return [node] if isinstance(node, str) and node.startswith("v=0") else []
 
 
-def _sent_tones(logs: list[OfficialLog]) -> str:
-    """The tones the official apps asked their SDK to send (``call.sendDTMF(id, tones, ...)``)."""
-    return "".join(str(entry["args"][1]) for log in logs for entry in log.entries
-                   if entry.get("call") == "call.sendDTMF" and len(entry.get("args", [])) > 1)
+def _sent_tones(logs: list[OfficialLog]) -> dict[str, str]:
+    """The tones the official apps asked their SDK to send (``call.sendDTMF(id, tones, ...)``),
+    and which build that was."""
+    senders = [log for log in logs if any(e.get("call") == "call.sendDTMF" for e in log.entries)]
+    return {"sdk": " ".join(f"{log.sdk} {log.version}".strip() for log in senders),
+            "sent": "".join(str(entry["args"][1]) for log in senders for entry in log.entries
+                            if entry.get("call") == "call.sendDTMF" and len(entry.get("args", [])) > 1)}
 
 
 def save_media(name: str, platform: Platform, logs: list[OfficialLog] | None = None) -> list[Path]:
@@ -293,7 +297,7 @@ def save_media(name: str, platform: Platform, logs: list[OfficialLog] | None = N
             continue
         codec = capture.codecs[packets[0][1] & 0x7F]
         target = MEDIA_DIRECTORY / f"{name}-inband.json"
-        target.write_text(json.dumps({"sent": _sent_tones(logs or []), "digits": "".join(call.digits),
+        target.write_text(json.dumps({**_sent_tones(logs or []), "digits": "".join(call.digits),
                                       "payloadType": codec.payload,
                                       "codec": f"{codec.name}/{codec.rate}/{codec.channels or 1}",
                                       "fmtp": codec.fmtp, "packets": [p.hex() for p in packets]}, indent=1) + "\n")

@@ -21,9 +21,10 @@ A request our SDK sends that the recording has no answer for, an event missing o
 different, a state that differs: each is drift from what the official builds receive, and fails.
 
 What a replay cannot have is media: the recorded SDPs name addresses that lead nowhere, so ICE
-never completes. Signalling does not need it, but DTMF sent as RFC 4733 events rides on the
-connected transport: during a replay those packets are played to nobody (:func:`no_media_path`),
-and the media oracle (tests/contract/test_media_oracle.py) checks what Chromium really sent.
+never completes. Signalling does not need it, but DTMF rides on the connected transport (RFC 4733
+events, or in-band tones a sender reads from the microphone): during a replay both are played to
+nobody (:func:`no_media_path`), and the media oracle (tests/contract/test_media_oracle.py) checks
+what Chromium really sent.
 """
 
 from __future__ import annotations
@@ -482,15 +483,20 @@ class SdkReplay:
 
 @contextlib.contextmanager
 def no_media_path() -> Iterator[None]:
-    """RFC 4733 events go nowhere (a replay's transports never connect): played, then dropped."""
+    """RFC 4733 events and in-band tones go nowhere (a replay's transports never connect, so no
+    sender reads the microphone): played, then dropped."""
     async def connected(_sender: Any, timeout: float = 0.0) -> None:
         return None
+
+    async def play_inband(_source: Any, tone: str, duration: int, gap: int) -> None:
+        dtmf.inband_segments(tone, duration, gap)  # a tone it cannot play still fails
 
     async def send(_sender: Any, _payload: bytes, *, marker: bool, timestamp: int) -> None:
         return None
 
     with mock.patch.object(dtmf.Rfc4733Sender, "_connected", connected), \
-            mock.patch.object(dtmf.Rfc4733Sender, "_send", send):
+            mock.patch.object(dtmf.Rfc4733Sender, "_send", send), \
+            mock.patch.object(dtmf, "play_inband", play_inband):
         yield
 
 

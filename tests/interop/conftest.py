@@ -81,7 +81,8 @@ async def browser(request: pytest.FixtureRequest, platform: Platform, official_b
         yield running
         if recordings.recording_enabled():  # the pages close with the browser: keep their logs first
             request.node.stash[OFFICIAL_LOGS] = [
-                recordings.OfficialLog(app.sdk, await app.sdk_log()) for app in running.apps]
+                recordings.OfficialLog(app.sdk, await app.sdk_log(), builds[app.sdk].version)
+                for app in running.apps]
     finally:
         await running.stop()
         await server.stop()
