@@ -194,6 +194,13 @@ profile-messaging: $(STAMP)
 	$(BIN)/python bench/messaging.py --profile --tag $(TAG)
 	$(BIN)/python bench/plot.py
 
+## Server CPU per keepalive: the platform's defaults (and uvloop, and the load settings) beside the
+## plain echo server, in turns in one run (reports/bench/keepalive.json and .png; about 3 minutes).
+.PHONY: bench-keepalive
+bench-keepalive: $(STAMP)
+	$(BIN)/python bench/keepalive.py
+	$(BIN)/python bench/plot.py
+
 ## Concurrent calls with media per core: the SDK's dense media mode beside raw aiortc (about 5 minutes).
 .PHONY: bench-media
 bench-media: $(STAMP)

@@ -1,10 +1,10 @@
 """Plots of the benchmark figures: each emulator figure beside the baseline measured in the same run.
 
-Reads whichever of reports/bench/{calls,messaging,media_density,load}.json exist and the messaging
+Reads whichever of reports/bench/{calls,messaging,media_density,load,keepalive}.json exist and the messaging
 profiles (messaging-profile-<tag>-sdk.json), and writes a PNG beside each: calls.png,
 messaging.png (latency and throughput per pair, both GC policies, with the targets),
-media_density.png, load-capacity.png, messaging-profile.png (where the samples went, per side and
-tag). Usage: ``python bench/plot.py``.
+media_density.png, load-capacity.png, keepalive.png (CPU per keepalive beside the echo server),
+messaging-profile.png (where the samples went, per side and tag). Usage: ``python bench/plot.py``.
 """
 
 from __future__ import annotations
@@ -165,6 +165,41 @@ def plot_load_capacity(data: dict[str, Any], target: Path) -> Path:
     return target
 
 
+def plot_keepalive(data: dict[str, Any], target: Path) -> Path:
+    """Server CPU per keepalive per round, and echo's cost over each server's (capacity's proxy)."""
+    rounds = data["rounds"]
+    kinds = list(rounds[0]["us_per_keepalive"])
+    fig, (cost, ratio) = plt.subplots(1, 2, figsize=(12, 4.5))
+    width = 0.8 / len(kinds)
+    for k, kind in enumerate(kinds):
+        values = [r["us_per_keepalive"].get(kind) or 0 for r in rounds]
+        cost.bar([n + k * width for n in range(len(rounds))], values, width, label=kind,
+                 color=BASELINE if kind == "echo" else None)
+    cost.set_xticks([n + 0.4 - width / 2 for n in range(len(rounds))],
+                    [f"round {n + 1}\nload {r['load_average'][0]:.1f}" for n, r in enumerate(rounds)])
+    cost.set_ylabel("server CPU us per keepalive answered")
+    cost.set_title(f"CPU per keepalive at {data['config']['channels']} channels", fontsize=10)
+    cost.legend(fontsize=8)
+    summary = data["summary"]["echo_cost_over_server_cost"]
+    names = list(summary)
+    medians = [summary[n]["median"] or 0 for n in names]
+    bars = ratio.bar(names, medians, color=EMULATOR)
+    for bar, name in zip(bars, names, strict=True):
+        spread = summary[name]
+        ratio.annotate(f"{spread['median']} ({spread['min']}-{spread['max']})",
+                       (bar.get_x() + bar.get_width() / 2, bar.get_height()), ha="center", va="bottom", fontsize=8)
+    ratio.axhline(data["target"]["echo_cost_over_defaults_cost_min"], color="red", linewidth=1,
+                  label="target for the defaults")
+    ratio.set_ylabel("echo's CPU per keepalive / the server's (median of rounds)")
+    ratio.set_title("capacity's proxy beside the plain echo server (same run)", fontsize=10)
+    ratio.tick_params(axis="x", labelsize=8)
+    ratio.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(target, dpi=110)
+    plt.close(fig)
+    return target
+
+
 def plot_profiles(profiles: dict[str, dict[str, Any]], target: Path) -> Path:
     """Share of samples per side, and CPU per delivery while sampled, per profile tag (before, after)."""
     tags = sorted(profiles, key=lambda t: (t != "before", t))
@@ -195,7 +230,8 @@ def main() -> int:
     written = []
     for name, plot, png in (("calls", plot_calls, "calls"), ("messaging", plot_messaging, "messaging"),
                             ("media_density", plot_media_density, "media_density"),
-                            ("load", plot_load_capacity, "load-capacity")):
+                            ("load", plot_load_capacity, "load-capacity"),
+                            ("keepalive", plot_keepalive, "keepalive")):
         source = BENCH / f"{name}.json"
         if source.exists():
             data = json.loads(source.read_text())

@@ -74,11 +74,12 @@ class EventEmitter:
         if type not in self.event_types:  # an SDK bug, not a user error: make it loud
             raise BasicError(Codes.INVALID_EVENT, f"SDK tried to emit undeclared event type: {type}")
         payload = {} if payload is None else payload
-        knocked_out = knockout.event_mode(self.product, type)  # only ever set by the knockout gate
-        if knocked_out == knockout.DROP:
-            return
-        if knocked_out == knockout.EMPTY:
-            payload = {}
+        if knockout.target is not None:  # only ever set by the knockout gate
+            knocked_out = knockout.event_mode(self.product, type)
+            if knocked_out == knockout.DROP:
+                return
+            if knocked_out == knockout.EMPTY:
+                payload = {}
         self._history_types.append(type)
         self._history_payloads.append(payload)
         if trace.enabled:

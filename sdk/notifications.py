@@ -137,7 +137,8 @@ class NotificationRouter:
 
     def receive(self, frame: dict[str, Any], channel: str) -> bool:
         """What ``process`` does, without a product's checks of app-supplied input (socket frames)."""
-        channel = channel.upper()
+        if channel is not WEBSOCKET:  # the socket's frames come with the constant itself
+            channel = channel.upper()
         kind, event_id = self._identify(frame)
         if not self.enabled.get(channel, False):
             self.dropped += 1

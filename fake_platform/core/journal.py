@@ -100,13 +100,28 @@ class Journal:
         else:
             cost = ENTRY_COST if body is None else ENTRY_COST + OBJECT_BODY_COST
         # A plain tuple in JournalEntry's order (one of atoms is not tracked by the cycle collector).
-        self._entries.append((next(self._seq), self._wall_ms(), self._monotonic(), kind, get("user"), get("method"),
-                              get("path"), get("status"), get("channel"), body, get("duration_ms"),
-                              get("detail")))
+        self._append((next(self._seq), self._wall_ms(), self._monotonic(), kind, get("user"), get("method"),
+                      get("path"), get("status"), get("channel"), body, get("duration_ms"), get("detail")), cost)
+
+    def frame(self, kind: str, user: str | None, channel: str, body: bytes | str) -> None:
+        """``record(kind, user=, channel=, body=)`` for a websocket frame, the hot path (every keepalive
+        and every fanned-out notification): positional, and a frame's text is short enough to keep
+        whole (a client's frames are bounded by ``max_frame_bytes``; longer ones are cut as in record)."""
+        if not self.enabled:
+            return
+        if len(body) > self.max_body:
+            self.record(kind, user=user, channel=channel, body=body)
+            return
+        self._append((next(self._seq), self._wall_ms(), self._monotonic(), kind, user, None, None, None, channel,
+                      body, None, None), ENTRY_COST + len(body))
+
+    def _append(self, entry: tuple[Any, ...], cost: int) -> None:
+        entries = self._entries
+        entries.append(entry)
         self._costs.append(cost)
         self.bytes += cost
-        while len(self._entries) > self.capacity or (self.bytes > self.max_bytes and len(self._entries) > 1):
-            self._entries.popleft()
+        while len(entries) > self.capacity or (self.bytes > self.max_bytes and len(entries) > 1):
+            entries.popleft()
             self.bytes -= self._costs.popleft()
 
     def clear(self) -> None:

@@ -73,7 +73,7 @@ class WebSocketSink:
             self._broken = True
             self._queue.append(frame)
             return
-        self._state.journal.record("ws-out", user=self._user, channel=self.channel_id, body=payload)
+        self._state.journal.frame("ws-out", self._user, self.channel_id, payload)
         if rest is not None:  # written, but the transport wants a drain before the next frame
             self._writer = asyncio.create_task(self._write(rest), name=f"ws-writer-{self.channel_id}")
 
@@ -92,7 +92,7 @@ class WebSocketSink:
                 payload = encode(self._queue[0])
                 await asyncio.wait_for(self.ws.send_frame(payload, WSMsgType.TEXT), timeout)
                 self._queue.popleft()
-                self._state.journal.record("ws-out", user=self._user, channel=self.channel_id, body=payload)
+                self._state.journal.frame("ws-out", self._user, self.channel_id, payload)
         except TimeoutError:
             self._broken = True
             self._cut_off("write_timeout")
@@ -119,7 +119,7 @@ class WebSocketSink:
             await self.ws.send_frame(payload, WSMsgType.TEXT)
         except (ConnectionError, RuntimeError):
             return
-        self._state.journal.record("ws-out", user=self._user, channel=self.channel_id, body=payload)
+        self._state.journal.frame("ws-out", self._user, self.channel_id, payload)
 
     async def close(self, code: int) -> None:
         """Close with ``code``; 1006, or a close frame a client does not take within 2 s, drops the
@@ -217,17 +217,9 @@ async def serve_channel(request: web.Request, endpoint: ChannelEndpoint, state: 
     if endpoint.product == Product.CPAAS and endpoint.conn_check_role == "server":
         server_pinger = asyncio.create_task(_server_pings(sink, state, ctx))
     try:
-        async for msg in ws:
-            if msg.type == WSMsgType.TEXT:
-                if _handle_text(msg.data, endpoint, state, ctx):
-                    await sink.send_now(CONN_ACK_PAYLOAD)
-            elif msg.type == WSMsgType.PING:
-                answered = not state.faults.active(FaultKind.KEEPALIVE_BLACKOUT, **ctx)
-                endpoint.keepalive.received(state.clock.monotonic(), answered=answered)
-                if answered:
-                    await ws.pong(msg.data)
-            elif msg.type == WSMsgType.ERROR:
-                break
+        # The frames are read in a task of their own: a frame then resumes this loop alone, not the
+        # chain of middlewares and handlers that awaits the request (every keepalive would go through it).
+        await asyncio.create_task(_read_frames(ws, sink, endpoint, state, ctx), name=f"ws-reader-{endpoint.id}")
     finally:
         if server_pinger is not None:
             server_pinger.cancel()
@@ -235,6 +227,21 @@ async def serve_channel(request: web.Request, endpoint: ChannelEndpoint, state: 
         await sink.stop()
         state.journal.record("ws-close", user=endpoint.user, channel=endpoint.id, detail={"code": ws.close_code})
     return ws
+
+
+async def _read_frames(ws: web.WebSocketResponse, sink: WebSocketSink, endpoint: ChannelEndpoint,
+                       state: PlatformState, ctx: dict[str, Any]) -> None:
+    async for msg in ws:
+        if msg.type == WSMsgType.TEXT:
+            if _handle_text(msg.data, endpoint, state, ctx):
+                await sink.send_now(CONN_ACK_PAYLOAD)
+        elif msg.type == WSMsgType.PING:
+            answered = not state.faults.active(FaultKind.KEEPALIVE_BLACKOUT, **ctx)
+            endpoint.keepalive.received(state.clock.monotonic(), answered=answered)
+            if answered:
+                await ws.pong(msg.data)
+        elif msg.type == WSMsgType.ERROR:
+            break
 
 
 def _handle_text(text: str, endpoint: ChannelEndpoint, state: PlatformState, ctx: dict[str, Any]) -> bool:
@@ -250,7 +257,7 @@ def _handle_text(text: str, endpoint: ChannelEndpoint, state: PlatformState, ctx
         if state.contract is not None:
             state.contract.frame_received(endpoint.product, text, channel=endpoint.id, user=endpoint.user)
         return False
-    state.journal.record("ws-in", user=endpoint.user, channel=endpoint.id, body=text)
+    state.journal.frame("ws-in", endpoint.user, endpoint.id, text)
     if state.contract is not None:
         state.contract.frame_received(endpoint.product, frame, channel=endpoint.id, user=endpoint.user)
     if not isinstance(frame, dict):
@@ -258,7 +265,7 @@ def _handle_text(text: str, endpoint: ChannelEndpoint, state: PlatformState, ctx
     # {"message_type": "ping"} (Link) and server-driven connAck need no reply.
     check = frame.get("connCheck")
     expects_answer = check is not None and endpoint.product == Product.CPAAS and endpoint.conn_check_role == "client"
-    answer = expects_answer and not state.faults.active(FaultKind.KEEPALIVE_BLACKOUT, **ctx)
+    answer = expects_answer and not (state.faults.any() and state.faults.active(FaultKind.KEEPALIVE_BLACKOUT, **ctx))
     if check is not None or frame.get("connAck") is not None or frame.get("message_type") == "ping":
         interval = check.get("interval") if isinstance(check, dict) else None
         announced = float(interval) if isinstance(interval, int | float) and not isinstance(interval, bool) else None

@@ -53,6 +53,8 @@ class ChatSession:
     # id -> the ChatMessage's values, in insertion = time order (read them through the methods below)
     messages: dict[str, tuple[Any, ...]] = field(default_factory=dict)
     last_pull_ms: int = 0
+    # The v1 path, made once: every copy of a fan-out links its session (owner, kind and remote are fixed)
+    _v1_path: str = field(default="", init=False, repr=False, compare=False)
 
     def add(self, message: ChatMessage) -> None:
         self.messages[message.id] = tuple(message)
@@ -65,6 +67,13 @@ class ChatSession:
         return None if values is None else ChatMessage._make(values)
 
     def base_path(self, ver: str = "v1") -> str:
+        if ver != "v1":
+            return self._path(ver)
+        if not self._v1_path:
+            self._v1_path = self._path(ver)
+        return self._v1_path
+
+    def _path(self, ver: str) -> str:
         if self.kind == ONE_TO_ONE:
             return f"/cpaas/chat/{ver}/{self.owner}/oneToOne/{self.remote}/adhoc"
         return f"/cpaas/chat/{ver}/{self.owner}/group/{self.remote}"

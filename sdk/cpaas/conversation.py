@@ -409,7 +409,12 @@ class ConversationNamespace(Namespace):
         if is_new:
             self._client.emit("conversations:change", {"destination": destination, "type": conversation.type,
                                                        "messageId": message.messageId})
-        self.changed(conversation, messageId=message.messageId, sender=message.sender)
+        payload = {"destination": destination, "type": conversation.type, "messageId": message.messageId}
+        if message.sender is not None:
+            payload["sender"] = message.sender
+        self._client.emit("messages:change", payload)  # what changed() emits, without its keywords
+        if conversation._subscribers:
+            conversation._notify(message.messageId)
 
     def _on_typing(self, item: dict[str, Any]) -> None:
         conversation = self._ensure(item["destination"], item["type"])
