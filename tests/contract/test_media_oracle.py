@@ -133,10 +133,14 @@ def _decode(capture: dict[str, Any]) -> list[Any]:
 
 
 def _bursts(pcm: np.ndarray, rate: int) -> list[np.ndarray]:
-    """The stretches of ``pcm`` louder than a tenth of its loudest 10 ms (the keyed tones)."""
+    """The keyed tones: stretches of ``pcm`` whose 10 ms blocks carry over a tenth of the loudest
+    block's power in the column band (1150-1550 Hz; the microphone's background stays below it,
+    however Chromium's gain control moves it)."""
     step = rate // 100
-    levels = np.sqrt(np.mean(pcm[:pcm.size // step * step].reshape(-1, step) ** 2, axis=1))
-    loud = np.concatenate([[False], levels > levels.max() / 10, [False]])
+    blocks = np.abs(np.fft.rfft(pcm[:pcm.size // step * step].reshape(-1, step), axis=1)) ** 2
+    hertz = np.fft.rfftfreq(step, 1 / rate)
+    column_power = blocks[:, (hertz > 1150) & (hertz < 1550)].sum(axis=1)
+    loud = np.concatenate([[False], column_power > column_power.max() / 10, [False]])
     edges = np.flatnonzero(np.diff(loud.astype(int)))
     spans = zip(edges[::2], edges[1::2], strict=True)
     return [pcm[start * step:end * step] for start, end in spans if end - start >= 4]
