@@ -56,6 +56,17 @@ async def wait_state(app: BrowserApp, call_id: str, state: str, timeout: float =
     return await app.js("id => harness.plain(client.call.getById(id))", call_id)
 
 
+async def call_endpoint(app: BrowserApp, platform: Platform, endpoint: str, caller: str) -> tuple[str, str]:
+    """The app calls one of the platform's scripted endpoints (``ivr``, ``ivr-inband``, ...) as
+    ``caller`` with audio until Connected: the call's id, and the platform's session id of its leg."""
+    domain = platform.domain
+    call_id = await make_anonymous(app, f"{endpoint}@{domain}", {}, {"from": f"{caller}@{domain}", "audio": True})
+    await wait_state(app, call_id, "Connected")
+    session = next(leg["id"] for call in platform.dump()["calls"] for leg in [call["caller"], *call["callees"]]
+                   if leg["frontDoor"] == "callme")
+    return call_id, session
+
+
 def expect_unsubscribe(app: BrowserApp, timeout: float = 10.0) -> Any:
     """``async with expect_unsubscribe(app) as r:`` ... ``(await r.value).status``: the response to
     the DELETE of the anonymous subscription that the SDK sends by itself once its call has ended."""

@@ -17,6 +17,7 @@ from fake_platform import Platform
 
 from .browser import BROWSER_TONE_HZ, Browser, BrowserApp
 from .official_callme import (
+    call_endpoint,
     expect_unsubscribe,
     make_anonymous,
     open_callme,
@@ -235,12 +236,8 @@ async def test_hold_and_unhold_cross_between_callme_and_our_sdk(
 
 async def test_official_callme_sends_dtmf_to_the_ivr(platform: Platform, browser: Browser) -> None:
     """A CallMe app dials the platform's IVR and sends digits; the IVR reports what it detected."""
-    domain = platform.domain
     app = await open_callme(browser, platform, "carol")
-    call_id = await make_anonymous(app, f"ivr@{domain}", {}, {"from": f"carol@{domain}", "audio": True})
-    await wait_state(app, call_id, "Connected")
-    session = next(leg["id"] for call in platform.dump()["calls"] for leg in [call["caller"], *call["callees"]]
-                   if leg["frontDoor"] == "callme")
+    call_id, session = await call_endpoint(app, platform, "ivr", "carol")
     # Chromium can insert DTMF only once its DTLS transport is up, which the SDK's "Connected" (a
     # signalling state) does not wait for: media arriving shows it is.
     await app.wait_inbound(1)

@@ -28,7 +28,7 @@ import pytest
 from fake_platform import Platform
 
 from .browser import Browser, BrowserApp, write_tone
-from .official_callme import make_anonymous, open_callme, wait_state
+from .official_callme import call_endpoint, open_callme, wait_state
 from .official_cpaas import open_cpaas
 from .python_side import CALL_TIMEOUT
 
@@ -67,12 +67,8 @@ async def test_the_official_cpaas_sdk_sends_dtmf_in_band_to_an_ivr_without_telep
 async def test_the_official_callme_sdk_sends_dtmf_in_band_to_an_ivr_without_telephone_event(
         platform: Platform, browser: Browser) -> None:
     platform.timings.ivr_answer_delay = 0.2
-    domain = platform.domain
     app = await open_callme(browser, platform, "carol")
-    call_id = await make_anonymous(app, f"ivr-inband@{domain}", {}, {"from": f"carol@{domain}", "audio": True})
-    await wait_state(app, call_id, "Connected")
-    session = next(leg["id"] for call in platform.dump()["calls"] for leg in [call["caller"], *call["callees"]]
-                   if leg["frontDoor"] == "callme")
+    call_id, session = await call_endpoint(app, platform, "ivr-inband", "carol")
     assert await _ivr_hears(platform, app, call_id, session) == SENT
     # CallMe reports the operation's end (after its last gap), CPaaS 4.9.0 does not: end after it.
     await app.wait_event("call:operation", lambda p: p["operation"] == "SEND_DTMF" and p["transition"] == "FINISH")
