@@ -4,7 +4,8 @@
   ``allure_commons.utils.now()``, which reads ``time.time()``; a test on frozen wall time
   (freezegun: the ``wall_clock`` fixture moved two hours on) wrote its frozen or moved time into
   the report, which then claimed a two-minute run took "2h 0m". freezegun's own ignore list makes
-  ``time.time()`` real for callers in the listed modules, so the report's modules are put on it.
+  ``time.time()`` real for callers in the listed modules, so the report's modules are put on it,
+  and pytest's and xdist's own (test durations, ``--durations``, JUnit XML).
   (looptime moves only the event loop's clock, never ``time.time()``.)
 * **Ladders.** The ladder diagram (SVG) of every call the platform saw is attached to a failing
   scenario's result, and to passing ones on request: ``--kandy-ladders=all`` or the environment
@@ -24,7 +25,7 @@ if TYPE_CHECKING:
 
     from .world import World
 
-REPORT_MODULES = ("allure_commons", "allure_pytest", "allure_pytest_bdd", "allure")
+REPORT_MODULES = ("allure_commons", "allure_pytest", "allure_pytest_bdd", "allure", "_pytest", "xdist")
 LADDER_MODES = ("failed", "all", "none")
 LADDERS_ENV = "KANDY_LADDERS"
 LADDER_TIMEOUT = 10.0

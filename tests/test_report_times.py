@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 from pathlib import Path
 from typing import Any
@@ -10,6 +11,7 @@ from typing import Any
 import pytest
 
 ALLURE = ("-p", "allure_pytest", "-p", "no:allure_pytest_bdd", "-p", "no:cacheprovider")
+NO_ALLURE = ("-p", "no:allure_pytest", "-p", "no:allure_pytest_bdd", "-p", "no:cacheprovider")
 INI = "[pytest]\nasyncio_mode = auto\nasyncio_default_fixture_loop_scope = function\n"
 
 FROZEN_TEST = """
@@ -48,6 +50,19 @@ def test_a_test_on_frozen_time_is_reported_with_real_times(pytester: pytest.Pyte
     finished = time.time() * 1000
     (result,) = results(tmp_path)
     assert started <= result["start"] <= result["stop"] <= finished  # not two hours on
+
+
+def test_pytests_own_durations_stay_real_on_frozen_time(pytester: pytest.Pytester,
+        request: pytest.FixtureRequest) -> None:
+    pytester.makeini(INI)
+    pytester.makepyfile(FROZEN_TEST)
+    started = time.monotonic()
+    result = run(pytester, request.config, *NO_ALLURE, "--durations=5", "--durations-min=0")
+    took = time.monotonic() - started
+    result.assert_outcomes(passed=1)
+    durations = [float(m.group(1)) for line in result.outlines
+                 if (m := re.match(r"([0-9.]+)s (setup|call|teardown) ", line))]
+    assert durations and all(0 <= d <= took for d in durations), durations  # not two hours, not the epoch
 
 
 def test_a_failing_test_gets_the_ladder_of_its_call(pytester: pytest.Pytester, tmp_path: Path,
