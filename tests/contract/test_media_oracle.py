@@ -185,6 +185,10 @@ def test_there_is_an_inband_capture_from_chromium() -> None:
 def test_the_ivr_detector_hears_chromiums_inband_digits_in_order(path: Path) -> None:
     capture = json.loads(path.read_text())
     assert _detected(_decode(capture)) == capture["digits"]
+    # the codec the capture names is the one Chromium's own offer gave that payload type
+    offer = path.with_name(path.name.replace("-inband.json", "-1.sdp")).read_text()
+    name, rate, channels = capture["codec"].split("/")
+    assert re.search(rf"^a=rtpmap:{capture['payloadType']} {name}/{rate}(/{channels})?\r?$", offer, re.M | re.I)
 
 
 @pytest.mark.parametrize("path", INBAND, ids=lambda p: p.stem)
