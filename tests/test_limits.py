@@ -290,3 +290,31 @@ def test_a_channel_buffer_is_bounded_in_frames_and_bytes() -> None:
     for n in range(5):
         small.append({"n": n})
     assert [small.popleft()["n"] for _ in range(3)] == [2, 3, 4] and small.bytes == 0
+
+
+async def test_a_client_gone_before_its_upgrade_is_answered_leaves_no_server_error(
+        platform: Platform, caplog: pytest.LogCaptureFixture) -> None:
+    bob = await platform.users.create()
+    async with aiohttp.ClientSession() as session:
+        async with session.post(f"{platform.url}/rest/version/1/user/{bob.user_id}/subscription",
+                                headers=basic(bob.user_id, bob.password),
+                                json={"subscribeRequest": {"service": ["call"]}}) as resp:
+            channel_path = (await resp.json())["subscribeResponse"]["subscriptionParams"]["notificationChannel"]
+    # The latency fault holds the upgrade in the platform's middlewares while the client leaves.
+    platform.faults.add("latency", ms=300, match={"path": channel_path})
+    since = platform.journal_seq
+    host, port = platform.url.removeprefix("http://").split(":")
+    _reader, writer = await asyncio.open_connection(host, int(port))
+    writer.write(f"GET {channel_path} HTTP/1.1\r\nHost: {host}:{port}\r\nUpgrade: websocket\r\n"
+                 "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                 "Sec-WebSocket-Version: 13\r\n\r\n".encode())
+    await writer.drain()
+    writer.close()
+    await writer.wait_closed()
+    async with asyncio.timeout(10):
+        while not platform.journal(kind="ws-close", since=since):
+            await asyncio.sleep(0.05)  # the journal has no wait of its own; bounded by the timeout
+    [closed] = platform.journal(kind="ws-close", since=since)
+    assert closed["user"] == bob.user_id and "left before" in closed["detail"]["reason"]
+    errors = [r for r in caplog.records if r.levelno >= 40]
+    assert not errors, [r.getMessage() for r in errors]

@@ -198,6 +198,16 @@ class _Finish:
                     return
 
 
+async def prepared(ws: web.WebSocketResponse, request: web.Request) -> bool:
+    """Answer the upgrade; False when the client left before it was answered (a client's choice,
+    not a server error: aiohttp would log it with a traceback)."""
+    try:
+        await ws.prepare(request)
+    except ConnectionResetError:
+        return False
+    return True
+
+
 async def serve_channel(request: web.Request, endpoint: ChannelEndpoint, state: PlatformState) -> web.StreamResponse:
     """Upgrade ``request`` and keep the websocket of ``endpoint`` until it closes."""
     ctx = {"user": endpoint.user, "channel": endpoint.id, "product": endpoint.product}
@@ -208,7 +218,10 @@ async def serve_channel(request: web.Request, endpoint: ChannelEndpoint, state: 
         raise Unavailable("Websocket upgrades are refused for now (fault %1)", refusal.id) if status == 503 \
             else _status_error(status, refusal.id)
     ws = web.WebSocketResponse(autoping=False, heartbeat=None, max_msg_size=state.config.max_frame_bytes)
-    await ws.prepare(request)
+    if not await prepared(ws, request):
+        state.journal.record("ws-close", user=endpoint.user, channel=endpoint.id, path=request.path,
+                             detail={"code": None, "reason": "the client left before its upgrade was answered"})
+        return ws
     sink = WebSocketSink(request, ws, endpoint, state)
     state.hub.attach(endpoint.id, sink)
     state.journal.record("ws-open", user=endpoint.user, channel=endpoint.id, path=request.path,

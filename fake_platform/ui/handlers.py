@@ -12,6 +12,7 @@ from aiohttp import web
 
 from ..control.guard import TOKEN_COOKIE, policy_of
 from ..core.errors import InvalidInput, NotFound
+from ..core.websocket import prepared
 from ..http import state_of
 from . import render
 from .live import LiveView
@@ -71,7 +72,8 @@ async def live(request: web.Request) -> web.StreamResponse:
     except ValueError:
         raise InvalidInput("since must be an integer") from None
     ws = web.WebSocketResponse(heartbeat=30.0, max_msg_size=64 * 1024)
-    await ws.prepare(request)
+    if not await prepared(ws, request):
+        return ws
     sockets = state.dashboard.sockets
     sockets.add(ws)
     try:
