@@ -11,7 +11,8 @@ the same on top of aiortc:
   call (RTP header, SRTP). While the call has not negotiated PCMU or PCMA, or while in-band DTMF
   plays, or for a local render, the source synthesises frames as a plain ToneSource does;
 * receiving (:class:`Sampling`, :func:`count_packets`): 1 call in N is verified in full (decoded
-  by aiortc and checked as any call: level, frequency); on the others each audio packet is counted
+  by aiortc, on the loop rather than in a thread of its own (:func:`decode_verified`), and checked
+  as any call: level, frequency); on the others each audio packet is counted
   where it arrives, after SRTP, and goes no further (no jitter buffer, no decoder thread).
 
 What a counted call proves is that the far end's packets arrive at the expected rate, not what
@@ -158,6 +159,13 @@ def count_packets(transceiver: Any) -> PacketCount:
     for payload_type in sorted(payload_types):
         compat.intercept_rtp(transport, payload_type, count)
     return count
+
+
+def decode_verified(transceiver: Any) -> None:
+    """A verified call's audio is decoded in full by aiortc, as any call's, but on the event loop
+    rather than in a decoder thread per call: G.711 decodes by table lookup, and the two thread
+    hand-offs aiortc makes per 20 ms frame cost several times the decode (bench/media_density.py)."""
+    compat.decode_on_loop(transceiver.receiver)
 
 
 class Sampling:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import fractions
 from typing import Any
 
+import aiortc.rtcrtpreceiver
 import av
 import numpy as np
 import pytest
@@ -67,6 +68,26 @@ async def _call(caller: Any, callee: Any) -> tuple[str, str]:
     return call_id, received["callId"]
 
 
+def _frames_decoded_in_threads(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """What aiortc's per-receiver decoder threads are given to decode, from now on."""
+    given: list[Any] = []
+    real = aiortc.rtcrtpreceiver.decoder_worker
+
+    class Reading:
+        def __init__(self, queue: Any) -> None:
+            self._queue = queue
+
+        def get(self) -> Any:
+            task = self._queue.get()
+            if task is not None:
+                given.append(task)
+            return task
+
+    monkeypatch.setattr(aiortc.rtcrtpreceiver, "decoder_worker",
+                        lambda loop, input_q, *rest: real(loop, Reading(input_q), *rest))
+    return given
+
+
 def _microphone(client: Any) -> dense.SharedToneSource:
     (track,) = [t for t in client.media.store.tracks.values() if t.local and t.kind == "audio"]
     assert isinstance(track.source, dense.SharedToneSource)
@@ -76,6 +97,7 @@ def _microphone(client: Any) -> dense.SharedToneSource:
 @pytest.mark.media
 async def test_one_call_in_n_is_decoded_and_heard_the_others_are_counted(make_cpaas, monkeypatch) -> None:
     monkeypatch.setattr(dense, "_SAMPLINGS", {})  # this test's calls are the process's first
+    threaded = _frames_decoded_in_threads(monkeypatch)
     runtime = {"codecs": ["PCMU"], "denseMedia": {"verifyEvery": 2}}
     alice = await make_cpaas(services=["call"], runtime={**runtime, "devices": {"microphone": [
         {"deviceId": "a", "label": "440", "frequency": 440}]}})
@@ -90,6 +112,7 @@ async def test_one_call_in_n_is_decoded_and_heard_the_others_are_counted(make_cp
         await container.wait_until(lambda c, t=tone: c.frames >= 25 and c.audio()[0].level_at(t) > 0.5, timeout=10)
         assert container.verified
     assert _microphone(alice).packets_sent > 0 and _microphone(bob).packets_sent > 0  # the shared encoding went out
+    assert threaded == []  # decoded on the loop, by aiortc's decoder, not in a thread per call
     await alice.call.end(first[0])
     await bob.recorder.wait("call:stateChange", lambda p: bob.call.getById(first[1])["state"] == "Ended", timeout=10)
 

@@ -194,6 +194,8 @@ class CallEngine:
                 call.media_verified = dense.sampling(dense_media.get("verifyEvery", 1)).verify_next(call.direction)
             if not call.media_verified:
                 counted = dense.count_packets(transceiver)
+            else:
+                dense.decode_verified(transceiver)
         track = self.media.store.add_remote(source, f"{call.id}-remote",
                                             on_ended=lambda t: self._remote_track_ended(call, t),
                                             mid=getattr(transceiver, "mid", None), counted=counted)
