@@ -270,14 +270,18 @@ class Soak:
                                      headers=headers, json={"subscribeRequest": {"service": ["IM"]}}) as resp:
             made = (await resp.json())["subscribeResponse"]
         channel, sub = made["subscriptionParams"]["notificationChannel"], made["subscription"]
-        async with self.session.ws_connect(self.url.replace("http", "ws", 1) + channel, max_msg_size=0):
-            frame = {"eventType": "IM", "imnotificationParams": {"msgText": "x" * 50_000}}
-            for _ in range(40):  # 40 x 10 frames of 50 kB that nobody reads
-                await self.control("POST", "/notify/batch", {"notifications": [
-                    {"user": owner["user_id"], "product": "link", "frame": {"notificationMessage": frame}}] * 10})
-                await asyncio.sleep(0.05)
-        async with self.session.delete(self.url + sub, headers=headers) as resp:
-            await resp.read()
+        try:
+            async with self.session.ws_connect(self.url.replace("http", "ws", 1) + channel, max_msg_size=0):
+                frame = {"eventType": "IM", "imnotificationParams": {"msgText": "x" * 50_000}}
+                for _ in range(40):  # 40 x 10 frames of 50 kB that nobody reads
+                    await self.control("POST", "/notify/batch", {"notifications": [
+                        {"user": owner["user_id"], "product": "link", "frame": {"notificationMessage": frame}}] * 10})
+                    await asyncio.sleep(0.05)
+        finally:
+            # Even when the step ran out of time: what the client made, it removes (the soak's
+            # "platform left nothing" is about the platform, not about a client that never cleaned up).
+            async with self.session.delete(self.url + sub, headers=headers) as resp:
+                await resp.read()
 
 
 async def run(duration: float, wave_seconds: float, users: int) -> Report:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from kandy_media.peer import ice_servers
@@ -224,3 +226,20 @@ def test_a_re_offer_keeps_the_negotiated_header_extension_ids() -> None:
     assert "a=extmap:1 urn:ietf:params:rtp-hdrext:ssrc-audio-level" in out
     assert "a=extmap:2 urn:example:new" in out  # its old id 3 is taken now: the first free one
     assert keep_extension_ids(ours, {}) == ours
+
+
+async def test_a_peer_rebuilt_while_the_call_ends_is_not_left_open(make_cpaas) -> None:
+    # Found by the 10-minute soak: one RTCPeerConnection per few hundred calls outlived its client.
+    # A rebuild gives up the old peer, then awaits its close; a teardown in that await finds no peer.
+    client = await make_cpaas(services=["call"])
+    call_id = client.call.make("echo@example.com", {"audio": True})
+    await client.recorder.wait("call:stateChange", lambda p: client.call.getById(call_id)["state"] == "Connected")
+    engine = client.call.engine
+    call = engine.get(call_id)
+    rebuild = asyncio.ensure_future(engine.rebuild_peer(call))
+    await asyncio.sleep(0)  # the rebuild has taken the old peer and awaits its close
+    assert call.peer is None
+    await client.call.end(call_id)
+    with pytest.raises(BasicError, match="has ended"):
+        await rebuild
+    assert call.peer is None  # no new RTCPeerConnection for an ended call

@@ -157,6 +157,8 @@ class CallEngine:
         return transform
 
     def ensure_peer(self, call: Call) -> Peer:
+        if call.media_closed:
+            raise BasicError(Codes.CALL_INVALID_STATE, f"Call {call.id} has ended: it has no media any more.")
         if call.peer is None:
             config = self.client.config
             turn = self.client.turn_credentials if config["call"].get("serverTurnCredentials") else None
@@ -254,6 +256,7 @@ class CallEngine:
 
     async def teardown(self, call: Call) -> None:
         """Stop tracks first, then close the peer connection (bounded), then forget the media."""
+        call.media_closed = True
         if call.audit_task is not None:
             call.audit_task.cancel()
             call.audit_task = None

@@ -106,6 +106,9 @@ class Call:
     early_sdp: str | None = None
     ended_mids: set[str | None] = field(default_factory=set)
     media_verified: bool | None = None  # dense media: whether this call's audio is decoded (None: not decided)
+    # Teardown has begun: no peer connection may be made for the call from then on (an operation
+    # still in flight, e.g. a peer rebuild, would make one nobody closes).
+    media_closed: bool = False
 
     @property
     def ended(self) -> bool:
