@@ -128,12 +128,17 @@ class CpaasChannels:
     # -- delivery ------------------------------------------------------------------------------
     def notify(self, user: str, service: str, frame: dict[str, Any]) -> int:
         """Publish ``{"<type>": {...}}`` to every channel ``user`` subscribed ``service`` to."""
-        notify_urls = [s.notify_url for s in self.subscriptions_of(user, service)]
+        # Every member of a group message comes here: no lists of subscriptions or channels built.
+        subscriptions = self.subscriptions
+        notify_urls = {s.notify_url for sub_id in self._ids_by_user.get(user, ())
+                       if (s := subscriptions.get(sub_id)) is not None and s.service == service and s.user == user}
         if not notify_urls:
             return 0
         delivered = 0
-        for endpoint in self.channels(user):
-            if endpoint.callback_url in notify_urls and self._hub.publish(endpoint.id, self._with_id(frame)):
+        publish = self._hub.publish
+        for endpoint in self._hub.endpoints_of(user):
+            if endpoint.product == Product.CPAAS and endpoint.callback_url in notify_urls \
+                    and publish(endpoint.id, self._with_id(frame)):
                 delivered += 1
         return delivered
 

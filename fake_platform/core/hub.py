@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Protocol
@@ -23,6 +23,7 @@ from .errors import NotFound
 from .faults import FaultKind
 
 BUFFER_FRAMES, BUFFER_BYTES = 5000, 16 * 1024 * 1024
+_NONE: dict[str, ChannelEndpoint] = {}
 
 
 def frame_size(frame: dict[str, Any]) -> int:
@@ -175,6 +176,10 @@ class NotificationHub:
                 self._by_user.pop(endpoint.user, None)
         if endpoint is not None and endpoint.socket is not None:
             await endpoint.socket.close(code)
+
+    def endpoints_of(self, user: str) -> Iterable[ChannelEndpoint]:
+        """The channels of ``user``, every product, without a list made (the fan-out's lookup)."""
+        return self._by_user.get(user, _NONE).values()
 
     def channels_of(self, user: str, product: str | None = None) -> list[ChannelEndpoint]:
         return [c for c in self._by_user.get(user, {}).values() if product is None or c.product == product]

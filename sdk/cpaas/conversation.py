@@ -384,7 +384,7 @@ class ConversationNamespace(Namespace):
 
     def _on_message(self, item: dict[str, Any]) -> Awaitable[None] | None:
         for part in item["parts"]:
-            if _unfetched_json(part):
+            if part.get("type") == "json" and _unfetched_json(part):  # text parts: no call per message
                 return self._on_message_with_json(item)
         self._store_received(item)
         return None

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 from typing import TYPE_CHECKING, Any
 
 from ..errors import BasicError, Codes
@@ -167,7 +168,9 @@ class Services(Namespace):
             lambda _reconnect: self._protocol.websocket_url(info),
             settings,
             session=lambda: self._client.http.session,
-            on_message=lambda frame: self._client.notifications.process(frame, WEBSOCKET),
+            # Straight to the router (every notification of a fan-out): the socket's frames need none
+            # of process()'s checks of app-supplied input.
+            on_message=functools.partial(self._client.notifications.receive, channel=WEBSOCKET),
             log=self._client.log_for("Connectivity"),
             clock=self._client.clock,
             ssl=self._client.http.ssl,
