@@ -15,6 +15,8 @@ from collections import deque
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from kandy_media.clock import running_loop
+
 from . import knockout, trace
 from .errors import BasicError, Codes
 from .logger import Logger
@@ -86,9 +88,8 @@ class EventEmitter:
             trace.record(self.product, "event", type, trace.EMITTED)
             if type.endswith(":error") or payload.get("error") is not None:
                 trace.note_error_event()  # the emitting flow failed
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
+        loop = running_loop()
+        if loop is None:
             self._deliver(type, payload)
         else:
             loop.call_soon(self._deliver, type, payload)

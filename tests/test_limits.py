@@ -16,7 +16,7 @@ import aiohttp
 import pytest
 
 from fake_platform import Platform
-from fake_platform.core.journal import Journal
+from fake_platform.core.journal import ENTRY_COST, Journal
 from tests.platform_world import OFFER, basic, build
 
 
@@ -31,6 +31,18 @@ def test_the_journal_keeps_a_bounded_copy_of_each_body_and_a_bounded_total() -> 
     assert journal.query()[-1].body.endswith("... (1000 bytes)") and len(journal.query()[-1].body) < 130
     journal.clear()
     assert journal.bytes == 0 and len(journal) == 0
+
+
+def test_the_journal_keeps_its_newest_entries_and_counts_only_their_bytes() -> None:
+    journal = Journal(lambda: 0, lambda: 0.0, capacity=3, max_bytes=10_000)
+    for n in range(5):
+        journal.frame("ws-out", "u", "ch", b"f" * n)
+    journal.record("http", body="r" * 5)
+    entries = journal.query()
+    assert [e.seq for e in entries] == [4, 5, 6] and [e.body for e in entries] == [b"fff", b"ffff", "rrrrr"]
+    assert journal.bytes == 3 * ENTRY_COST + 3 + 4 + 5  # the dropped entries no longer count
+    journal.frame("ws-out", "u", "ch", b"x" * 5000)  # longer than a body is kept: cut, as record() does
+    assert journal.query()[-1].body.endswith("... (5000 bytes)") and len(journal) == 3
 
 
 async def test_unauthenticated_big_posts_are_not_read_or_kept(platform: Platform) -> None:

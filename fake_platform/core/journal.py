@@ -73,11 +73,11 @@ class Journal:
                  max_body: int = MAX_BODY, max_bytes: int = 32 * 1024 * 1024) -> None:
         self._wall_ms = wall_ms
         self._monotonic = monotonic
-        self.capacity = capacity
         self.max_body = max_body
         self.max_bytes = max_bytes
-        self._entries: deque[tuple[Any, ...]] = deque()
-        self._costs: deque[int] = deque()  # what each entry counts against max_bytes
+        # Rings of ``capacity``: appending to a full one drops its oldest entry.
+        self._entries: deque[tuple[Any, ...]] = deque(maxlen=capacity)
+        self._costs: deque[int] = deque(maxlen=capacity)  # what each entry counts against max_bytes
         self.bytes = 0
         self._seq = itertools.count(1)
         self.enabled = True
@@ -116,13 +116,21 @@ class Journal:
                       body, None, None), ENTRY_COST + len(body))
 
     def _append(self, entry: tuple[Any, ...], cost: int) -> None:
-        entries = self._entries
-        entries.append(entry)
-        self._costs.append(cost)
+        costs = self._costs
+        if len(costs) == costs.maxlen:  # full: the append drops the oldest
+            if not costs:  # a capacity of 0 keeps nothing
+                return
+            self.bytes -= costs[0]
+        self._entries.append(entry)
+        costs.append(cost)
         self.bytes += cost
-        while len(entries) > self.capacity or (self.bytes > self.max_bytes and len(entries) > 1):
-            entries.popleft()
-            self.bytes -= self._costs.popleft()
+        while self.bytes > self.max_bytes and len(costs) > 1:
+            self._entries.popleft()
+            self.bytes -= costs.popleft()
+
+    @property
+    def capacity(self) -> int:
+        return self._costs.maxlen or 0
 
     def clear(self) -> None:
         self._entries.clear()
