@@ -31,6 +31,46 @@ def test_settings_from_config_converts_milliseconds() -> None:
     assert (settings.ping_interval, settings.reconnect_delay, settings.max_missed_pings) == (1.5, 0.25, 4)
 
 
+def test_settings_from_an_empty_config_are_the_documented_defaults() -> None:
+    # The documents' defaults (link-sdk-api.md config.connectivity), in seconds.
+    assert ChannelSettings.from_config("link", {}) == ChannelSettings(
+        platform="link", method="keepAlive", responsible_party="client", ping_interval=30.0, max_missed_pings=3,
+        reconnect_limit=5, reconnect_delay=5.0, reconnect_multiplier=1.0, reconnect_time_limit=640.0,
+        auto_reconnect=True, check_connectivity=True, connect_timeout=10.0)
+
+
+def test_settings_read_every_connectivity_key() -> None:
+    settings = ChannelSettings.from_config("cpaas", {
+        "method": {"type": "pingPong", "responsibleParty": "server"}, "pingInterval": 2500, "maxMissedPings": 7,
+        "reconnectLimit": 0, "reconnectDelay": 125, "reconnectTimeMultiplier": 2.5, "reconnectTimeLimit": 9000,
+        "autoReconnect": False, "checkConnectivity": False}, connect_timeout=2.0)
+    assert settings == ChannelSettings(
+        platform="cpaas", method="pingPong", responsible_party="server", ping_interval=2.5, max_missed_pings=7,
+        reconnect_limit=0, reconnect_delay=0.125, reconnect_multiplier=2.5, reconnect_time_limit=9.0,
+        auto_reconnect=False, check_connectivity=False, connect_timeout=2.0)
+    # A method that is not an object is the default one.
+    odd = ChannelSettings.from_config("cpaas", {"method": "pingPong"})
+    assert (odd.method, odd.responsible_party) == ("keepAlive", "client")
+
+
+async def test_the_socket_state_reports_the_configured_connectivity(platform, make_link) -> None:
+    user = await platform.users.create()
+    client = await make_link(user, connectivity={
+        "pingInterval": 20000, "maxMissedPings": 4, "reconnectLimit": 2, "reconnectDelay": 750,
+        "reconnectTimeMultiplier": 3, "reconnectTimeLimit": 8000, "autoReconnect": False})
+    await client.connect({"username": user.user_id, "password": user.password})
+    state = client.connection.getSocketState("link")
+    assert {k: state[k] for k in ("connected", "state", "pinging", "method", "platform", "pingInterval",
+                                  "maxMissedPings", "reconnectLimit", "reconnectDelay", "reconnectTimeMultiplier",
+                                  "reconnectTimeLimit", "autoReconnect", "checkConnectivity")} == {
+        "connected": True, "state": "connected", "pinging": True,
+        "method": {"type": "keepAlive", "responsibleParty": "client"}, "platform": "link",
+        "pingInterval": 20000, "maxMissedPings": 4, "reconnectLimit": 2, "reconnectDelay": 750,
+        "reconnectTimeMultiplier": 3.0, "reconnectTimeLimit": 8000, "autoReconnect": False,
+        "checkConnectivity": True}
+    assert isinstance(state["lastContact"], (int, float)) and state["lastContact"] > 0
+
+
 @pytest.mark.looptime
 async def test_pingpong_loss_is_declared_interval_times_max_after_the_last_answer(platform, make_cpaas) -> None:
     client = await make_cpaas(services=["chat"], connectivity={**PINGPONG, "pingInterval": 30000,
