@@ -78,10 +78,7 @@ async def test_a_client_that_never_reads_is_cut_off_and_its_frames_wait_for_the_
         platform: Platform) -> None:
     bob = await platform.users.create()
     async with aiohttp.ClientSession() as session:
-        async with session.post(f"{platform.url}/rest/version/1/user/{bob.user_id}/subscription",
-                                headers=basic(bob.user_id, bob.password),
-                                json={"subscribeRequest": {"service": ["call"]}}) as resp:
-            channel_path = (await resp.json())["subscribeResponse"]["subscriptionParams"]["notificationChannel"]
+        channel_path = await _link_channel(session, platform, bob)
         channel = channel_path.rsplit("/", 1)[1]
         ws = await session.ws_connect(platform.ws_url + channel_path, max_msg_size=0)
         try:
@@ -253,6 +250,14 @@ def test_sigterm_stops_serve_even_when_its_loop_is_stuck(tmp_path: Any) -> None:
             process.kill()
 
 
+async def _link_channel(session: aiohttp.ClientSession, platform: Platform, user: Any) -> str:
+    """A Link subscription to calls for ``user``: the path of its notification channel."""
+    async with session.post(f"{platform.url}/rest/version/1/user/{user.user_id}/subscription",
+                            headers=basic(user.user_id, user.password),
+                            json={"subscribeRequest": {"service": ["call"]}}) as resp:
+        return str((await resp.json())["subscribeResponse"]["subscriptionParams"]["notificationChannel"])
+
+
 async def _advance(platform: Platform, seconds: float) -> None:
     """Let ``seconds`` of loop time pass (looptime fast-forwards it) with the housekeeping running."""
     await asyncio.sleep(seconds)
@@ -308,10 +313,7 @@ async def test_a_client_gone_before_its_upgrade_is_answered_leaves_no_server_err
         platform: Platform, caplog: pytest.LogCaptureFixture) -> None:
     bob = await platform.users.create()
     async with aiohttp.ClientSession() as session:
-        async with session.post(f"{platform.url}/rest/version/1/user/{bob.user_id}/subscription",
-                                headers=basic(bob.user_id, bob.password),
-                                json={"subscribeRequest": {"service": ["call"]}}) as resp:
-            channel_path = (await resp.json())["subscribeResponse"]["subscriptionParams"]["notificationChannel"]
+        channel_path = await _link_channel(session, platform, bob)
     # The latency fault holds the upgrade in the platform's middlewares while the client leaves.
     platform.faults.add("latency", ms=300, match={"path": channel_path})
     since = platform.journal_seq
