@@ -103,8 +103,10 @@ class GcTimer:
     def __init__(self) -> None:
         self.collections = [0, 0, 0]
         self.seconds = 0.0
+        self.cpu_seconds = 0.0  # the collector's own CPU: what a busy machine's preemptions do not inflate
         self.longest = 0.0
         self._started = 0.0
+        self._started_cpu = 0.0
 
     def __enter__(self) -> GcTimer:
         gc.callbacks.append(self._callback)
@@ -116,7 +118,9 @@ class GcTimer:
     def _callback(self, phase: str, info: dict[str, Any]) -> None:
         if phase == "start":
             self._started = time.perf_counter()
+            self._started_cpu = time.thread_time()
             return
+        self.cpu_seconds += time.thread_time() - self._started_cpu
         pause = time.perf_counter() - self._started
         self.collections[info["generation"]] += 1
         self.seconds += pause
@@ -124,7 +128,7 @@ class GcTimer:
 
     def result(self) -> dict[str, Any]:
         return {"collections_by_generation": list(self.collections), "pause_s": round(self.seconds, 3),
-                "longest_pause_ms": round(self.longest * 1000, 1)}
+                "pause_cpu_s": round(self.cpu_seconds, 3), "longest_pause_ms": round(self.longest * 1000, 1)}
 
 
 # -- reading collapsed stacks ------------------------------------------------------------------------
