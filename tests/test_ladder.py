@@ -7,9 +7,11 @@ import xml.etree.ElementTree as ET
 from typing import Any
 
 import aiohttp
+import pytest
 
 from fake_platform import Platform
 from fake_platform.calls.models import CallSession, Leg, LegDoor, Role
+from fake_platform.ui import service
 from fake_platform.ui.ladder import PLATFORM, Style, build_ladder, notification_name
 from fake_platform.ui.svg import ladder_svg
 
@@ -153,3 +155,22 @@ async def test_the_platform_serves_a_calls_ladder_as_svg(platform: Platform, mak
             assert (await missing.json())["error"]["message"] == "No call with session sess-nobody"
     texts = ["".join(t.itertext()) for t in root.iter(SVG + "text")]
     assert texts.index("POST …/sessions") < texts.index("reject") < texts.index("Event SessionEnded")
+
+
+@pytest.mark.platform(ended_call_ttl=0.0, sweep_interval=0.05)
+async def test_the_dashboard_forgets_where_the_calls_the_platform_forgot_began(
+        platform: Platform, make_cpaas: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(service, "FORGET_SLACK", 4)  # prune early: 30 calls show it
+    alice = await make_cpaas(services=["call"], runtime=PCMU)
+    made = 30
+    for _ in range(made):
+        call_id = alice.call.make("busy@example.com", {"audio": True})
+        await alice.recorder.wait("call:stateChange", lambda p, c=call_id: alice.call.getById(c)["state"] == "Ended")
+    dashboard = platform.state.dashboard
+    assert len(dashboard._first_seq) < made  # the sessions the router forgot were forgotten here too
+    # A call the platform still knows keeps its ladder from its first rung.
+    call_id = alice.call.make("echo@example.com", {"audio": True})
+    await connected(alice, call_id)
+    session = dashboard.session(alice.call.engine.get(call_id).session_id)
+    assert session is not None and rungs(dashboard.ladder(session))[0][2] == "POST …/sessions"
+    await alice.call.end(call_id)

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from ..registry import Core
 
 CLOSE_TIMEOUT = 2.0
+FORGET_SLACK = 64  # sessions this map may keep beyond twice the router's before it is pruned
 
 
 class Dashboard:
@@ -34,8 +35,13 @@ class Dashboard:
         session = leg.session
         self._journal.record("call", user=leg.owner, detail={
             "session": session.id if session else None, "leg": leg.id, "event": event, "state": str(leg.state)})
-        if session is not None and self._journal.enabled:
-            self._first_seq.setdefault(session.id, self._journal.last_seq)
+        if session is not None and self._journal.enabled and session.id not in self._first_seq:
+            self._first_seq[session.id] = self._journal.last_seq
+            if len(self._first_seq) > 2 * len(self._calls.router.sessions) + FORGET_SLACK:
+                # The router forgets ended calls (ended_call_ttl); so does this map, in one pass now
+                # and then rather than at every call.
+                live = self._calls.router.sessions
+                self._first_seq = {key: seq for key, seq in self._first_seq.items() if key in live}
 
     def session(self, key: str) -> CallSession | None:
         """A call session by its id or by the id of one of its legs (what an SDK calls its call)."""
