@@ -118,9 +118,11 @@ class SdkCall:
         await self.caller.call.end(self.ids["a"])
 
 
-async def make_client(platform: Platform) -> Any:
+async def make_client(platform: Platform, codec: str = "PCMU", relay: bool = False) -> Any:
+    """A CPaaS client of our SDK signed in and subscribed to calls, sending ``codec`` (through the
+    platform's TURN relay with ``relay``), with an event recorder and its account."""
     user = await platform.users.create()
-    client = sdk.cpaas.create(platform.sdk_config(user, product="cpaas", runtime={"codecs": ["PCMU"]},
+    client = sdk.cpaas.create(platform.sdk_config(user, product="cpaas", relay=relay, runtime={"codecs": [codec]},
                                                   logs={"logLevel": "warn"}))
     client.recorder = EventRecorder(client)
     client.account = user

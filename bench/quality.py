@@ -26,33 +26,24 @@ import json
 import os
 import platform as py_platform
 import statistics
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import sdk.cpaas
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.calls import make_client
 from fake_platform import Platform
 from kandy_media import compat
 from kandy_media.quality import call_quality
-from kandy_testing.recorder import EventRecorder
 
 OUT = Path(__file__).resolve().parent.parent / "reports" / "bench" / "quality.json"
 LOSSES = (0, 2, 5, 10, 15, 20)
 CODECS = ("opus", "PCMU")
 TARGET_RELAY_CPU_RATIO = 1.2
 FRAMES_PER_SECOND = 50
-
-
-async def make_client(platform: Platform, codec: str, relay: bool) -> Any:
-    user = await platform.users.create()
-    client = sdk.cpaas.create(platform.sdk_config(user, product="cpaas", relay=relay, runtime={"codecs": [codec]},
-                                                  logs={"logLevel": "warn"}))
-    client.recorder = EventRecorder(client)
-    client.account = user
-    client.setTokens(await platform.tokens_for(user, sdk_form=True))
-    await client.services.subscribe(["call"])
-    return client
 
 
 class Call:

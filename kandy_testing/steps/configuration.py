@@ -158,6 +158,11 @@ def relaying(world: World, name: str, how: str) -> None:
     (``Platform.sdk_config(relay=...)``); the credentials come from the platform."""
     product = Product.LINK if how.endswith("link") else Product.CPAAS
     actor = world.create_client(name, product, config={"relay": "udp"})
+    _ready_for_calls(world, name, product, actor)
+
+
+def _ready_for_calls(world: World, name: str, product: Product, actor: Any) -> None:
+    """A Link client connects; a CPaaS client signs in and subscribes to calls."""
     if product == Product.LINK:
         world.call(actor.client.connect, actor.credentials())
     else:
@@ -222,11 +227,7 @@ def sdp_handlers_in_config(world: World, name: str, how: str, selectors: str) ->
     remover = module.sdpHandlers.createCodecRemover(parse_value(selectors))
     actor = world.create_client(name, product, config={"call": {"sdpHandlers": [remover]},
                                                        "runtime": {"codecs": None}})
-    if product == Product.LINK:
-        world.call(actor.client.connect, actor.credentials())
-    else:
-        world.sign_in(name)
-        world.call(actor.client.services.subscribe, ["call"])
+    _ready_for_calls(world, name, product, actor)
 
 
 # -- notification de-duplication ------------------------------------------------------------------
