@@ -20,18 +20,20 @@ from __future__ import annotations
 import asyncio
 import bisect
 import json
+import weakref
 from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from ..errors import BasicError, Codes
 from ..namespace import Namespace, SnakeCaseAliases, api
-from .messages import MessageSender, data_url, make_part
+from .messages import MessageSender, ReceivedMessage, Record, body_text, data_url, make_part, record_body
 from .protocol.chat import JSON_PART, ChatProtocol
 
 if TYPE_CHECKING:
     from . import CpaasClient
 
 DEFAULT_AMOUNT = 50
+VIEWS_SWEEP = 64  # references to handed-out message objects kept before dead ones are swept
 EARLY_RECEIPTS = 1000
 
 
@@ -45,6 +47,9 @@ class chatTypes:
 
 CHAT_TYPES = (chatTypes.ONETOONE, chatTypes.GROUP, chatTypes.SMS)
 Subscriber = Callable[[dict[str, Any]], Any]
+#: What a conversation keeps per message: the object (sent, or a received one that was changed) or,
+#: for a received message, its record of plain values (sdk/cpaas/messages.py).
+Entry = MessageSender | Record
 
 
 class Conversation(SnakeCaseAliases):
@@ -61,13 +66,16 @@ class Conversation(SnakeCaseAliases):
         self.lastReceived: int | None = None
         self.lastMessage: str | None = None
         self.isTypingList: list[str] = []
-        self._messages: list[MessageSender] = []  # oldest first
-        self._index: dict[str, MessageSender] = {}
+        self._messages: list[Entry] = []  # oldest first
+        self._index: dict[str, Entry] = {}
+        # The objects handed out for received records while someone holds them (one per message)
+        self._views: dict[str, weakref.ref[ReceivedMessage]] = {}
+        self._views_swept_at = VIEWS_SWEEP
         self._subscribers: list[Subscriber] = []
 
     @property
     def messages(self) -> list[MessageSender]:
-        return list(self._messages)
+        return self.getMessages()
 
     # -- documented API ------------------------------------------------------------------------
     @api
@@ -90,12 +98,13 @@ class Conversation(SnakeCaseAliases):
     @api
     def getMessages(self) -> list[MessageSender]:
         """Gets all messages from this conversation (oldest first)."""
-        return list(self._messages)
+        return [self._object(entry) for entry in self._messages]
 
     @api
     def getMessage(self, messageId: str) -> MessageSender | None:
         """Gets a specific message from this conversation (None when it is not known)."""
-        return self._index.get(messageId)
+        entry = self._index.get(messageId)
+        return None if entry is None else self._object(entry)
 
     @api
     def deleteMessages(self, messageIds: list[str] | None = None) -> asyncio.Task[None]:
@@ -139,27 +148,66 @@ class Conversation(SnakeCaseAliases):
         return self._client.spawn(self._namespace.set_typing(self, bool(isTyping)), "conversation-typing")
 
     # -- state kept by the namespace -----------------------------------------------------------
-    def _add(self, message: MessageSender) -> None:
+    def _object(self, entry: Entry) -> MessageSender:
+        """The message object of an entry: a received record's is made when asked for, and the same
+        one is handed out while anyone holds it."""
+        if isinstance(entry, MessageSender):
+            return entry
+        views, message_id = self._views, entry[0]
+        ref = views.get(message_id)
+        message = None if ref is None else ref()
+        if message is None:
+            message = ReceivedMessage.from_record(self, entry)
+            views[message_id] = weakref.ref(message)  # no callback per object: dead ones are swept
+            if len(views) > self._views_swept_at:
+                self._sweep_views()
+        return message
+
+    def _sweep_views(self) -> None:
+        """Forget the objects nobody holds any more (amortised: when twice as many as at the last sweep)."""
+        self._views = {k: r for k, r in self._views.items() if r() is not None}
+        self._views_swept_at = 2 * len(self._views) + VIEWS_SWEEP
+
+    def _keep(self, message: ReceivedMessage, record: Record) -> None:
+        """A received message's object was changed: it takes its record's place from now on."""
+        message_id = record[0]
+        if self._index.get(message_id) is not record:  # deleted or cleared meanwhile
+            return
+        self._index[message_id] = message
+        self._messages[self._position(record)] = message
+        self._views.pop(message_id, None)
+
+    def _position(self, entry: Entry) -> int:
+        """Where ``entry`` is in the time-ordered list (found by its time, then by identity)."""
+        start = bisect.bisect_left(self._messages, _stamp(entry), key=_stamp)
+        for index in range(start, len(self._messages)):
+            if self._messages[index] is entry:
+                return index
+        return next(i for i, e in enumerate(self._messages) if e is entry)  # out of order (a fetch's)
+
+    def _add(self, entry: Entry) -> None:
         """Insert in time order (messages mostly arrive in order: appending is the common case)."""
-        stamp = message.timestamp or 0
-        if not self._messages or (self._messages[-1].timestamp or 0) <= stamp:
-            self._messages.append(message)
+        stamp = _stamp(entry)
+        if not self._messages or _stamp(self._messages[-1]) <= stamp:
+            self._messages.append(entry)
         else:
-            bisect.insort_right(self._messages, message, key=lambda m: m.timestamp or 0)
-        self._index[message.messageId] = message
+            bisect.insort_right(self._messages, entry, key=_stamp)
+        self._index[_id(entry)] = entry
 
     def _remove(self, message_id: str) -> None:
-        message = self._index.pop(message_id, None)
-        if message is not None:
-            self._messages.remove(message)
+        entry = self._index.pop(message_id, None)
+        if entry is not None:
+            del self._messages[self._position(entry)]
+            self._views.pop(message_id, None)
 
     def _renamed(self, message: MessageSender, old_id: str) -> None:
         if self._index.pop(old_id, None) is message:  # unless it was deleted or cleared meanwhile
             self._index[message.messageId] = message
 
-    def _set_messages(self, messages: list[MessageSender]) -> None:
-        self._messages = list(messages)
-        self._index = {m.messageId: m for m in messages}
+    def _set_messages(self, entries: list[Entry]) -> None:
+        self._messages = list(entries)
+        self._index = {_id(e): e for e in entries}
+        self._views.clear()
 
     def _notify(self, message_id: str | None) -> None:
         for subscriber in list(self._subscribers):
@@ -309,10 +357,10 @@ class ConversationNamespace(Namespace):
         except BasicError as error:
             self.changed(conversation, error=error)
             return
-        pending = [m for m in conversation._messages if m.isPending]
-        conversation._set_messages(messages + pending)
+        pending = [e for e in conversation._messages if isinstance(e, MessageSender) and e.isPending]
+        conversation._set_messages([*messages, *pending])
         if messages:
-            conversation.lastMessage = messages[-1].text
+            conversation.lastMessage = body_text(messages[-1][4])
         self.changed(conversation)
 
     async def delete_messages(self, conversation: Conversation, ids: list[str]) -> None:
@@ -402,19 +450,20 @@ class ConversationNamespace(Namespace):
         destination = key[0]
         if conversation._index.get(item["messageId"]) is not None:
             return
-        message = self._message(conversation, item)
-        conversation._add(message)
-        conversation.lastMessage = message.text
-        conversation.lastReceived = int((message.timestamp or self._client.clock.wall()) * 1000)
+        record = self._record(conversation, item)
+        message_id, sender, timestamp = record[0], record[1], record[2]
+        conversation._add(record)
+        conversation.lastMessage = body_text(record[4])
+        conversation.lastReceived = int((timestamp or self._client.clock.wall()) * 1000)
         if is_new:
             self._client.emit("conversations:change", {"destination": destination, "type": conversation.type,
-                                                       "messageId": message.messageId})
-        payload = {"destination": destination, "type": conversation.type, "messageId": message.messageId}
-        if message.sender is not None:
-            payload["sender"] = message.sender
+                                                       "messageId": message_id})
+        payload = {"destination": destination, "type": conversation.type, "messageId": message_id}
+        if sender is not None:
+            payload["sender"] = sender
         self._client.emit("messages:change", payload)  # what changed() emits, without its keywords
         if conversation._subscribers:
-            conversation._notify(message.messageId)
+            conversation._notify(message_id)
 
     def _on_typing(self, item: dict[str, Any]) -> None:
         conversation = self._ensure(item["destination"], item["type"])
@@ -426,10 +475,10 @@ class ConversationNamespace(Namespace):
         self._client.emit("isTypingList:change", {**item, "isTypingList": list(typing)})
 
     # -- helpers -------------------------------------------------------------------------------
-    async def _received(self, conversation: Conversation, item: dict[str, Any]) -> MessageSender:
-        """A message object for a platform message; JSON parts get their content fetched."""
+    async def _received(self, conversation: Conversation, item: dict[str, Any]) -> Record:
+        """The record of a platform message; JSON parts get their content fetched."""
         await self._fetch_json_parts(item)
-        return self._message(conversation, item)
+        return self._record(conversation, item)
 
     async def _fetch_json_parts(self, item: dict[str, Any]) -> None:
         for part in item["parts"]:
@@ -441,10 +490,9 @@ class ConversationNamespace(Namespace):
                     part["json"] = None
 
     @staticmethod
-    def _message(conversation: Conversation, item: dict[str, Any]) -> MessageSender:
-        return MessageSender(conversation, messageId=str(item["messageId"]), sender=item.get("sender"),
-                             timestamp=item.get("timestamp"), type=conversation.type, parts=item["parts"],
-                             isPending=False, read=False, deliveryStatus=item.get("deliveryStatus"))
+    def _record(conversation: Conversation, item: dict[str, Any]) -> Record:
+        return (str(item["messageId"]), item.get("sender"), item.get("timestamp"), conversation.type,
+                record_body(item["parts"]), item.get("deliveryStatus"))
 
     def _ensure(self, destination: str, chat_type: str) -> Conversation:
         key = (destination, chat_type)
@@ -469,6 +517,16 @@ class ConversationNamespace(Namespace):
     def snapshot(self) -> Any:
         return [{"destination": c.destination, "type": c.type, "messages": len(c._messages)}
                 for c in self._conversations.values()]
+
+
+def _stamp(entry: Entry) -> float:
+    """An entry's time, for ordering (none: first)."""
+    stamp = entry.timestamp if isinstance(entry, MessageSender) else entry[2]
+    return stamp or 0
+
+
+def _id(entry: Entry) -> str:
+    return entry.messageId if isinstance(entry, MessageSender) else entry[0]
 
 
 def _unfetched_json(part: Mapping[str, Any]) -> bool:

@@ -11,6 +11,13 @@ A Part is a dict, as in the document: ``{"type": "text", "text": ...}``,
 ``{"type": "json", "json": {...}}`` or ``{"type": "file", "file": <bytes | file-like>, "name": ...}``.
 File contents are read when the part is added; the part then describes the file
 (``{"name", "size", "type"}``) and the bytes wait, on the side, for the upload.
+
+A conversation keeps a received message as a :data:`Record` of plain values, not as an object: a
+tuple of strings and numbers is not tracked by the cycle collector, and a group chat keeps tens of
+thousands of messages that each full collection would otherwise walk (its pauses set the fan-out's
+tail latency). ``getMessage``/``getMessages`` hand out a :class:`ReceivedMessage` made from the
+record, the same object while anyone holds it; once its parts are read or any property is set, the
+object takes the record's place for good (docs/decisions.md, "Received messages").
 """
 
 from __future__ import annotations
@@ -20,7 +27,7 @@ import base64
 import json
 import mimetypes
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..errors import BasicError, Codes
@@ -31,6 +38,30 @@ if TYPE_CHECKING:
 
 PART_TYPES = ("text", "json", "file")
 MAX_FILE_BYTES = 25 * 1024 * 1024
+
+#: A received message as its conversation keeps it: (messageId, sender, timestamp, type, body,
+#: deliveryStatus), not pending and not read. The body is the text of a message of one text part
+#: (every chat message without attachments: plain values, so the tuple is not tracked), else the parts.
+Record = tuple[str, str | None, float | None, str, str | tuple[dict[str, Any], ...], str | None]
+
+
+def record_body(parts: Sequence[dict[str, Any]]) -> str | tuple[dict[str, Any], ...]:
+    """A record's body for ``parts`` (see :data:`Record`)."""
+    if len(parts) == 1:
+        part = parts[0]
+        text = part.get("text")
+        if len(part) == 2 and type(text) is str and part.get("type") == "text":
+            return text
+    return tuple(parts)
+
+
+def body_parts(body: str | tuple[dict[str, Any], ...]) -> list[dict[str, Any]]:
+    """A record body's parts, as a message holds them."""
+    return [{"type": "text", "text": body}] if isinstance(body, str) else list(body)
+
+
+def body_text(body: str | tuple[dict[str, Any], ...]) -> str:
+    return body if isinstance(body, str) else parts_text(body)
 
 
 class Upload:
@@ -141,20 +172,78 @@ class MessageSender(SnakeCaseAliases):
     @property
     def text(self) -> str:
         """The text parts, joined (what an SMS carries)."""
-        parts = self.parts
-        if len(parts) == 1:  # the common case, read for every message received
-            part = parts[0]
-            return part.get("text") or "" if part.get("type") == "text" else ""
-        return " ".join(p["text"] for p in parts if p.get("type") == "text" and p.get("text"))
+        return parts_text(self.parts)
 
     def to_dict(self) -> dict[str, Any]:
         return {"timestamp": self.timestamp, "isPending": self.isPending, "read": self.read,
-                "parts": [{k: v for k, v in p.items() if k != "content"} for p in self.parts],
+                "parts": [{k: v for k, v in p.items() if k != "content"} for p in self._read_parts()],
                 "sender": self.sender, "messageId": self.messageId, "type": self.type,
                 "deliveryStatus": self.deliveryStatus}
 
+    def _read_parts(self) -> list[dict[str, Any]]:
+        """The parts, to read without changing them."""
+        return self.parts
+
     def __repr__(self) -> str:
         return f"MessageSender({self.messageId!r}, sender={self.sender!r}, text={self.text!r})"
+
+
+class ReceivedMessage(MessageSender):
+    """A received message's object, made from the conversation's :data:`Record` when asked for.
+
+    Reading its properties and ``text`` keeps nothing. Reading ``parts`` (a list the app may change
+    in place) or setting any property hands the object to the conversation, which keeps it in place
+    of the record from then on: nothing done to a message object is ever lost.
+    """
+
+    @classmethod
+    def from_record(cls, conversation: Conversation, values: Record) -> ReceivedMessage:
+        message = cls.__new__(cls)
+        # Straight into the instance dict: __setattr__ below is for changes after this.
+        message.__dict__.update(
+            _conversation=conversation, _client=conversation._client, messageId=values[0], sender=values[1],
+            timestamp=values[2], type=values[3], isPending=False, read=False, deliveryStatus=values[5],
+            uploads={}, draft=False, _record=values)
+        return message
+
+    @property
+    def parts(self) -> list[dict[str, Any]]:
+        self._kept()  # the app may change the list or a part in place
+        parts: list[dict[str, Any]] = self.__dict__["_parts"]
+        return parts
+
+    @parts.setter
+    def parts(self, value: list[dict[str, Any]]) -> None:
+        self._kept()
+        self.__dict__["_parts"] = value
+
+    @property
+    def text(self) -> str:
+        record = self.__dict__.get("_record")
+        return body_text(record[4]) if record is not None else parts_text(self.parts)
+
+    def _read_parts(self) -> list[dict[str, Any]]:
+        record = self.__dict__.get("_record")
+        return body_parts(record[4]) if record is not None else self.parts
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        object.__setattr__(self, name, value)
+        self._kept()
+
+    def _kept(self) -> None:
+        state = self.__dict__
+        record = state.pop("_record", None)
+        if record is not None:  # the first change (or a read of the parts): keep this object
+            state["_parts"] = body_parts(record[4])
+            self._conversation._keep(self, record)
+
+
+def parts_text(parts: Sequence[Mapping[str, Any]]) -> str:
+    """The text parts, joined (a message's ``text``)."""
+    if len(parts) == 1:  # the common case, read for every message received
+        part = parts[0]
+        return part.get("text") or "" if part.get("type") == "text" else ""
+    return " ".join(p["text"] for p in parts if p.get("type") == "text" and p.get("text"))
 
 
 def data_url(content: bytes, content_type: str) -> str:
