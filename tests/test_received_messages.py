@@ -119,3 +119,36 @@ def test_received_text_messages_leave_nothing_for_the_cycle_collector() -> None:
     assert conversation.getMessage("m-7").text == "message 7"  # read, not changed
     gc.collect()  # a collection untracks tuples of plain values
     assert [e for e in conversation._messages if gc.is_tracked(e)] == []
+
+
+def _chat_frame(*, group: bool = True, **changes: Any) -> dict[str, Any]:
+    base = f"/cpaas/chat/v1/{ME}/group/{GROUP}" if group else f"/cpaas/chat/v1/{ME}/oneToOne/bob@example.com/adhoc"
+    chat = {"senderAddress": "Bob@Example.com", "x-destinationAddress": "Grp-1" if group else ME,
+            "dateTime": 1234.5, "x-type": "inbound", "text": "hi"}
+    notification: dict[str, Any] = {"chatMessage": chat, "id": "ntf-1", "link": [
+        {"rel": "chatMessage", "href": f"{base}/messages/m-9"}, {"rel": "chatSession", "href": base}]}
+    for key, value in changes.items():
+        (chat if key != "link" else notification)[key] = value
+    return notification
+
+
+def test_the_plain_text_reading_gives_what_the_general_one_gives() -> None:
+    protocol = _client().conversation._protocol
+    for notification in (_chat_frame(), _chat_frame(group=False), _chat_frame(text=""),
+                         _chat_frame(dateTime=None)):
+        fast = protocol.inbound_text(notification)
+        kind, item = protocol.parse_chat(notification)
+        assert kind == "message" and fast is not None
+        assert fast == (item["type"], item["destination"], item["messageId"], item["sender"], item["timestamp"],
+                        item["parts"][0]["text"])
+        assert item["parts"] == [{"type": "text", "text": fast[5]}] and item["deliveryStatus"] is None
+
+
+def test_other_chat_notifications_are_left_to_the_general_reading() -> None:
+    protocol = _client().conversation._protocol
+    session_first = [{"rel": "chatSession", "href": "/cpaas/chat/v1/a/group/g"},
+                     {"rel": "chatMessage", "href": "/cpaas/chat/v1/a/group/g/messages/m-1"}]
+    for notification in (_chat_frame(attachment=[{"name": "a", "link": "https://x/1"}]), _chat_frame(text=7),
+                         _chat_frame(**{"x-type": "outbound"}), _chat_frame(link=session_first),
+                         _chat_frame(link=[]), {"isComposing": {"state": "active"}}):
+        assert protocol.inbound_text(notification) is None

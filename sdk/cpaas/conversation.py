@@ -406,7 +406,13 @@ class ConversationNamespace(Namespace):
     # Handlers return an awaitable only when a JSON part must be fetched before the message is
     # stored (the router awaits it before the next notification); otherwise they are done.
     def _on_chat(self, frame: dict[str, Any], _channel: str) -> Awaitable[None] | None:
-        parsed = self._protocol.parse_chat(frame["chatMessageNotification"])
+        notification = frame["chatMessageNotification"]
+        text = self._protocol.inbound_text(notification)
+        if text is not None:  # the common case, stored without a message dict or a parts list
+            chat_type, destination, message_id, sender, timestamp, body = text
+            self._store(destination, (message_id, sender, timestamp, chat_type, body, None))
+            return None
+        parsed = self._protocol.parse_chat(notification)
         if parsed is None:
             return None
         kind, item = parsed
@@ -442,16 +448,18 @@ class ConversationNamespace(Namespace):
         self._store_received(item)
 
     def _store_received(self, item: dict[str, Any]) -> None:
-        key = (str(item["destination"]).lower(), item["type"])
+        self._store(str(item["destination"]).lower(), self._record(item))
+
+    def _store(self, destination: str, record: Record) -> None:
+        """Keep a received message (unless known) and tell who listens."""
+        key = (destination, record[3])
         conversation = self._conversations.get(key)
         is_new = conversation is None
         if conversation is None:
             conversation = self._conversations[key] = Conversation(self, *key)
-        destination = key[0]
-        if conversation._index.get(item["messageId"]) is not None:
-            return
-        record = self._record(conversation, item)
         message_id, sender, timestamp = record[0], record[1], record[2]
+        if conversation._index.get(message_id) is not None:
+            return
         conversation._add(record)
         conversation.lastMessage = body_text(record[4])
         conversation.lastReceived = int((timestamp or self._client.clock.wall()) * 1000)
@@ -478,7 +486,7 @@ class ConversationNamespace(Namespace):
     async def _received(self, conversation: Conversation, item: dict[str, Any]) -> Record:
         """The record of a platform message; JSON parts get their content fetched."""
         await self._fetch_json_parts(item)
-        return self._record(conversation, item)
+        return self._record(item)
 
     async def _fetch_json_parts(self, item: dict[str, Any]) -> None:
         for part in item["parts"]:
@@ -490,8 +498,8 @@ class ConversationNamespace(Namespace):
                     part["json"] = None
 
     @staticmethod
-    def _record(conversation: Conversation, item: dict[str, Any]) -> Record:
-        return (str(item["messageId"]), item.get("sender"), item.get("timestamp"), conversation.type,
+    def _record(item: dict[str, Any]) -> Record:
+        return (str(item["messageId"]), item.get("sender"), item.get("timestamp"), item["type"],
                 record_body(item["parts"]), item.get("deliveryStatus"))
 
     def _ensure(self, destination: str, chat_type: str) -> Conversation:

@@ -180,6 +180,30 @@ class ChatProtocol:
         return None
 
     @staticmethod
+    def inbound_text(notification: Mapping[str, Any]) -> tuple[str, str, str, str, Any, str] | None:
+        """An inbound chat message of one text and no attachments (every message of a group chat
+        fan-out), read in one go: (chat type, destination, messageId, sender, dateTime, text), what
+        ``parse_chat`` would give; None for any other notification (``parse_chat`` reads those)."""
+        chat = notification.get("chatMessage")
+        links = notification.get("link")
+        if type(chat) is not dict or type(links) is not list or not links or "attachment" in chat:
+            return None
+        text, first = chat.get("text"), links[0]
+        if type(text) is not str or chat.get("x-type") != "inbound" or type(first) is not dict \
+                or first.get("rel") != "chatMessage":
+            return None
+        href = first.get("href")
+        if type(href) is not str or "/messages/" not in href:
+            return None
+        sender = str(chat.get("senderAddress", "")).lower()
+        if "/group/" in href:
+            chat_type, destination = GROUP, str(chat.get("x-destinationAddress", "")).lower()
+        else:
+            chat_type, destination = ONE_TO_ONE, sender
+        message_id = href.split("/messages/", 1)[1].split("/", 1)[0]
+        return chat_type, destination, message_id, sender, chat.get("dateTime"), text
+
+    @staticmethod
     def parse_inbound_sms(notification: Mapping[str, Any]) -> dict[str, Any]:
         sms = notification.get("inboundSMSMessage") or {}
         sender = sms.get("senderAddress") or sms.get("senderAdress")
