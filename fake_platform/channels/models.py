@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from ..state import PlatformConfig
 
 SERVICES = ("call", "chat", "smsinbound", "presence")
+_NO_URLS: dict[str, frozenset[str]] = {}
 
 
 @dataclass
@@ -43,6 +44,9 @@ class CpaasChannels:
         self._limits = limits
         self.subscriptions: dict[str, ServiceSubscription] = {}
         self._ids_by_user: dict[str, dict[str, None]] = {}  # notify() looks them up by user (ordered set)
+        # user -> service -> the notify URLs of its subscriptions: made by notify() (every member of a
+        # group message comes there), forgotten whenever one of the user's subscriptions changes
+        self._urls: dict[str, dict[str, frozenset[str]]] = {}
 
     # -- channels ------------------------------------------------------------------------------
     def create_channel(self, user: str, *, lifetime: int | None, role: str | None) -> ChannelEndpoint:
@@ -86,6 +90,7 @@ class CpaasChannels:
         for sub_id in [s.id for s in self.subscriptions.values() if s.notify_url == endpoint.callback_url]:
             self.subscriptions.pop(sub_id, None)
             self._ids_by_user.get(user, {}).pop(sub_id, None)
+        self._urls.pop(user, None)
         await self._hub.close_channel(channel_id)
 
     def channels(self, user: str) -> list[ChannelEndpoint]:
@@ -106,6 +111,7 @@ class CpaasChannels:
                                            created_at=self._clock.wall(), extra=extra)
         self.subscriptions[subscription.id] = subscription
         self._ids_by_user.setdefault(user, {})[subscription.id] = None
+        self._urls.pop(user, None)
         return subscription
 
     def unsubscribe(self, user: str, service: str, sub_id: str) -> ServiceSubscription:
@@ -115,6 +121,7 @@ class CpaasChannels:
         if subscription.user != user:
             raise Forbidden("Subscription %1 belongs to another user", sub_id)
         self._ids_by_user.get(user, {}).pop(sub_id, None)
+        self._urls.pop(user, None)
         return self.subscriptions.pop(sub_id)
 
     def subscriptions_of(self, user: str, service: str | None = None) -> list[ServiceSubscription]:
@@ -126,21 +133,34 @@ class CpaasChannels:
         return found
 
     # -- delivery ------------------------------------------------------------------------------
-    def notify(self, user: str, service: str, frame: dict[str, Any]) -> int:
-        """Publish ``{"<type>": {...}}`` to every channel ``user`` subscribed ``service`` to."""
+    def notify(self, user: str, service: str, frame: dict[str, Any], *, fresh: bool = False) -> int:
+        """Publish ``{"<type>": {...}}`` to every channel ``user`` subscribed ``service`` to, each copy
+        with its own ``id``. ``fresh``: the caller made ``frame`` for this call alone, so the first
+        channel takes it itself (given its id) and only further channels get copies."""
         # Every member of a group message comes here: no lists of subscriptions or channels built.
-        subscriptions = self.subscriptions
-        notify_urls = {s.notify_url for sub_id in self._ids_by_user.get(user, ())
-                       if (s := subscriptions.get(sub_id)) is not None and s.service == service and s.user == user}
+        notify_urls = self._urls.get(user, _NO_URLS).get(service)
+        if notify_urls is None:
+            notify_urls = self._urls.setdefault(user, {})[service] = self._notify_urls(user, service)
         if not notify_urls:
             return 0
         delivered = 0
         publish = self._hub.publish
         for endpoint in self._hub.endpoints_of(user):
-            if endpoint.product == Product.CPAAS and endpoint.callback_url in notify_urls \
-                    and publish(endpoint.id, self._with_id(frame)):
-                delivered += 1
+            if endpoint.product == Product.CPAAS and endpoint.callback_url in notify_urls:
+                if fresh:
+                    fresh = False
+                    ((_key, value),) = frame.items()
+                    value["id"] = self._ids.id("ntf")
+                    copy = frame
+                else:
+                    copy = self._with_id(frame)
+                delivered += publish(endpoint.id, copy)
         return delivered
+
+    def _notify_urls(self, user: str, service: str) -> frozenset[str]:
+        subscriptions = self.subscriptions
+        return frozenset(s.notify_url for sub_id in self._ids_by_user.get(user, ())
+                         if (s := subscriptions.get(sub_id)) is not None and s.service == service and s.user == user)
 
     def notify_channel(self, channel_id: str, frame: dict[str, Any]) -> bool:
         """Publish on one channel (call legs are per subscription, hence per channel)."""

@@ -110,7 +110,8 @@ class MessagingService:
             copy_id = self._store_copy(session, sender, destination, text, tuple(attachment_ids), now)
             if shared is None or attachment_ids:
                 shared = self._notified_message(session, ChatMessage._make(session.messages[copy_id]))
-            delivered &= self._channels.notify(recipient, "chat", self._notification(session, copy_id, shared)) > 0
+            delivered &= self._channels.notify(recipient, "chat", self._notification(session, copy_id, shared),
+                                               fresh=True) > 0
         own = self._session(sender, kind, remote)
         message = self._store(own, sender, destination, text, attachment_ids, now, "outbound",
                               status="Delivered" if delivered else "Pending")
