@@ -36,8 +36,8 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--no-journal", action="store_true",
                        help="record no requests or frames (the journal costs a little CPU per keepalive)")
     serve.add_argument("--gc-freeze", type=float, default=DEFAULT_FREEZE_EVERY, metavar="SECONDS",
-                       help=f"freeze the heap every SECONDS, 0 never (default {DEFAULT_FREEZE_EVERY:g}: no "
-                            "full-collection pauses under load; core/heap.py)")
+                       help=f"freeze the heap every SECONDS, 0 never (default {DEFAULT_FREEZE_EVERY:g}: full "
+                            "collections only when the frozen heap has grown by a quarter; core/heap.py)")
     serve.add_argument("--control-token", default=os.environ.get(CONTROL_TOKEN_ENV),
                        help=f"token the control plane requires (default ${CONTROL_TOKEN_ENV}; made up and printed "
                             "when --host is not loopback)")

@@ -14,6 +14,8 @@ import gc
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from kandy_media.peer import open_peer_connections
+
 from .contract.monitor import ContractMonitor
 from .core.clock import PlatformClock
 from .core.faults import FaultRegistry
@@ -174,10 +176,8 @@ class PlatformState:
 
     def diagnostics(self) -> dict[str, Any]:
         """Counts of what the platform holds (leak checks: load/soak.py). ``peers``: media peer
-        connections not closed, found by the garbage collector (a scan: not for hot paths)."""
-        from aiortc import RTCPeerConnection
-
-        peers = sum(isinstance(o, RTCPeerConnection) and o.connectionState != "closed" for o in gc.get_objects())
+        connections of this process not closed; ``frozenObjects``: the heap a standalone server has
+        frozen (core/heap.py)."""
         return {
             "tasks": len(asyncio.all_tasks()),
             "sockets": sum(c.socket is not None for c in self.hub.channels.values()),
@@ -188,10 +188,11 @@ class PlatformState:
             "sessions": len(self.calls.router.sessions),
             "endpointCalls": len(self.calls.endpoints.calls),
             "conferences": len(self.calls.conferences),
-            "peers": peers,
+            "peers": open_peer_connections(),
             "files": len(self.files.objects),
             "journal": {"entries": len(self.journal), "bytes": self.journal.bytes},
             "pendingTransitions": len(self.progress.pending()),
+            "frozenObjects": gc.get_freeze_count(),
         }
 
     def dump(self) -> dict[str, Any]:

@@ -38,3 +38,20 @@ def test_a_one_minute_soak_leaves_nothing_behind_and_its_memory_flat(tmp_path: P
     result = _soak(tmp_path, 60)
     judged = {c["name"]: c for c in result["checks"]}  # type: ignore[attr-defined]
     assert judged["rss flat"].get("judged", True), judged["rss flat"]
+
+
+def _rss_verdict(waves: int, mb_per_wave: float) -> dict[str, object]:
+    from load.soak import Report, Sample, checks
+
+    empty = {"sockets": 0, "channels": 0, "legs": 0, "sessions": 0, "peers": 0, "tasks": 4}
+    report = Report(samples=[Sample(w, float(w), 130 + mb_per_wave * w, 8, empty) for w in range(waves + 2)])
+    side = {"tasks": 1, "fds": 10, "peers": 0}
+    found = checks(report, report.samples[0], report.samples[-1], side, side)
+    return next(c for c in found if c["name"] == "rss flat")
+
+
+def test_a_long_soak_sees_a_leak_of_tens_of_kilobytes_a_call() -> None:
+    assert not _rss_verdict(50, 0.45)["ok"], "the frozen-cycles leak: +0.45 MB a wave over 50 waves"
+    assert _rss_verdict(50, 0.05)["ok"]
+    assert _rss_verdict(8, 0.45)["ok"], "a short run's slope is too coarse to judge that finely"
+    assert not _rss_verdict(8, 1.5)["ok"]
