@@ -143,6 +143,8 @@ def faults_middleware(door: Door) -> Any:
     @web.middleware
     async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
         faults = state_of(request).faults
+        if not faults.any():  # no match context to build while no fault is set (the common case)
+            return await handler(request)
         ctx = {"method": request.method, "path": request.path, "user": request_user(request), "product": product}
         latency = faults.check(FaultKind.LATENCY, **ctx)
         if latency is not None:
