@@ -34,7 +34,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -165,16 +165,17 @@ class LineProcess:
 class Server:
     """One server under test and its client fleet."""
 
-    def __init__(self, kind: str, monitor: CpuMonitor, log_dir: Path) -> None:
+    def __init__(self, kind: str, monitor: CpuMonitor, log_dir: Path, wrap: Sequence[str] = ()) -> None:
+        """``wrap``: interpreter arguments before the server's ``-m module`` (bench/callcount.py's)."""
         self.kind = kind
         self.clients: list[LineProcess] = []
         if kind.startswith("echo"):
-            command = [sys.executable, "-m", "load.capacity", "echo", *KINDS[kind]]
+            command = [sys.executable, *wrap, "-m", "load.capacity", "echo", *KINDS[kind]]
             self.process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, cwd=ROOT, env=subprocess_env())
             assert self.process.stdout is not None
             self.url = json.loads(self.process.stdout.readline())["url"]
         else:
-            started = start_platform(log_dir / f"{kind}.log", *KINDS[kind])
+            started = start_platform(log_dir / f"{kind}.log", *KINDS[kind], wrap=wrap)
             self.process, self.url = started.process, started.url
         monitor.watch(kind, self.process.pid)
         for n in range(CLIENTS_PER_SERVER):

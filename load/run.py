@@ -22,7 +22,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -72,10 +72,10 @@ def stop_process(process: subprocess.Popen[str], timeout: float = 10.0) -> None:
             process.wait(5)
 
 
-def start_platform(log_path: Path, *extra: str) -> StandalonePlatform:
-    """``python -m fake_platform serve --port 0``; its address is read from the JSON it prints."""
+def start_platform(log_path: Path, *extra: str, wrap: Sequence[str] = ()) -> StandalonePlatform:
+    """``python [wrap] -m fake_platform serve --port 0``; its address is read from the JSON it prints."""
     log = log_path.open("w", encoding="utf-8")
-    process = subprocess.Popen([sys.executable, "-m", "fake_platform", "serve", "--port", "0", *extra],
+    process = subprocess.Popen([sys.executable, *wrap, "-m", "fake_platform", "serve", "--port", "0", *extra],
                                stdout=subprocess.PIPE, stderr=log, text=True, cwd=ROOT, env=subprocess_env())
     assert process.stdout is not None
     deadline = time.monotonic() + PLATFORM_START_TIMEOUT

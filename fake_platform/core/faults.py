@@ -181,6 +181,9 @@ class FaultRegistry:
         self.checks: dict[FaultKind, Check] = {}
         self.generation = 0  # changes whenever the set of live faults does
         self.next_expiry = float("inf")
+        #: The kinds that have a rule (some perhaps expired, until the next check sweeps them): a hot
+        #: path asks ``kind in faults.armed`` (no call) and consults the rules only when it is.
+        self.armed: frozenset[FaultKind] = frozenset()
 
     def add(self, kind: FaultKind | str, *, duration: float | None = None, count: int | None = None,
             match: Mapping[str, Any] | None = None, **params: Any) -> Fault:
@@ -273,4 +276,5 @@ class FaultRegistry:
 
     def _changed(self) -> None:
         self.generation += 1
+        self.armed = frozenset(f.kind for f in self._faults)
         self.next_expiry = min((f.expires_at for f in self._faults), default=float("inf"))

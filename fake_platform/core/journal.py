@@ -100,8 +100,8 @@ class Journal:
         else:
             cost = ENTRY_COST if body is None else ENTRY_COST + OBJECT_BODY_COST
         # A plain tuple in JournalEntry's order (one of atoms is not tracked by the cycle collector).
-        self._append((next(self._seq), self._wall_ms(), self._monotonic(), kind, get("user"), get("method"),
-                      get("path"), get("status"), get("channel"), body, get("duration_ms"), get("detail")), cost)
+        self._append(((next(self._seq), self._wall_ms(), self._monotonic(), kind, get("user"), get("method"),
+                       get("path"), get("status"), get("channel"), body, get("duration_ms"), get("detail")), cost))
 
     def frame(self, kind: str, user: str | None, channel: str, body: bytes | str) -> None:
         """``record(kind, user=, channel=, body=)`` for a websocket frame, the hot path (every keepalive
@@ -112,20 +112,38 @@ class Journal:
         if len(body) > self.max_body:
             self.record(kind, user=user, channel=channel, body=body)
             return
-        self._append((next(self._seq), self._wall_ms(), self._monotonic(), kind, user, None, None, None, channel,
-                      body, None, None), ENTRY_COST + len(body))
+        self._append(((next(self._seq), self._wall_ms(), self._monotonic(), kind, user, None, None, None, channel,
+                       body, None, None), ENTRY_COST + len(body)))
 
-    def _append(self, entry: tuple[Any, ...], cost: int) -> None:
-        costs = self._costs
-        if len(costs) == costs.maxlen:  # full: the append drops the oldest
-            if not costs:  # a capacity of 0 keeps nothing
-                return
-            self.bytes -= costs[0]
-        self._entries.append(entry)
-        costs.append(cost)
-        self.bytes += cost
+    def exchange(self, user: str | None, channel: str, received: str, sent: bytes, mono: float) -> None:
+        """A keepalive and its answer, as ``frame("ws-in", ..., received)`` then ``frame("ws-out", ...,
+        sent)`` would record them, in one call with one timestamp (``mono``: the caller's loop time,
+        which it read for the keepalive anyway). Every answered connCheck comes here."""
+        if not self.enabled:
+            return
+        if len(received) > self.max_body:
+            self.frame("ws-in", user, channel, received)
+            self.frame("ws-out", user, channel, sent)
+            return
+        seq_in, seq_out, at = next(self._seq), next(self._seq), self._wall_ms()
+        self._append(((seq_in, at, mono, "ws-in", user, None, None, None, channel, received, None, None),
+                      ENTRY_COST + len(received)),
+                     ((seq_out, at, mono, "ws-out", user, None, None, None, channel, sent, None, None),
+                      ENTRY_COST + len(sent)))
+
+    def _append(self, *entries: tuple[tuple[Any, ...], int]) -> None:
+        """Add each ``(entry, cost)`` at the newest end; the oldest go beyond ``capacity`` or ``max_bytes``."""
+        ring, costs = self._entries, self._costs
+        for entry, cost in entries:
+            if len(costs) == costs.maxlen:  # full: the append drops the oldest
+                if not costs:  # a capacity of 0 keeps nothing
+                    return
+                self.bytes -= costs[0]
+            ring.append(entry)
+            costs.append(cost)
+            self.bytes += cost
         while self.bytes > self.max_bytes and len(costs) > 1:
-            self._entries.popleft()
+            ring.popleft()
             self.bytes -= costs.popleft()
 
     @property

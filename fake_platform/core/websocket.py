@@ -14,7 +14,7 @@ import contextlib
 import json
 from collections import deque
 from collections.abc import Awaitable, Coroutine, Generator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import orjson
 from aiohttp import WSMsgType, web
@@ -107,19 +107,23 @@ class WebSocketSink:
         if unsent:
             self._state.hub.requeue(self.channel_id, unsent)
 
-    async def send_now(self, payload: bytes) -> None:
-        """Write a reply (UTF-8 JSON) at once, from the reader: keepalive answers skip the queue (the
-        hot path under load); their order relative to queued notifications does not matter."""
+    async def answer_keepalive(self, received: str, mono: float) -> None:
+        """Answer the connCheck ``received`` (its text) with connAck at once, from the reader, and
+        journal both in one go (the hot path under load). The answer skips the queue: its order
+        relative to queued notifications does not matter. ``mono``: when the connCheck came."""
+        journal = self._state.journal
         if self.ws.closed:
+            journal.frame("ws-in", self._user, self.channel_id, received)
             return
         if self._state.contract is not None:
-            self._state.contract.frame_sent(self._product, json.loads(payload), channel=self.channel_id,
+            self._state.contract.frame_sent(self._product, json.loads(CONN_ACK_PAYLOAD), channel=self.channel_id,
                                             user=self._user)
         try:
-            await self.ws.send_frame(payload, WSMsgType.TEXT)
+            await self.ws.send_frame(CONN_ACK_PAYLOAD, WSMsgType.TEXT)
         except (ConnectionError, RuntimeError):
+            journal.frame("ws-in", self._user, self.channel_id, received)
             return
-        self._state.journal.frame("ws-out", self._user, self.channel_id, payload)
+        journal.exchange(self._user, self.channel_id, received, CONN_ACK_PAYLOAD, mono)
 
     async def close(self, code: int) -> None:
         """Close with ``code``; 1006, or a close frame a client does not take within 2 s, drops the
@@ -242,23 +246,65 @@ async def serve_channel(request: web.Request, endpoint: ChannelEndpoint, state: 
     return ws
 
 
+class KeepaliveFrame(NamedTuple):
+    """What a client frame says as a keepalive (cpaas-wire §3, link-callme-wire §4.2)."""
+
+    conn_check: bool  # a connCheck: answered with connAck on a client-driven CPaaS channel
+    interval: float | None = None  # seconds, as the connCheck announced them
+
+
+#: Texts this long or shorter are remembered per socket once parsed as a keepalive. Clients send
+#: the same keepalive text every time (``{"connCheck":{"interval":30}}``: 28 characters), so the
+#: next ones are recognised by one string comparison instead of the JSON parser; longer frames
+#: are not keepalives a client repeats.
+REMEMBERED_TEXT_MAX = 64
+
+
 async def _read_frames(ws: web.WebSocketResponse, sink: WebSocketSink, endpoint: ChannelEndpoint,
                        state: PlatformState, ctx: dict[str, Any]) -> None:
+    # Every keepalive comes through here: what each one needs is looked up once per socket. The
+    # platform clock's monotonic time is this loop's time; the loop is asked directly.
+    loop = asyncio.get_running_loop()
+    answers_conn_check = endpoint.product == Product.CPAAS and endpoint.conn_check_role == "client"
+    health = endpoint.keepalive
+    # This socket's keepalive text, once parsed, and what it said. Not while the contract monitor
+    # is on: it is given every frame parsed.
+    known_text: str | None = None
+    known = KeepaliveFrame(False)
     async for msg in ws:
         if msg.type == WSMsgType.TEXT:
-            if _handle_text(msg.data, endpoint, state, ctx):
-                await sink.send_now(CONN_ACK_PAYLOAD)
+            text = msg.data
+            if text == known_text and state.contract is None:
+                keepalive: KeepaliveFrame | None = known
+            else:
+                keepalive = _handle_text(text, endpoint, state)
+                if keepalive is not None and len(text) <= REMEMBERED_TEXT_MAX and state.contract is None:
+                    known_text, known = text, keepalive
+            if keepalive is None:
+                continue
+            # A keepalive: a Link ping and a connAck need no answer; a connCheck on a client-driven
+            # CPaaS channel gets connAck unless a keepalive_blackout fault silences it.
+            now = loop.time()
+            expects_answer = answers_conn_check and keepalive.conn_check
+            answer = expects_answer and not (FaultKind.KEEPALIVE_BLACKOUT in state.faults.armed
+                                             and _blacked_out(state, ctx))
+            health.received(now, answered=answer or not expects_answer, interval=keepalive.interval)
+            if answer:
+                await sink.answer_keepalive(text, now)  # journals both frames
+            else:
+                state.journal.frame("ws-in", endpoint.user, endpoint.id, text)
         elif msg.type == WSMsgType.PING:
-            answered = not state.faults.active(FaultKind.KEEPALIVE_BLACKOUT, **ctx)
-            endpoint.keepalive.received(state.clock.monotonic(), answered=answered)
+            answered = not _blacked_out(state, ctx)
+            health.received(loop.time(), answered=answered)
             if answered:
                 await ws.pong(msg.data)
         elif msg.type == WSMsgType.ERROR:
             break
 
 
-def _handle_text(text: str, endpoint: ChannelEndpoint, state: PlatformState, ctx: dict[str, Any]) -> bool:
-    """Journal a client frame; True when it is a connCheck the platform must answer with connAck."""
+def _handle_text(text: str, endpoint: ChannelEndpoint, state: PlatformState) -> KeepaliveFrame | None:
+    """Parse a client frame: what it says as a keepalive (which the reader journals), or None after
+    journaling it."""
     try:
         frame = decode(text)
         # Nesting takes two characters a level: a keepalive is too short to check.
@@ -269,27 +315,41 @@ def _handle_text(text: str, endpoint: ChannelEndpoint, state: PlatformState, ctx
                              detail={"error": f"not JSON: {str(exc)[:100]}"})
         if state.contract is not None:
             state.contract.frame_received(endpoint.product, text, channel=endpoint.id, user=endpoint.user)
-        return False
-    state.journal.frame("ws-in", endpoint.user, endpoint.id, text)
+        return None
     if state.contract is not None:
         state.contract.frame_received(endpoint.product, frame, channel=endpoint.id, user=endpoint.user)
+    keepalive = keepalive_of(frame)
+    if keepalive is None:
+        state.journal.frame("ws-in", endpoint.user, endpoint.id, text)
+    return keepalive
+
+
+def keepalive_of(frame: Any) -> KeepaliveFrame | None:
+    """A parsed client frame as a keepalive: a connCheck, a connAck (the answer to a server's
+    connCheck) or a Link ping; None for anything else."""
     if not isinstance(frame, dict):
-        return False
-    # {"message_type": "ping"} (Link) and server-driven connAck need no reply.
+        return None
     check = frame.get("connCheck")
-    expects_answer = check is not None and endpoint.product == Product.CPAAS and endpoint.conn_check_role == "client"
-    answer = expects_answer and not (state.faults.any() and state.faults.active(FaultKind.KEEPALIVE_BLACKOUT, **ctx))
-    if check is not None or frame.get("connAck") is not None or frame.get("message_type") == "ping":
+    if check is not None:
         interval = check.get("interval") if isinstance(check, dict) else None
         announced = float(interval) if isinstance(interval, int | float) and not isinstance(interval, bool) else None
-        endpoint.keepalive.received(state.clock.monotonic(), answered=answer or not expects_answer, interval=announced)
-    return answer
+        return KeepaliveFrame(True, announced)
+    if frame.get("connAck") is not None or frame.get("message_type") == "ping":
+        return KeepaliveFrame(False)
+    return None
+
+
+def _blacked_out(state: PlatformState, ctx: dict[str, Any]) -> bool:
+    """Whether a keepalive_blackout fault silences this channel's keepalive answers (the rules are
+    not consulted while no such fault is armed)."""
+    return FaultKind.KEEPALIVE_BLACKOUT in state.faults.armed and state.faults.active(FaultKind.KEEPALIVE_BLACKOUT,
+                                                                                     **ctx)
 
 
 async def _server_pings(sink: WebSocketSink, state: PlatformState, ctx: dict[str, Any]) -> None:
     interval = state.config.server_ping_interval
     while True:
-        if not state.faults.active(FaultKind.KEEPALIVE_BLACKOUT, **ctx):
+        if not _blacked_out(state, ctx):
             ping = {"connCheck": {"interval": interval}}
             if state.contract is not None:
                 state.contract.frame_sent("cpaas", ping, channel=sink.channel_id, user=ctx["user"])
