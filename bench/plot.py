@@ -238,8 +238,8 @@ def main() -> int:
             if name == "load" and "a_channel_capacity" not in data:
                 continue
             written.append(plot(data, BENCH / f"{png}.png"))
-    profiles = {path.name.split("-")[2]: json.loads(path.read_text())
-                for path in sorted(BENCH.glob("messaging-profile-*-sdk.json"))}
+    profiles = {path.name.removeprefix("messaging-profile-").removesuffix("-sdk.json"): json.loads(path.read_text())
+                for path in sorted(BENCH.glob("messaging-profile-*-sdk.json"))}  # the tag may hold a hyphen
     if profiles:
         written.append(plot_profiles(profiles, BENCH / "messaging-profile.png"))
     for path in written:
