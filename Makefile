@@ -133,10 +133,12 @@ soak: $(STAMP)
 
 ## A long fuzz run (tests/test_fuzz.py): the sweep with more odd values and KANDY_FUZZ_EXAMPLES random
 ## requests (default 20,000) against every route, without and with the contract's middleware; a
-## random seed each run (KANDY_FUZZ_SEED=N replays one). make test runs a short derandomized budget.
+## random seed each run (KANDY_FUZZ_SEED=N replays one); and KANDY_FUZZ_SEQUENCES random request
+## sequences (default 500, tests/test_fuzz_stateful.py). make test runs a short derandomized budget.
 .PHONY: fuzz
 fuzz: $(STAMP)
-	KANDY_FUZZ_EXAMPLES=$${KANDY_FUZZ_EXAMPLES:-20000} $(BIN)/pytest $(PYTEST_FLAGS) -o timeout=0 -q tests/test_fuzz.py
+	KANDY_FUZZ_EXAMPLES=$${KANDY_FUZZ_EXAMPLES:-20000} KANDY_FUZZ_SEQUENCES=$${KANDY_FUZZ_SEQUENCES:-500} \
+	  $(BIN)/pytest $(PYTEST_FLAGS) -o timeout=0 -q tests/test_fuzz.py tests/test_fuzz_stateful.py
 
 ## Every benchmark under bench/ (each writes its figures to reports/bench/), then their plots.
 bench: $(STAMP)

@@ -191,7 +191,8 @@ class FuzzTarget:
         await self.platform.start()
         return await build(self.platform)
 
-    async def _rebuild(self) -> None:
+    async def rebuild(self) -> None:
+        """A fresh world: the platform reset, A, B and C and all of B's resources made again."""
         await self.world.session.close()
         await self.platform.reset()
         self.platform.state.progress.progression = Progression.IMMEDIATE
@@ -249,7 +250,7 @@ class FuzzTarget:
         if request.variant.route.door != Door.CONTROL:
             return
         if any(request.path.startswith(p) for p in RESETS):
-            await self._rebuild()
+            await self.rebuild()
             return
         state = self.platform.state
         state.faults.clear()
