@@ -41,7 +41,7 @@ run: $(STAMP)
 	$(BIN)/python -m kandy_testing.demo
 
 VULTURE := $(BIN)/vulture sdk fake_platform kandy_media kandy_testing tests load bench tools examples features \
-	--ignore-decorators @api,@given,@when,@then,@pytest.fixture,@web.middleware,@property,@staticmethod,@pytest.hookimpl
+	--ignore-decorators @api,@given,@when,@then,@pytest.fixture,@web.middleware,@property,@staticmethod,@pytest.hookimpl,@rule,@invariant
 
 ## Every test that is neither a load test nor an interop test: lint (ruff, mypy strict, vulture),
 ## unit and integration tests (with the official SDKs' recorded traffic replayed against the platform
