@@ -95,7 +95,7 @@ class SocketSink(Protocol):
     async def close(self, code: int) -> None: ...
 
 
-@dataclass
+@dataclass(slots=True)  # one object to touch per keepalive (a channel's, out of the caches by then)
 class Keepalive:
     """What the platform saw of a channel's keepalives (the dashboard's channel health)."""
 

@@ -2,18 +2,16 @@
 
 A bounded ring: the oldest entries fall off after ``capacity``. Recording is meant to cost little
 when nobody reads the journal (every keepalive and every fanned-out notification is recorded):
-an entry is a plain tuple of what the caller had at hand, JSON text is kept as the text that went
-over the wire and parsed only when the entry is read, and a tuple of plain values is one the cycle
-collector stops tracking. Tests read it through the control plane
+an entry is written into slots of preallocated columns (no object made per entry), JSON text is
+kept as the text that went over the wire and parsed only when the entry is read. Tests read it through the control plane
 (``GET /_platform/journal``) or ``Platform.journal``; failing BDD steps attach an excerpt.
 """
 
 from __future__ import annotations
 
-import itertools
 import json
 import re
-from collections import deque
+from array import array
 from collections.abc import Callable, Iterable
 from typing import Any, NamedTuple
 
@@ -60,14 +58,23 @@ def readable(body: Any) -> Any:
     return body
 
 
-ENTRY_COST = 200  # bytes an entry costs besides its body (the tuple, its numbers and strings)
+ENTRY_COST = 200  # bytes an entry costs besides its body (its slots in the ring, its strings)
 OBJECT_BODY_COST = 512  # a body kept as an object (the platform's own frames), not measured
 
 
 class Journal:
     """Bounded twice: at most ``capacity`` entries and about ``max_bytes`` in all, oldest out first;
     a text body is kept to its first ``max_body`` characters (the journal's copy of a 25 MB post is
-    4 KB), so nothing a client sends can grow it beyond the bound."""
+    4 KB), so nothing a client sends can grow it beyond the bound.
+
+    The ring is a set of columns of ``capacity`` slots each, written in place: numbers (wall and
+    loop time, cost) in arrays of machine values, the rest as references (a kind, a user and a
+    channel are shared strings; a frame's body is its text). Recording an entry allocates nothing
+    and leaves nothing for the allocator or the cycle collector to visit when it falls off: with
+    thousands of channels, entries written seconds ago are out of the CPU's caches, and freeing a
+    tuple and its numbers cost a keepalive more than writing it did (bench/keepalive.py). An
+    entry's seq is its position in the order of writing; an entry becomes a JournalEntry only when
+    read."""
 
     def __init__(self, wall_ms: Callable[[], int], monotonic: Callable[[], float], capacity: int = 20000, *,
                  max_body: int = MAX_BODY, max_bytes: int = 32 * 1024 * 1024) -> None:
@@ -75,11 +82,19 @@ class Journal:
         self._monotonic = monotonic
         self.max_body = max_body
         self.max_bytes = max_bytes
-        # Rings of ``capacity``: appending to a full one drops its oldest entry.
-        self._entries: deque[tuple[Any, ...]] = deque(maxlen=capacity)
-        self._costs: deque[int] = deque(maxlen=capacity)  # what each entry counts against max_bytes
+        self._size = capacity
+        self._at = array("q", bytes(8 * capacity))
+        self._mono = array("d", bytes(8 * capacity))
+        self._cost = array("q", bytes(8 * capacity))  # what each entry counts against max_bytes
+        self._kind: list[str | None] = [None] * capacity
+        self._user: list[str | None] = [None] * capacity
+        self._channel: list[str | None] = [None] * capacity
+        self._body: list[Any] = [None] * capacity
+        # record()'s method, path, status, duration_ms and detail, when it has any
+        self._rest: list[tuple[Any, ...] | None] = [None] * capacity
+        self._written = 0  # entries ever written: the seq of the newest
+        self._dropped = 0  # entries ever dropped: the kept ones are seqs _dropped + 1 .. _written
         self.bytes = 0
-        self._seq = itertools.count(1)
         self.enabled = True
 
     def record(self, kind: str, **fields: Any) -> None:
@@ -99,9 +114,9 @@ class Journal:
             cost = ENTRY_COST + len(body)
         else:
             cost = ENTRY_COST if body is None else ENTRY_COST + OBJECT_BODY_COST
-        # A plain tuple in JournalEntry's order (one of atoms is not tracked by the cycle collector).
-        self._append(((next(self._seq), self._wall_ms(), self._monotonic(), kind, get("user"), get("method"),
-                       get("path"), get("status"), get("channel"), body, get("duration_ms"), get("detail")), cost))
+        rest = (get("method"), get("path"), get("status"), get("duration_ms"), get("detail"))
+        self._write(self._wall_ms(), self._monotonic(), kind, get("user"), get("channel"), body,
+                    rest if any(v is not None for v in rest) else None, cost)
 
     def frame(self, kind: str, user: str | None, channel: str, body: bytes | str) -> None:
         """``record(kind, user=, channel=, body=)`` for a websocket frame, the hot path (every keepalive
@@ -112,8 +127,7 @@ class Journal:
         if len(body) > self.max_body:
             self.record(kind, user=user, channel=channel, body=body)
             return
-        self._append(((next(self._seq), self._wall_ms(), self._monotonic(), kind, user, None, None, None, channel,
-                       body, None, None), ENTRY_COST + len(body)))
+        self._write(self._wall_ms(), self._monotonic(), kind, user, channel, body, None, ENTRY_COST + len(body))
 
     def exchange(self, user: str | None, channel: str, received: str, sent: bytes, mono: float) -> None:
         """A keepalive and its answer, as ``frame("ws-in", ..., received)`` then ``frame("ws-out", ...,
@@ -125,46 +139,64 @@ class Journal:
             self.frame("ws-in", user, channel, received)
             self.frame("ws-out", user, channel, sent)
             return
-        seq_in, seq_out, at = next(self._seq), next(self._seq), self._wall_ms()
-        self._append(((seq_in, at, mono, "ws-in", user, None, None, None, channel, received, None, None),
-                      ENTRY_COST + len(received)),
-                     ((seq_out, at, mono, "ws-out", user, None, None, None, channel, sent, None, None),
-                      ENTRY_COST + len(sent)))
+        at = self._wall_ms()
+        self._write(at, mono, "ws-in", user, channel, received, None, ENTRY_COST + len(received))
+        self._write(at, mono, "ws-out", user, channel, sent, None, ENTRY_COST + len(sent))
 
-    def _append(self, *entries: tuple[tuple[Any, ...], int]) -> None:
-        """Add each ``(entry, cost)`` at the newest end; the oldest go beyond ``capacity`` or ``max_bytes``."""
-        ring, costs = self._entries, self._costs
-        for entry, cost in entries:
-            if len(costs) == costs.maxlen:  # full: the append drops the oldest
-                if not costs:  # a capacity of 0 keeps nothing
-                    return
-                self.bytes -= costs[0]
-            ring.append(entry)
-            costs.append(cost)
-            self.bytes += cost
-        while self.bytes > self.max_bytes and len(costs) > 1:
-            ring.popleft()
-            self.bytes -= costs.popleft()
+    def _write(self, at: int, mono: float, kind: str, user: str | None, channel: str | None, body: Any,
+               rest: tuple[Any, ...] | None, cost: int) -> None:
+        """Write the next entry into its slot, over the oldest when the ring is full."""
+        size = self._size
+        if not size:  # a capacity of 0 keeps nothing
+            self._written = self._dropped = self._written + 1
+            return
+        slot = self._written % size
+        if self._written - self._dropped == size:  # full: this slot holds the oldest
+            self.bytes -= self._cost[slot]
+            self._dropped += 1
+        self._at[slot] = at
+        self._mono[slot] = mono
+        self._kind[slot] = kind
+        self._user[slot] = user
+        self._channel[slot] = channel
+        self._body[slot] = body
+        self._rest[slot] = rest
+        self._cost[slot] = cost
+        self.bytes += cost
+        self._written += 1
+        while self.bytes > self.max_bytes and self._written - self._dropped > 1:
+            self._drop_oldest()
+
+    def _drop_oldest(self) -> None:
+        slot = self._dropped % self._size
+        self.bytes -= self._cost[slot]
+        self._body[slot] = self._rest[slot] = None  # what it kept goes now, not when the slot is reused
+        self._dropped += 1
 
     @property
     def capacity(self) -> int:
-        return self._costs.maxlen or 0
+        return self._size
 
     def clear(self) -> None:
-        self._entries.clear()
-        self._costs.clear()
+        while len(self):
+            self._drop_oldest()
         self.bytes = 0
+
+    def _entry(self, seq: int) -> JournalEntry:
+        slot = (seq - 1) % self._size
+        method, path, status, duration_ms, detail = self._rest[slot] or _NO_REST
+        return JournalEntry(seq, self._at[slot], self._mono[slot], self._kind[slot] or "", self._user[slot], method,
+                            path, status, self._channel[slot], self._body[slot], duration_ms, detail)
 
     def query(self, *, kind: str | Iterable[str] | None = None, user: str | None = None,
               path: str | None = None, method: str | None = None, channel: str | None = None,
               since: int = 0, limit: int | None = None) -> list[JournalEntry]:
         kinds = {kind} if isinstance(kind, str) else set(kind) if kind else None
         pattern = re.compile(path) if path else None
-        entries = (JournalEntry._make(values) for values in self._entries)
+        entries = (self._entry(seq) for seq in range(max(since, self._dropped) + 1, self._written + 1))
         result = [
             e for e in entries
-            if e.seq > since
-            and (kinds is None or e.kind in kinds)
+            if (kinds is None or e.kind in kinds)
             and (user is None or e.user == user)
             and (method is None or e.method == method.upper())
             and (channel is None or e.channel == channel)
@@ -174,7 +206,10 @@ class Journal:
 
     @property
     def last_seq(self) -> int:
-        return self._entries[-1][0] if self._entries else 0
+        return self._written if len(self) else 0
 
     def __len__(self) -> int:
-        return len(self._entries)
+        return self._written - self._dropped
+
+
+_NO_REST = (None, None, None, None, None)

@@ -276,6 +276,7 @@ async def _read_frames(ws: web.WebSocketResponse, sink: WebSocketSink, endpoint:
             text = msg.data
             if text == known_text and state.contract is None:
                 keepalive: KeepaliveFrame | None = known
+                text = known_text  # the journal keeps the socket's one copy: this one is freed at once
             else:
                 keepalive = _handle_text(text, endpoint, state)
                 if keepalive is not None and len(text) <= REMEMBERED_TEXT_MAX and state.contract is None:
