@@ -175,11 +175,20 @@ class LogManager:
     """Creates loggers for one client and routes their entries to the configured handler."""
 
     def __init__(self, settings: LogSettings | None = None, clock: Clock = SYSTEM_CLOCK) -> None:
+        self.debug = False
         self.settings = settings or LogSettings()
         self.clock = clock
-        self._debug_for: LogSettings | None = None
-        self._debug = False
         self._last_state: Any = None
+
+    @property
+    def settings(self) -> LogSettings:
+        return self._settings
+
+    @settings.setter
+    def settings(self, settings: LogSettings) -> None:
+        self._settings = settings
+        # Read on every API call (every getter an app calls per received message): a plain attribute.
+        self.debug = is_enabled(levels.DEBUG, settings.level)
 
     def configure(self, logs_config: Mapping[str, Any]) -> None:
         actions = logs_config.get("logActions")
@@ -193,14 +202,6 @@ class LogManager:
 
     def get(self, target_type: str, target_id: str | None = None) -> Logger:
         return Logger(self, target_type, target_id)
-
-    @property
-    def debug(self) -> bool:
-        """Whether debug entries are logged (read on every API call: kept with the settings)."""
-        settings = self.settings
-        if settings is not self._debug_for:
-            self._debug_for, self._debug = settings, is_enabled(levels.DEBUG, settings.level)
-        return self._debug
 
     def emit(
         self,

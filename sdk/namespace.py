@@ -37,7 +37,7 @@ def api(fn: F) -> F:
     def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
         client: Client = getattr(self, "_client", self)
         # The path is only built when something reads it: getters run once per received message.
-        if client._destroyed or client._api_debug or trace.enabled or knockout.target is not None:
+        if client._destroyed or client._log_manager.debug or trace.enabled or knockout.target is not None:
             path = api_path(self, name)
             client._ensure_alive(path)
             return run_documented(client.product, path, fn, (self, *args), kwargs)

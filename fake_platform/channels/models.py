@@ -8,6 +8,7 @@ that service to. Channels and subscriptions outlive websocket drops (the SDK nev
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -133,10 +134,12 @@ class CpaasChannels:
         return found
 
     # -- delivery ------------------------------------------------------------------------------
-    def notify(self, user: str, service: str, frame: dict[str, Any], *, fresh: bool = False) -> int:
+    def notify(self, user: str, service: str, frame: dict[str, Any], *, fresh: bool = False,
+               notification_id: str | None = None) -> int:
         """Publish ``{"<type>": {...}}`` to every channel ``user`` subscribed ``service`` to, each copy
         with its own ``id``. ``fresh``: the caller made ``frame`` for this call alone, so the first
-        channel takes it itself (given its id) and only further channels get copies."""
+        channel takes it itself (given its id, ``notification_id`` when the caller drew it: a fan-out
+        draws its ids together) and only further channels get copies."""
         # Every member of a group message comes here: no lists of subscriptions or channels built.
         notify_urls = self._urls.get(user, _NO_URLS).get(service)
         if notify_urls is None:
@@ -150,7 +153,7 @@ class CpaasChannels:
                 if fresh:
                     fresh = False
                     ((_key, value),) = frame.items()
-                    value["id"] = self._ids.id("ntf")
+                    value["id"] = notification_id or self._ids.id("ntf")
                     copy = frame
                 else:
                     copy = self._with_id(frame)
@@ -161,6 +164,15 @@ class CpaasChannels:
         subscriptions = self.subscriptions
         return frozenset(s.notify_url for sub_id in self._ids_by_user.get(user, ())
                          if (s := subscriptions.get(sub_id)) is not None and s.service == service and s.user == user)
+
+    def same_time(self) -> AbstractContextManager[None]:
+        """Notifications published inside are journaled with one timestamp (a fan-out)."""
+        return self._hub.same_time()
+
+    def notification_ids(self, count: int) -> list[str]:
+        """``count`` notification ids from one draw (a fan-out's: they name, grant nothing)."""
+        ids: list[str] = self._ids.ids("ntf", count)
+        return ids
 
     def notify_channel(self, channel_id: str, frame: dict[str, Any]) -> bool:
         """Publish on one channel (call legs are per subscription, hence per channel)."""

@@ -11,6 +11,7 @@ frames are dropped and the drop journaled, as a platform must when a client stay
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -243,6 +244,11 @@ class NotificationHub:
         return len(targets)
 
     # -- publishing ----------------------------------------------------------------------------
+    def same_time(self) -> contextlib.AbstractContextManager[None]:
+        """Frames written inside are journaled with one timestamp (a fan-out: Journal.same_time)."""
+        held: contextlib.AbstractContextManager[None] = self._journal.same_time()
+        return held
+
     def publish(self, channel_id: str, frame: dict[str, Any]) -> bool:
         """Queue ``frame`` for the channel; False when the channel does not exist or a fault dropped it."""
         endpoint = self.channels.get(channel_id)

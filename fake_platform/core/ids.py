@@ -58,6 +58,15 @@ class SeededRandom:
         self._counters[prefix] = number
         return f"{prefix}-{self.random.getrandbits(32):08x}-{number}"
 
+    def ids(self, prefix: str, count: int) -> list[str]:
+        """``count`` ids as ``id(prefix)`` makes them, sharing one random draw and taking the next
+        numbers of the counter (so each is still unique): a group message's copies and their
+        notifications, two per member. Only for ids that grant nothing (see the module's note)."""
+        start = self._counters.get(prefix, 0)
+        self._counters[prefix] = start + count
+        head = f"{prefix}-{self.random.getrandbits(32):08x}-"
+        return [f"{head}{number}" for number in range(start + 1, start + count + 1)]
+
     def digits(self, count: int) -> str:
         return "".join(self.random.choice(string.digits) for _ in range(count))
 

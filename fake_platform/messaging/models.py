@@ -105,13 +105,17 @@ class MessagingService:
         self._files.grant(attachment_ids, recipients)
         delivered = True
         shared = None  # without attachments every recipient's chatMessage is the same: build it once
-        for recipient in recipients:
-            session = self._session(recipient, kind, sender if kind == ONE_TO_ONE else remote)
-            copy_id = self._store_copy(session, sender, destination, text, tuple(attachment_ids), now)
-            if shared is None or attachment_ids:
-                shared = self._notified_message(session, ChatMessage._make(session.messages[copy_id]))
-            delivered &= self._channels.notify(recipient, "chat", self._notification(session, copy_id, shared),
-                                               fresh=True) > 0
+        # The copies' ids and their notifications' ids, each drawn once for the whole fan-out.
+        copy_ids = self._ids.ids("m", len(recipients))
+        notification_ids = self._channels.notification_ids(len(recipients))
+        with self._channels.same_time():
+            for recipient, copy_id, notification_id in zip(recipients, copy_ids, notification_ids, strict=True):
+                session = self._session(recipient, kind, sender if kind == ONE_TO_ONE else remote)
+                self._store_copy(session, copy_id, sender, destination, text, tuple(attachment_ids), now)
+                if shared is None or attachment_ids:
+                    shared = self._notified_message(session, ChatMessage._make(session.messages[copy_id]))
+                delivered &= self._channels.notify(recipient, "chat", self._notification(session, copy_id, shared),
+                                                   fresh=True, notification_id=notification_id) > 0
         own = self._session(sender, kind, remote)
         message = self._store(own, sender, destination, text, attachment_ids, now, "outbound",
                               status="Delivered" if delivered else "Pending")
@@ -240,15 +244,13 @@ class MessagingService:
             raise NotFound("No %1 conversation with %2", kind, remote)
         return session
 
-    def _store_copy(self, session: ChatSession, sender: str, destination: str, text: str | None,
-                    attachments: tuple[str, ...], now: float) -> str:
-        """A recipient's inbound copy (the fan-out's hot path: stored as plain values); its id."""
-        message_id: str = self._ids.id("m")
+    def _store_copy(self, session: ChatSession, message_id: str, sender: str, destination: str, text: str | None,
+                    attachments: tuple[str, ...], now: float) -> None:
+        """A recipient's inbound copy (the fan-out's hot path: stored as plain values)."""
         session.messages[message_id] = (message_id, sender, destination, text, attachments, now, "inbound",
                                         "Delivered")
         if len(session.messages) > self._limits.max_history:
             self._forget_oldest(session)
-        return message_id
 
     def _forget_oldest(self, session: ChatSession) -> None:
         """A conversation keeps its newest ``max_history`` messages (PlatformConfig)."""

@@ -187,12 +187,14 @@ class Conversation(SnakeCaseAliases):
 
     def _add(self, entry: Entry) -> None:
         """Insert in time order (messages mostly arrive in order: appending is the common case)."""
-        stamp = _stamp(entry)
-        if not self._messages or _stamp(self._messages[-1]) <= stamp:
-            self._messages.append(entry)
+        # A received record (a tuple) is every message of a chat fan-out: read without a call.
+        stamp = (entry.timestamp if isinstance(entry, MessageSender) else entry[2]) or 0
+        messages = self._messages
+        if not messages or _stamp(messages[-1]) <= stamp:
+            messages.append(entry)
         else:
-            bisect.insort_right(self._messages, entry, key=_stamp)
-        self._index[_id(entry)] = entry
+            bisect.insort_right(messages, entry, key=_stamp)
+        self._index[entry.messageId if isinstance(entry, MessageSender) else entry[0]] = entry
 
     def _remove(self, message_id: str) -> None:
         entry = self._index.pop(message_id, None)
