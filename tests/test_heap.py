@@ -65,6 +65,20 @@ def test_a_level_heap_is_never_collected_in_full(clock: Clock) -> None:
     assert freezer.full_collections == 0
 
 
+def test_the_frozen_objects_are_counted_at_most_once_a_minimum_interval(clock: Clock,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """Counting them walks them all (CPython 3.11): a tick every 5 s must not pay for it each time."""
+    counts = []
+    count = gc.get_freeze_count
+    monkeypatch.setattr(gc, "get_freeze_count", lambda: counts.append(clock.now) or count())
+    freezer = HeapFreezer(growth=0.25, min_interval=60, clock=clock)
+    for second in range(0, 600, 5):
+        clock.now = float(second)
+        freezer.tick()
+    assert freezer.full_collections == 0
+    assert counts == [0.0, *(float(s) for s in range(60, 600, 60))], counts
+
+
 async def test_an_open_peer_connection_is_counted_even_when_frozen(clock: Clock) -> None:
     peer = Peer(servers=[], host_addresses=["127.0.0.1"], preferred_codecs=None, on_track=lambda *_: None)
     before = open_peer_connections()
