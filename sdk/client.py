@@ -55,6 +55,9 @@ class Client(SnakeCaseAliases):
         self._config = self._merge_config(config_module.defaults(self.CONFIG_SCHEMA), given)
         self._log_manager.configure(self._config["logs"])
         self._emitter = EventEmitter(self.EVENT_TYPES, self._log_manager.get("Events"), product=self.product)
+        # Emit an event of this product: the emitter's own method, with no call in between (every
+        # received message emits one).
+        self.emit: Callable[[str, dict[str, Any] | None], None] = self._emitter.emit
         runtime = self._config.get("runtime", {})
         self.http = RestClient(self._log_manager.get("Request"), ssl=runtime.get("ssl"),
                                timeout=runtime.get("requestTimeout", 30))
@@ -216,9 +219,6 @@ class Client(SnakeCaseAliases):
                 observer(event)
             except Exception as exc:
                 self._log.error(f"connection observer raised {type(exc).__name__}: {exc}")
-
-    def emit(self, type: str, params: dict[str, Any] | None = None) -> None:
-        self._emitter.emit(type, params)
 
     def emit_if(self, type: str, params: dict[str, Any] | None = None) -> None:
         """Emit an event only some products have (code paths both products share)."""

@@ -117,10 +117,12 @@ class NotificationRouter:
     def _outcome(self, outcome: str, kind: str | None, event_id: str | None, channel: str) -> bool:
         self._outcomes.append((outcome, kind, event_id, channel))
         if self.observers:
-            record = Outcome(outcome, kind, event_id, channel)
-            for observer in list(self.observers):
-                observer(record)
+            self._tell(Outcome(outcome, kind, event_id, channel))
         return outcome == ACCEPTED
+
+    def _tell(self, record: Outcome) -> None:
+        for observer in list(self.observers):
+            observer(record)
 
     def on(self, kind: str, handler: Handler) -> None:
         self._handlers.setdefault(kind, []).append(handler)
@@ -157,7 +159,10 @@ class NotificationRouter:
             self.duplicates += 1
             self._log.debug(f"duplicate notification {event_id} dropped")
             return self._outcome(DUPLICATE, kind, event_id, channel)
-        self._outcome(ACCEPTED, kind, event_id, channel)
+        # _outcome(ACCEPTED, ...), inline: every received message comes here
+        self._outcomes.append((ACCEPTED, kind, event_id, channel))
+        if self.observers:
+            self._tell(Outcome(ACCEPTED, kind, event_id, channel))
         if self._received_event and (self._heard is None or self._heard(self._received_event)):
             self._emit(self._received_event, {"payload": frame, "channel": channel})
         if self._backlog:  # something is being awaited: keep the order

@@ -3,6 +3,7 @@ per message, the counter numbering each copy) and the journal's timestamp (one p
 
 from __future__ import annotations
 
+import asyncio
 import re
 from itertools import count
 from typing import Any
@@ -63,3 +64,27 @@ async def test_every_members_copy_and_notification_has_its_own_id_across_message
     assert len(message_ids) == len(set(message_ids)) == 10
     assert len(notification_ids) == len(set(notification_ids)) == 8
     assert all(ID_SHAPE.match(i) for i in message_ids + notification_ids)
+
+
+async def test_notification_faults_still_reach_a_group_messages_frames(platform: Platform) -> None:
+    """The fan-out publishes to each member's channel directly (hub.publish_to): the drop, duplicate
+    and delay faults still apply to those frames, and only while set."""
+    state, users, group_id = await _group(platform, 2)
+    recorder = _channel(state, users[1])
+
+    def texts() -> list[str]:
+        return [f["chatMessageNotification"]["chatMessage"]["text"] for f in recorder.frames]
+
+    state.faults.add("drop_notifications", count=1)
+    state.messaging.send(users[0], "group", group_id, {"text": "dropped"})
+    state.faults.add("duplicate_notifications", count=1)
+    state.messaging.send(users[0], "group", group_id, {"text": "twice"})
+    state.faults.add("delay_notifications", count=1, ms=20)
+    state.messaging.send(users[0], "group", group_id, {"text": "late"})
+    state.messaging.send(users[0], "group", group_id, {"text": "plain"})
+    assert texts() == ["twice", "twice", "plain"]
+    arrived = asyncio.Event()
+    recorder.send = lambda frame: (recorder.frames.append(frame), arrived.set())
+    await asyncio.wait_for(arrived.wait(), 5)
+    assert texts() == ["twice", "twice", "plain", "late"]
+    assert not state.faults.armed

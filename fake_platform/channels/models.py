@@ -147,7 +147,7 @@ class CpaasChannels:
         if not notify_urls:
             return 0
         delivered = 0
-        publish = self._hub.publish
+        publish = self._hub.publish_to
         for endpoint in self._hub.endpoints_of(user):
             if endpoint.product == Product.CPAAS and endpoint.callback_url in notify_urls:
                 if fresh:
@@ -157,7 +157,7 @@ class CpaasChannels:
                     copy = frame
                 else:
                     copy = self._with_id(frame)
-                delivered += publish(endpoint.id, copy)
+                delivered += publish(endpoint, copy)
         return delivered
 
     def _notify_urls(self, user: str, service: str) -> frozenset[str]:

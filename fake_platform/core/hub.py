@@ -254,9 +254,13 @@ class NotificationHub:
         endpoint = self.channels.get(channel_id)
         if endpoint is None:
             return False
+        return self.publish_to(endpoint, frame)
+
+    def publish_to(self, endpoint: ChannelEndpoint, frame: dict[str, Any]) -> bool:
+        """``publish`` to a channel the caller holds (a group message walks its members' channels)."""
         if self.contract is not None:
             self.contract.frame_sent(endpoint.product, frame, channel=endpoint.id, user=endpoint.user)
-        if self._faults.any():  # no match context to build while no fault is set (the common case)
+        if self._faults.armed:  # no match context to build while no fault is set (the common case)
             ctx = {"user": endpoint.user, "channel": endpoint.id, "product": endpoint.product}
             if self._faults.check(FaultKind.DROP_NOTIFICATIONS, **ctx) is not None:
                 self._journal.record("fault", user=endpoint.user, channel=endpoint.id, body=frame,
@@ -265,14 +269,19 @@ class NotificationHub:
             delay = self._faults.check(FaultKind.DELAY_NOTIFICATIONS, **ctx)
             if delay is not None:
                 seconds = float(delay.params["ms"]) / 1000.0
-                handle = asyncio.get_running_loop().call_later(seconds, self._deliver_later, channel_id, frame)
+                handle = asyncio.get_running_loop().call_later(seconds, self._deliver_later, endpoint.id, frame)
                 self._delayed.add(handle)
                 return True
             if self._faults.check(FaultKind.DUPLICATE_NOTIFICATIONS, **ctx) is not None:
                 self._journal.record("fault", user=endpoint.user, channel=endpoint.id, body=frame,
                                      detail={"action": "duplicate_notification"})
                 self._send(endpoint, frame)
-        self._send(endpoint, frame)
+        socket = endpoint.socket
+        if socket is None:
+            self._send(endpoint, frame)  # kept for the next socket
+        else:  # what _send does with a socket, inline: every member of a group message comes here
+            endpoint.delivered += 1
+            socket.send(frame)
         return True
 
     def _deliver_later(self, channel_id: str, frame: dict[str, Any]) -> None:
