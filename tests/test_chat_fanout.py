@@ -15,9 +15,11 @@ class Recorder:
     def __init__(self, channel_id: str) -> None:
         self.channel_id = channel_id
         self.frames: list[dict[str, Any]] = []
+        self.payloads: list[bytes | None] = []  # the JSON text the publisher made, if it did
 
-    def send(self, frame: dict[str, Any]) -> None:
+    def send(self, frame: dict[str, Any], payload: bytes | None = None) -> None:
         self.frames.append(frame)
+        self.payloads.append(payload)
 
     async def close(self, code: int) -> None:
         return None

@@ -8,9 +8,12 @@ import re
 from itertools import count
 from typing import Any
 
+import orjson
+
 from fake_platform import Platform
 from fake_platform.core.ids import SeededRandom
 from fake_platform.core.journal import Journal
+from fake_platform.core.websocket import encode
 
 from .test_chat_fanout import _channel, _group
 
@@ -88,3 +91,40 @@ async def test_notification_faults_still_reach_a_group_messages_frames(platform:
     await asyncio.wait_for(arrived.wait(), 5)
     assert texts() == ["twice", "twice", "plain", "late"]
     assert not state.faults.armed
+
+
+ODD_TEXTS = ['plain', 'quote " backslash \\ slash / tab \t newline \n nul \x00 bell \x07 del \x7f',
+             'accents é ñ, CJK 漢字, emoji 😀, separators \u2028 \u2029, bom \ufeff', '', ' ' * 3 + 'x' * 9000]
+
+
+async def test_a_members_spliced_frame_is_byte_for_byte_what_the_serialiser_writes(platform: Platform) -> None:
+    """Each member's frame text is spliced from one serialisation of the shared message: it must be
+    exactly ``encode(frame)`` of the frame every other reader (contract, faults, buffer) sees, for
+    texts that need escaping, for group and 1:1 messages, and for members with two devices."""
+    state, users, group_id = await _group(platform, 4)
+    recorders = {user: [_channel(state, user), _channel(state, user)] for user in users[1:]}
+    for text in ODD_TEXTS:
+        if text:
+            state.messaging.send(users[0], "group", group_id, {"text": text})
+    state.messaging.send(users[0], "oneToOne", users[1], {"text": 'one "to" one \\ é'})
+    spliced = 0
+    for user in users[1:]:
+        first, second = recorders[user]
+        assert len(first.frames) == len(second.frames) == (5 if user == users[1] else 4)
+        for frame, payload in zip(first.frames + second.frames, first.payloads + second.payloads, strict=True):
+            if payload is not None:
+                spliced += 1
+                assert payload == encode(frame)
+                assert orjson.loads(payload) == frame
+    assert spliced == 4 * 3 + 1  # one device of each member takes the spliced text; the other a copy
+    assert all(p is None for user in users[1:] for p in recorders[user][1].payloads)
+
+
+async def test_a_message_with_an_attachment_is_encoded_whole(platform: Platform) -> None:
+    state, users, group_id = await _group(platform, 3)
+    recorders = {user: _channel(state, user) for user in users[1:]}
+    stored = state.files.upload(users[0], "a.txt", "text/plain", b"hello", None)
+    state.messaging.send(users[0], "group", group_id, {"text": "with file", "attachment": [{"x-id": stored.id}]})
+    for recorder in recorders.values():
+        assert recorder.payloads == [None]
+        assert recorder.frames[0]["chatMessageNotification"]["chatMessage"]["attachment"]

@@ -135,11 +135,12 @@ class CpaasChannels:
 
     # -- delivery ------------------------------------------------------------------------------
     def notify(self, user: str, service: str, frame: dict[str, Any], *, fresh: bool = False,
-               notification_id: str | None = None) -> int:
+               notification_id: str | None = None, payload: bytes | None = None) -> int:
         """Publish ``{"<type>": {...}}`` to every channel ``user`` subscribed ``service`` to, each copy
         with its own ``id``. ``fresh``: the caller made ``frame`` for this call alone, so the first
         channel takes it itself (given its id, ``notification_id`` when the caller drew it: a fan-out
-        draws its ids together) and only further channels get copies."""
+        draws its ids together) and only further channels get copies. ``payload``: the fresh frame's
+        JSON text, once given its id, when the caller made it (``NotificationHub.publish_to``)."""
         # Every member of a group message comes here: no lists of subscriptions or channels built.
         notify_urls = self._urls.get(user, _NO_URLS).get(service)
         if notify_urls is None:
@@ -154,10 +155,9 @@ class CpaasChannels:
                     fresh = False
                     ((_key, value),) = frame.items()
                     value["id"] = notification_id or self._ids.id("ntf")
-                    copy = frame
+                    delivered += publish(endpoint, frame, payload)
                 else:
-                    copy = self._with_id(frame)
-                delivered += publish(endpoint, copy)
+                    delivered += publish(endpoint, self._with_id(frame))
         return delivered
 
     def _notify_urls(self, user: str, service: str) -> frozenset[str]:

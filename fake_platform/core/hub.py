@@ -91,7 +91,8 @@ class SocketSink(Protocol):
 
     channel_id: str
 
-    def send(self, frame: dict[str, Any]) -> None: ...
+    def send(self, frame: dict[str, Any], payload: bytes | None = None) -> None:
+        """Write ``frame``; ``payload``, when given, is its JSON text (what encoding it would give)."""
 
     async def close(self, code: int) -> None: ...
 
@@ -256,8 +257,12 @@ class NotificationHub:
             return False
         return self.publish_to(endpoint, frame)
 
-    def publish_to(self, endpoint: ChannelEndpoint, frame: dict[str, Any]) -> bool:
-        """``publish`` to a channel the caller holds (a group message walks its members' channels)."""
+    def publish_to(self, endpoint: ChannelEndpoint, frame: dict[str, Any], payload: bytes | None = None) -> bool:
+        """``publish`` to a channel the caller holds (a group message walks its members' channels).
+        ``payload``: the frame's JSON text when the caller made it (a group message's frames are
+        spliced from one serialisation), for the socket to write as it is; it must be exactly what
+        encoding ``frame`` gives. Whatever else looks at the frame (the contract, a fault, the
+        buffer) sees ``frame``."""
         if self.contract is not None:
             self.contract.frame_sent(endpoint.product, frame, channel=endpoint.id, user=endpoint.user)
         if self._faults.armed:  # no match context to build while no fault is set (the common case)
@@ -281,7 +286,7 @@ class NotificationHub:
             self._send(endpoint, frame)  # kept for the next socket
         else:  # what _send does with a socket, inline: every member of a group message comes here
             endpoint.delivered += 1
-            socket.send(frame)
+            socket.send(frame, payload)
         return True
 
     def _deliver_later(self, channel_id: str, frame: dict[str, Any]) -> None:

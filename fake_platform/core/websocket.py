@@ -59,14 +59,18 @@ class WebSocketSink:
         self.closed = asyncio.Event()
         self._closer: asyncio.Task[None] | None = None
 
-    def send(self, frame: dict[str, Any]) -> None:
+    def send(self, frame: dict[str, Any], payload: bytes | None = None) -> None:
+        """Write ``frame`` now, or queue it behind those waiting. ``payload``: its JSON text, when the
+        publisher made it (a group message's member frames are spliced: ``encode(frame)`` would give
+        the same bytes); a queued frame is encoded when its turn comes."""
         if len(self._queue) >= self._state.config.ws_queue_frames:  # a client that reads nothing
             self._cut_off("write_queue_full")
             return
         if self._queue or self._writer is not None or self._broken or self.ws.closed:
             self._queue.append(frame)
             return
-        payload = encode(frame)
+        if payload is None:
+            payload = encode(frame)
         try:
             rest = _start(self.ws.send_frame(payload, WSMsgType.TEXT))
         except (ConnectionError, RuntimeError):

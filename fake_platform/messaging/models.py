@@ -15,6 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+import orjson
+
 from ..auth.models import UserDirectory
 from ..channels.models import CpaasChannels
 from ..core.errors import InvalidInput, NotFound
@@ -53,8 +55,10 @@ class ChatSession:
     # id -> the ChatMessage's values, in insertion = time order (read them through the methods below)
     messages: dict[str, tuple[Any, ...]] = field(default_factory=dict)
     last_pull_ms: int = 0
-    # The v1 path, made once: every copy of a fan-out links its session (owner, kind and remote are fixed)
+    # The v1 path, made once: every copy of a fan-out links its session (owner, kind and remote are fixed);
+    # and as it stands inside a JSON string (what the member's spliced frame text holds)
     _v1_path: str = field(default="", init=False, repr=False, compare=False)
+    _v1_path_json: str = field(default="", init=False, repr=False, compare=False)
 
     def add(self, message: ChatMessage) -> None:
         self.messages[message.id] = tuple(message)
@@ -72,6 +76,12 @@ class ChatSession:
         if not self._v1_path:
             self._v1_path = self._path(ver)
         return self._v1_path
+
+    def base_path_json(self) -> str:
+        """``base_path()`` escaped as orjson writes it inside a JSON string."""
+        if not self._v1_path_json:
+            self._v1_path_json = orjson.dumps(self.base_path()).decode()[1:-1]
+        return self._v1_path_json
 
     def _path(self, ver: str) -> str:
         if self.kind == ONE_TO_ONE:
@@ -105,6 +115,7 @@ class MessagingService:
         self._files.grant(attachment_ids, recipients)
         delivered = True
         shared = None  # without attachments every recipient's chatMessage is the same: build it once
+        shared_text = None  # ... and serialise it once: each member's frame text is spliced around it
         # The copies' ids and their notifications' ids, each drawn once for the whole fan-out.
         copy_ids = self._ids.ids("m", len(recipients))
         notification_ids = self._channels.notification_ids(len(recipients))
@@ -114,8 +125,12 @@ class MessagingService:
                 self._store_copy(session, copy_id, sender, destination, text, tuple(attachment_ids), now)
                 if shared is None or attachment_ids:
                     shared = self._notified_message(session, ChatMessage._make(session.messages[copy_id]))
-                delivered &= self._channels.notify(recipient, "chat", self._notification(session, copy_id, shared),
-                                                   fresh=True, notification_id=notification_id) > 0
+                    shared_text = None if attachment_ids else _json_text(shared)
+                frame = self._notification(session, copy_id, shared)
+                payload = None if shared_text is None else \
+                    _spliced_notification(shared_text, session.base_path_json(), copy_id, notification_id)
+                delivered &= self._channels.notify(recipient, "chat", frame, fresh=True,
+                                                   notification_id=notification_id, payload=payload) > 0
         own = self._session(sender, kind, remote)
         message = self._store(own, sender, destination, text, attachment_ids, now, "outbound",
                               status="Delivered" if delivered else "Pending")
@@ -266,3 +281,22 @@ class MessagingService:
             self._forget_oldest(session)
         return message
 
+
+def _json_text(value: dict[str, Any]) -> str | None:
+    """``value`` as orjson writes it, or None where orjson refuses it (the frame is then encoded
+    whole, by the json module: no spliced text, whose pieces would be formatted differently)."""
+    try:
+        return orjson.dumps(value).decode()
+    except TypeError:
+        return None
+
+
+def _spliced_notification(chat: str, base_json: str, message_id: str, notification_id: str) -> bytes:
+    """A member's chatMessageNotification as ``orjson.dumps`` writes the frame ``_notification``
+    builds (given its ``id``), byte for byte, spliced from the parts: the chat message serialised once
+    for every member (``chat``), the member's session path as it stands in a JSON string
+    (``base_json``), and ids of the platform's own making (letters, digits and hyphens: nothing to
+    escape). tests/test_fanout_batching.py holds it to the serialiser."""
+    return (f'{{"chatMessageNotification":{{"chatMessage":{chat},"link":[{{"rel":"chatMessage","href":'
+            f'"{base_json}/messages/{message_id}"}},{{"rel":"chatSession","href":"{base_json}"}}],'
+            f'"id":"{notification_id}"}}}}').encode()
