@@ -197,10 +197,11 @@ profile-messaging: $(STAMP)
 	$(BIN)/python bench/plot.py
 
 ## Server CPU per keepalive: the platform's defaults (and uvloop, and the load settings) beside the
-## plain echo server, in turns in one run (reports/bench/keepalive.json and .png; about 3 minutes).
+## plain echo server, in turns, three runs of fresh processes (reports/bench/keepalive.json and .png;
+## about 10 minutes). One run: .venv/bin/python bench/keepalive.py; --profile and --calls: its docstring.
 .PHONY: bench-keepalive
 bench-keepalive: $(STAMP)
-	$(BIN)/python bench/keepalive.py
+	$(BIN)/python bench/keepalive.py --runs 3
 	$(BIN)/python bench/plot.py
 
 ## Concurrent calls with media per core: the SDK's dense media mode beside raw aiortc (about 5 minutes).

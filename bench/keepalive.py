@@ -9,7 +9,7 @@ the plain aiohttp echo server (the baseline), the platform with its defaults (jo
 frozen every 5 s), the same on uvloop, and the platform as load runs serve it (no journal). Rounds
 alternate the order; the ratio is echo's cost over the server's (capacity ~ 1 / cost), per round.
 
-    .venv/bin/python bench/keepalive.py [--channels 2000] [--seconds 8] [--rounds 3]
+    .venv/bin/python bench/keepalive.py [--channels 2000] [--seconds 8] [--rounds 3] [--runs 1]
     .venv/bin/python bench/keepalive.py --profile LABEL   # py-spy of each server under the same load
     .venv/bin/python bench/keepalive.py --calls LABEL     # function calls per keepalive, per server
 
@@ -58,7 +58,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--channels", type=int, default=2000)
     parser.add_argument("--seconds", type=float, default=8.0, help="measured window per server and round")
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=3, help="rounds per run")
+    parser.add_argument("--runs", type=int, default=1, help="runs, each with fresh server processes")
     parser.add_argument("--servers", default=",".join(SERVERS), help="which servers (echo always)")
     parser.add_argument("--out", type=Path, default=REPORT)
     parser.add_argument("--profile", metavar="LABEL", help="py-spy each server instead (no figures)")
@@ -70,31 +71,20 @@ def main(argv: list[str] | None = None) -> int:
     if args.calls:
         return count_calls(kinds, args.calls, args.seconds, args.out.parent)
     monitor = CpuMonitor().start()
-    servers = [Server(kind, monitor, args.out.parent) for kind in kinds]
     rounds: list[dict[str, Any]] = []
+    runs: list[dict[str, Any]] = []
     try:
-        for server in servers:
-            server.ask({"pause": True})
-        quiet = wait_quiet(max_wait=30)
-        for n in range(args.rounds):
-            order = servers if n % 2 == 0 else list(reversed(servers))
-            steps = {server.kind: measure_step(server, args.channels, args.seconds, monitor) for server in order}
-            cost = {kind: step["server_us_per_keepalive"] for kind, step in steps.items()}
-            echo = cost["echo"]
-            rounds.append({
-                "us_per_keepalive": cost,
-                "echo_cost_over_server_cost": {kind: round(echo / c, 3) for kind, c in cost.items()
-                                               if c and echo and kind != "echo"},
-                "missed_rate": {kind: step["missed_rate"] for kind, step in steps.items()},
-                "others_cores": {kind: step["others_cores"] for kind, step in steps.items()},
-                "load_average": os.getloadavg(),
-                "steps": steps,
+        for run in range(args.runs):
+            quiet = _run(kinds, args, monitor, run, rounds)
+            mine = [r for r in rounds if r["run"] == run + 1]
+            runs.append({
+                "run": run + 1, "others_cores_at_start": quiet,
+                "load_average_at_end": os.getloadavg(),
+                "echo_cost_over_server_cost_median": {
+                    kind: _spread([r["echo_cost_over_server_cost"].get(kind) for r in mine])["median"]
+                    for kind in kinds if kind != "echo"},
             })
-            print(f"round {n + 1}: {json.dumps(rounds[-1]['us_per_keepalive'])} "
-                  f"ratios {json.dumps(rounds[-1]['echo_cost_over_server_cost'])}", flush=True)
     finally:
-        for server in servers:
-            server.close()
         monitor.stop()
     summary = {
         "us_per_keepalive": {kind: _spread([r["us_per_keepalive"][kind] for r in rounds]) for kind in kinds},
@@ -105,13 +95,16 @@ def main(argv: list[str] | None = None) -> int:
     defaults = summary["echo_cost_over_server_cost"].get("platform-defaults", {}).get("median")
     report = {
         "benchmark": f"server CPU per keepalive at {args.channels} channels (connCheck every 1 s), each server "
-                     "beside the plain aiohttp echo server, measured in turn in one run",
-        "method": "one Server per kind as bench/load.py (a) builds it (two load.capacity client processes each); "
-                  f"per round, each server's channels resumed, 2 s settle, a {args.seconds} s window of its CPU "
-                  "(psutil) over the keepalives answered; rounds alternate the order",
+                     "beside the plain aiohttp echo server, measured in turn in each run",
+        "method": "per run, one Server per kind as bench/load.py (a) builds it (two load.capacity client processes "
+                  f"each), fresh processes; per round, each server's channels resumed, 2 s settle, a {args.seconds} s "
+                  "window of its CPU (psutil) over the keepalives answered; rounds alternate the order; the summary "
+                  "is over every round of every run (ratios taken within a round)",
         "baseline": "echo: the plain aiohttp websocket echo server (load/capacity.py)",
-        "config": {"channels": args.channels, "seconds": args.seconds, "rounds": args.rounds, "servers": kinds},
-        "environment": machine(), "others_cores_at_start": quiet,
+        "config": {"channels": args.channels, "seconds": args.seconds, "rounds": args.rounds, "runs": args.runs,
+                   "servers": kinds},
+        "environment": machine(),
+        "runs": runs,
         "target": {"echo_cost_over_defaults_cost_min": TARGET_RATIO},
         "summary": summary,
         "met": bool(defaults is not None and defaults >= TARGET_RATIO),
@@ -121,6 +114,38 @@ def main(argv: list[str] | None = None) -> int:
     args.out.write_text(json.dumps(report, indent=2) + "\n")
     print(json.dumps({"summary": summary, "met": report["met"]}, indent=2))
     return 0
+
+
+def _run(kinds: list[str], args: argparse.Namespace, monitor: CpuMonitor, run: int,
+         rounds: list[dict[str, Any]]) -> float:
+    """One run: fresh servers, ``args.rounds`` rounds appended to ``rounds``; the machine's busy cores
+    (others') when it started."""
+    servers = [Server(kind, monitor, args.out.parent) for kind in kinds]
+    try:
+        for server in servers:
+            server.ask({"pause": True})
+        quiet = wait_quiet(max_wait=30)
+        for n in range(args.rounds):
+            order = servers if n % 2 == 0 else list(reversed(servers))
+            steps = {server.kind: measure_step(server, args.channels, args.seconds, monitor) for server in order}
+            cost = {kind: step["server_us_per_keepalive"] for kind, step in steps.items()}
+            echo = cost["echo"]
+            rounds.append({
+                "run": run + 1,
+                "us_per_keepalive": cost,
+                "echo_cost_over_server_cost": {kind: round(echo / c, 3) for kind, c in cost.items()
+                                               if c and echo and kind != "echo"},
+                "missed_rate": {kind: step["missed_rate"] for kind, step in steps.items()},
+                "others_cores": {kind: step["others_cores"] for kind, step in steps.items()},
+                "load_average": os.getloadavg(),
+                "steps": steps,
+            })
+            print(f"run {run + 1} round {n + 1}: {json.dumps(rounds[-1]['us_per_keepalive'])} "
+                  f"ratios {json.dumps(rounds[-1]['echo_cost_over_server_cost'])}", flush=True)
+    finally:
+        for server in servers:
+            server.close()
+    return quiet
 
 
 def profile(kinds: list[str], label: str, seconds: float, out: Path) -> int:

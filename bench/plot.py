@@ -165,6 +165,10 @@ def plot_load_capacity(data: dict[str, Any], target: Path) -> Path:
     return target
 
 
+def _round_name(round_: dict[str, Any], n: int) -> str:
+    return f"run {round_['run']}\nround {n + 1}" if "run" in round_ else f"round {n + 1}"
+
+
 def plot_keepalive(data: dict[str, Any], target: Path) -> Path:
     """Server CPU per keepalive per round, and echo's cost over each server's (capacity's proxy)."""
     rounds = data["rounds"]
@@ -176,7 +180,8 @@ def plot_keepalive(data: dict[str, Any], target: Path) -> Path:
         cost.bar([n + k * width for n in range(len(rounds))], values, width, label=kind,
                  color=BASELINE if kind == "echo" else None)
     cost.set_xticks([n + 0.4 - width / 2 for n in range(len(rounds))],
-                    [f"round {n + 1}\nload {r['load_average'][0]:.1f}" for n, r in enumerate(rounds)])
+                    [f"{_round_name(r, n)}\nload {r['load_average'][0]:.1f}" for n, r in enumerate(rounds)],
+                    fontsize=7)
     cost.set_ylabel("server CPU us per keepalive answered")
     cost.set_title(f"CPU per keepalive at {data['config']['channels']} channels", fontsize=10)
     cost.legend(fontsize=8)
