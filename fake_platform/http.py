@@ -28,8 +28,19 @@ BODY_CHECK: web.RequestKey[Callable[[Any], None]] = web.RequestKey("body_check",
 
 
 
+#: The platform state, as state_of found it for this request.
+_REQUEST_STATE: web.RequestKey[Any] = web.RequestKey("request_platform_state", object)
+
+
 def state_of(request: web.Request) -> PlatformState:
-    return request.config_dict[STATE_KEY]
+    """The platform state, looked up in the app chain once per request and then kept on it: the
+    middlewares, the authentication and the handler of a chat POST each ask (six lookups, each
+    walking the door's sub-app and the root app)."""
+    try:
+        state: PlatformState = request[_REQUEST_STATE]
+    except KeyError:
+        state = request[_REQUEST_STATE] = request.config_dict[STATE_KEY]
+    return state
 
 
 def relay_delay(request: web.Request) -> float:
