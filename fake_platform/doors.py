@@ -20,7 +20,6 @@ Requests outside every door get the control plane's 404.
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -106,7 +105,7 @@ async def journal_middleware(request: web.Request, handler: Handler) -> web.Stre
     if request.headers.get("Upgrade", "").lower() == "websocket":
         return await handler(request)
     state = state_of(request)
-    started = time.perf_counter()
+    started = state.clock.monotonic()  # the journal's clock: the entry's stamp minus its duration is the start
     status = 500
     try:
         response = await handler(request)
@@ -119,7 +118,7 @@ async def journal_middleware(request: web.Request, handler: Handler) -> web.Stre
         state.journal.record(
             "http", method=request.method, path=request.path, status=status, user=request_user(request),
             body=await _body_text(request) or None,  # the journal parses JSON text when it is read
-            duration_ms=round((time.perf_counter() - started) * 1000, 3),
+            started=started,
             detail={"query": dict(request.query)} if request.query else None,
         )
 

@@ -174,3 +174,24 @@ async def test_the_dashboard_forgets_where_the_calls_the_platform_forgot_began(
     session = dashboard.session(alice.call.engine.get(call_id).session_id)
     assert session is not None and rungs(dashboard.ladder(session))[0][2] == "POST …/sessions"
     await alice.call.end(call_id)
+
+
+async def test_a_request_starts_before_what_it_caused_however_slow_the_clock_readings(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A request's rung is drawn at its entry's stamp minus its duration: both must come from one
+    clock, or time passing between the two readings (a thread switch under load) draws the request
+    after the call event it caused. Here every reading of the platform's clock passes 50 ms."""
+    from fake_platform.core.clock import PlatformClock
+    from tests.platform_world import build
+
+    readings = iter(range(1, 10_000_000))
+    real = PlatformClock.monotonic
+    monkeypatch.setattr(PlatformClock, "monotonic", lambda self: real(self) + 0.05 * next(readings))
+    async with Platform() as platform:
+        world = await build(platform)  # B's call among much else: POST .../sessions, the router's start
+        await world.session.close()
+        entries = platform.journal()
+    start = next(e for e in entries if e["kind"] == "call" and (e.get("detail") or {}).get("event") == "start")
+    post = next(e for e in entries if e["kind"] == "http" and e["seq"] > start["seq"])
+    assert post["method"] == "POST" and post["path"].endswith("/sessions")
+    assert post["mono"] - post["duration_ms"] / 1000 < start["mono"], "the request drawn after what it caused"

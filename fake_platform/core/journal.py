@@ -99,9 +99,11 @@ class Journal:
         self.enabled = True
         self._held: tuple[int, float] | None = None  # (at, mono) every frame takes (same_time)
 
-    def record(self, kind: str, **fields: Any) -> None:
+    def record(self, kind: str, *, started: float | None = None, **fields: Any) -> None:
         """Append an entry of ``kind`` with any of JournalEntry's other fields; ``body`` is kept by
-        reference (JSON text stays text until read)."""
+        reference (JSON text stays text until read). ``started``: when the exchange began, on this
+        journal's monotonic clock; ``duration_ms`` is then measured to the entry's own stamp, so that
+        ``mono - duration_ms`` is exactly the start (the dashboard's ladders draw requests there)."""
         if not self.enabled:
             return
         if not _OPTIONAL.issuperset(fields):
@@ -116,8 +118,10 @@ class Journal:
             cost = ENTRY_COST + len(body)
         else:
             cost = ENTRY_COST if body is None else ENTRY_COST + OBJECT_BODY_COST
-        rest = (get("method"), get("path"), get("status"), get("duration_ms"), get("detail"))
-        self._write(self._wall_ms(), self._monotonic(), kind, get("user"), get("channel"), body,
+        mono = self._monotonic()
+        duration_ms = get("duration_ms") if started is None else round((mono - started) * 1000, 3)
+        rest = (get("method"), get("path"), get("status"), duration_ms, get("detail"))
+        self._write(self._wall_ms(), mono, kind, get("user"), get("channel"), body,
                     rest if any(v is not None for v in rest) else None, cost)
 
     def frame(self, kind: str, user: str | None, channel: str, body: bytes | str) -> None:
