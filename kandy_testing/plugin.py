@@ -71,8 +71,9 @@ pytest.register_assert_rewrite("kandy_testing.steps")
 def pytest_addoption(parser: pytest.Parser) -> None:
     reporting.add_options(parser)
     parser.addini("kandy_contract", "validate every request, response and frame of the platform fixtures "
-                  "against the contract documents (fake_platform/contract); the platform's own violations "
-                  "fail the test", type="bool", default=False)
+                  "against the contract documents (fake_platform/contract): an app's invalid request gets the "
+                  "protocol's 400, the platform's own violations fail the test (default true)",
+                  type="bool", default=True)
 
 
 def contract_default(config: pytest.Config) -> bool:
@@ -81,9 +82,10 @@ def contract_default(config: pytest.Config) -> bool:
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
     """This process's API trace is written now (not only at exit, which an xdist worker may not
-    reach); with ``kandy_contract``, its part of the drift report goes to reports/contract/."""
+    reach); where the ini sets ``kandy_contract`` itself (this project), its part of the drift
+    report goes to reports/contract/: a user's run on the default writes no files of ours."""
     trace.dump()
-    if contract_default(session.config):
+    if contract_default(session.config) and "kandy_contract" in session.config.inicfg:
         from fake_platform.contract.report import RUN, worker_name
 
         RUN.write_part(session.config.rootpath / "reports" / "contract", worker_name())
