@@ -74,6 +74,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                   "against the contract documents (fake_platform/contract): an app's invalid request gets the "
                   "protocol's 400, the platform's own violations fail the test (default true)",
                   type="bool", default=True)
+    parser.addini("kandy_contract_drift", "write this run's part of the contract drift report to "
+                  "reports/contract/ (documented operations and frames no test exercised)", type="bool", default=False)
 
 
 def contract_default(config: pytest.Config) -> bool:
@@ -82,10 +84,10 @@ def contract_default(config: pytest.Config) -> bool:
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
     """This process's API trace is written now (not only at exit, which an xdist worker may not
-    reach); where the ini sets ``kandy_contract`` itself (this project), its part of the drift
-    report goes to reports/contract/: a user's run on the default writes no files of ours."""
+    reach); with ``kandy_contract_drift`` (this project), its part of the drift report goes to
+    reports/contract/: a user's run on the defaults writes no files of ours."""
     trace.dump()
-    if contract_default(session.config) and "kandy_contract" in session.config.inicfg:
+    if contract_default(session.config) and session.config.getini("kandy_contract_drift"):
         from fake_platform.contract.report import RUN, worker_name
 
         RUN.write_part(session.config.rootpath / "reports" / "contract", worker_name())

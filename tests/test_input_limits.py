@@ -11,7 +11,7 @@ import pytest
 
 from fake_platform import Platform
 from fake_platform.core.text import decimal, depth_exceeds, load_json
-from tests.platform_world import World, build
+from tests.platform_world import World, basic, build
 
 DEEP = b"[" * 10_000 + b"]" * 10_000
 INVALID_UTF8 = b'{"a":"\xff\xfe"}'
@@ -124,9 +124,8 @@ async def test_a_body_over_the_doors_size_limit_is_its_413_not_plain_text(platfo
     bob = await platform.users.create()
     async with aiohttp.ClientSession() as session:
         url = f"{platform.url}/rest/version/1/user/{bob.user_id}/subscription"
-        auth = aiohttp.BasicAuth(bob.user_id, bob.password)
-        async with session.post(url, data=b" " * (33 * 1024 * 1024), auth=auth,
-                                headers={"Content-Type": "application/json"}) as resp:
+        headers = {"Content-Type": "application/json", **basic(bob.user_id, bob.password)}
+        async with session.post(url, data=b" " * (33 * 1024 * 1024), headers=headers) as resp:
             assert resp.status == 413 and resp.content_type == "application/json"
             assert (await resp.json())["subscribeResponse"]["statusCode"] == 5
 
@@ -135,8 +134,8 @@ async def test_a_websocket_frame_over_the_limit_closes_the_socket_and_no_deep_fr
         platform: Platform) -> None:
     bob = await platform.users.create()
     async with aiohttp.ClientSession() as session:
-        auth = aiohttp.BasicAuth(bob.user_id, bob.password)
-        async with session.post(f"{platform.url}/rest/version/1/user/{bob.user_id}/subscription", auth=auth,
+        async with session.post(f"{platform.url}/rest/version/1/user/{bob.user_id}/subscription",
+                                headers=basic(bob.user_id, bob.password),
                                 json={"subscribeRequest": {"service": ["call"]}}) as resp:
             channel = (await resp.json())["subscribeResponse"]["subscriptionParams"]["notificationChannel"]
         async with session.ws_connect(platform.ws_url + channel) as ws:
