@@ -251,13 +251,8 @@ class Client(SnakeCaseAliases):
         if self._destroyed:
             raise BasicError(Codes.DESTROYED, f"The SDK instance was destroyed; cannot call {what}. "
                              "Create a new instance.")
-        if self._api_debug:
+        if self._log_manager.debug:
             self._log.debug(f"API {what}")
-
-    @property
-    def _api_debug(self) -> bool:
-        """Whether API calls are logged (the log level is debug)."""
-        return self._log_manager.debug
 
     def _action(self, action_type: str, payload: Any) -> None:
         self._log_manager.action(action_type, payload, self.snapshot)

@@ -87,7 +87,7 @@ async def test_notification_faults_still_reach_a_group_messages_frames(platform:
     state.messaging.send(users[0], "group", group_id, {"text": "plain"})
     assert texts() == ["twice", "twice", "plain"]
     arrived = asyncio.Event()
-    recorder.send = lambda frame: (recorder.frames.append(frame), arrived.set())
+    recorder.send = lambda frame, payload=None: (recorder.frames.append(frame), arrived.set())
     await asyncio.wait_for(arrived.wait(), 5)
     assert texts() == ["twice", "twice", "plain", "late"]
     assert not state.faults.armed

@@ -37,9 +37,8 @@ OWNED = [v for v in VARIANTS if v.route.door in (Door.CPAAS, Door.LINK) and v.mo
 def example(world: World, variant: Variant, sender: Party, body: Any = None, *, own_path: bool = False) -> Request:
     """``variant`` naming B's resources, with ``sender``'s credentials, on B's path (``{user}`` is
     B) or, with ``own_path``, on the sender's."""
-    as_sender = World(world.platform, world.session, sender, sender, sender) if sender is not world.b else world
     path = world.path(variant, owner=sender, resources=world.b) if own_path else world.path(variant)
-    request = Request(variant, variant.route.method, path, headers=credentials(as_sender, variant))
+    request = Request(variant, variant.route.method, path, headers=credentials(sender, variant))
     body = world.body(variant) if body is None else body
     if body is not None:
         request.body = json.dumps(body).encode()

@@ -16,6 +16,7 @@ from ..core.errors import Forbidden, InvalidInput, NotFound
 from ..core.hub import ChannelEndpoint, NotificationHub, Product
 
 if TYPE_CHECKING:
+    from ..core.ids import SeededRandom
     from ..state import PlatformConfig
 
 SERVICES = ("call", "chat", "smsinbound", "presence")
@@ -38,7 +39,7 @@ class ServiceSubscription:
 
 
 class CpaasChannels:
-    def __init__(self, hub: NotificationHub, ids: Any, clock: Any, limits: PlatformConfig) -> None:
+    def __init__(self, hub: NotificationHub, ids: SeededRandom, clock: Any, limits: PlatformConfig) -> None:
         self._hub = hub
         self._ids = ids
         self._clock = clock
@@ -171,8 +172,7 @@ class CpaasChannels:
 
     def notification_ids(self, count: int) -> list[str]:
         """``count`` notification ids from one draw (a fan-out's: they name, grant nothing)."""
-        ids: list[str] = self._ids.ids("ntf", count)
-        return ids
+        return self._ids.ids("ntf", count)
 
     def notify_channel(self, channel_id: str, frame: dict[str, Any]) -> bool:
         """Publish on one channel (call legs are per subscription, hence per channel)."""

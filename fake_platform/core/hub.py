@@ -16,12 +16,15 @@ from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import orjson
 
 from .errors import NotFound
 from .faults import FaultKind
+
+if TYPE_CHECKING:
+    from .journal import Journal
 
 BUFFER_FRAMES, BUFFER_BYTES = 5000, 16 * 1024 * 1024
 _NONE: dict[str, ChannelEndpoint] = {}
@@ -139,7 +142,7 @@ class ChannelEndpoint:
 
 
 class NotificationHub:
-    def __init__(self, *, clock: Any, ids: Any, faults: Any, journal: Any, buffer_frames: int = BUFFER_FRAMES,
+    def __init__(self, *, clock: Any, ids: Any, faults: Any, journal: Journal, buffer_frames: int = BUFFER_FRAMES,
                  buffer_bytes: int = BUFFER_BYTES) -> None:
         self._buffer_bounds = (buffer_frames, buffer_bytes)
         self._clock = clock
@@ -247,8 +250,7 @@ class NotificationHub:
     # -- publishing ----------------------------------------------------------------------------
     def same_time(self) -> contextlib.AbstractContextManager[None]:
         """Frames written inside are journaled with one timestamp (a fan-out: Journal.same_time)."""
-        held: contextlib.AbstractContextManager[None] = self._journal.same_time()
-        return held
+        return self._journal.same_time()
 
     def publish(self, channel_id: str, frame: dict[str, Any]) -> bool:
         """Queue ``frame`` for the channel; False when the channel does not exist or a fault dropped it."""
@@ -281,12 +283,7 @@ class NotificationHub:
                 self._journal.record("fault", user=endpoint.user, channel=endpoint.id, body=frame,
                                      detail={"action": "duplicate_notification"})
                 self._send(endpoint, frame)
-        socket = endpoint.socket
-        if socket is None:
-            self._send(endpoint, frame)  # kept for the next socket
-        else:  # what _send does with a socket, inline: every member of a group message comes here
-            endpoint.delivered += 1
-            socket.send(frame, payload)
+        self._send(endpoint, frame, payload)
         return True
 
     def _deliver_later(self, channel_id: str, frame: dict[str, Any]) -> None:
@@ -295,13 +292,14 @@ class NotificationHub:
         if endpoint is not None:
             self._send(endpoint, frame)
 
-    def _send(self, endpoint: ChannelEndpoint, frame: dict[str, Any]) -> None:
+    def _send(self, endpoint: ChannelEndpoint, frame: dict[str, Any], payload: bytes | None = None) -> None:
+        """Write ``frame`` (``payload``: its JSON text, when made) to the socket, or keep it for the next."""
         if endpoint.socket is None:
             self._dropped(endpoint, endpoint.buffer.append(frame))
             endpoint.buffered_total += 1
             return
         endpoint.delivered += 1
-        endpoint.socket.send(frame)
+        endpoint.socket.send(frame, payload)
 
     def _dropped(self, endpoint: ChannelEndpoint, count: int) -> None:
         if count:

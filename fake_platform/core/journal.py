@@ -3,8 +3,9 @@
 A bounded ring: the oldest entries fall off after ``capacity``. Recording is meant to cost little
 when nobody reads the journal (every keepalive and every fanned-out notification is recorded):
 an entry is written into slots of preallocated columns (no object made per entry), JSON text is
-kept as the text that went over the wire and parsed only when the entry is read. Tests read it through the control plane
-(``GET /_platform/journal``) or ``Platform.journal``; failing BDD steps attach an excerpt.
+kept as the text that went over the wire and parsed only when the entry is read. Tests read it
+through the control plane (``GET /_platform/journal``) or ``Platform.journal``; failing BDD steps
+attach an excerpt.
 """
 
 from __future__ import annotations

@@ -291,8 +291,7 @@ async def _read_frames(ws: web.WebSocketResponse, sink: WebSocketSink, endpoint:
             # CPaaS channel gets connAck unless a keepalive_blackout fault silences it.
             now = loop.time()
             expects_answer = answers_conn_check and keepalive.conn_check
-            answer = expects_answer and not (FaultKind.KEEPALIVE_BLACKOUT in state.faults.armed
-                                             and _blacked_out(state, ctx))
+            answer = expects_answer and not _blacked_out(state, ctx)
             health.received(now, answered=answer or not expects_answer, interval=keepalive.interval)
             if answer:
                 await sink.answer_keepalive(text, now)  # journals both frames
